@@ -1,6 +1,6 @@
 module github.com/s390netboot/s390netboot
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/insomniacslk/dhcp v0.0.0-20260901064844-234b97448fae
@@ -8,8 +8,7 @@ require (
 	github.com/pin/tftp/v3 v3.2.0
 	github.com/spf13/pflag v1.0.10
 	github.com/u-root/u-root v0.16.0
-	github.com/ulikunitz/xz v0.5.15
-	
+	github.com/ulikunitz/xz v0.5.17
 	golang.org/x/sys v0.49.0
 )
 
