@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# install-deps.sh: install the Debian/Ubuntu packages the demo and the tests
+# use, when they are missing, and say what it installs.
+#
+#   qemu-system-misc   qemu-system-s390x (the s390x guests)
+#   qemu-system-x86    qemu-system-x86_64 (the x86-64 guests)
+#   qemu-user-static   qemu-s390x-static (unit tests on big-endian)
+#   dnsmasq-base       the DHCP/TFTP server of the namespace tests
+#   iproute2           ip netns, veth, tc netem
+#   cpio file xz-utils zstd   reading archives back in tests
+set -euo pipefail
+sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+need=()
+want() { command -v "$1" >/dev/null 2>&1 || need+=("$2"); }
+want qemu-system-s390x qemu-system-misc
+want qemu-system-x86_64 qemu-system-x86
+want qemu-s390x-static qemu-user-static
+want dnsmasq dnsmasq-base
+want ip iproute2
+want tc iproute2
+want cpio cpio
+want file file
+want xz xz-utils
+want zstd zstd
+want apt-get apt
+if [ ${#need[@]} -eq 0 ]; then
+	echo "install-deps: all tools present" >&2
+	exit 0
+fi
+pkgs=$(printf '%s\n' "${need[@]}" | sort -u | tr '\n' ' ')
+echo "install-deps: apt-get install $pkgs" >&2
+sudo_ apt-get update -qq
+sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $pkgs >/dev/null
