@@ -1,0 +1,42 @@
+//go:build !linux
+
+package netconf
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"runtime"
+	"time"
+)
+
+var errOS = fmt.Errorf("GOOS=%s: %w", runtime.GOOS, ErrUnsupported)
+
+// Links returns ErrUnsupported outside Linux.
+func Links() ([]Link, error) { return nil, errOS }
+
+// LinkByName returns ErrUnsupported outside Linux.
+func LinkByName(name string) (Link, error) { return Link{}, errOS }
+
+// EthernetLinks returns ErrUnsupported outside Linux.
+func EthernetLinks() ([]Link, error) { return nil, errOS }
+
+// SetUp returns ErrUnsupported outside Linux.
+func SetUp(name string) error { return errOS }
+
+// WaitCarrier returns ErrUnsupported outside Linux.
+func WaitCarrier(ctx context.Context, log *slog.Logger, name string, timeout time.Duration) error {
+	return errOS
+}
+
+// AddAddress returns ErrUnsupported outside Linux.
+func AddAddress(name string, p netip.Prefix) error { return errOS }
+
+// AddDefaultRoute returns ErrUnsupported outside Linux.
+func AddDefaultRoute(name string, gw netip.Addr, onLink bool) error { return errOS }
+
+// Apply returns ErrUnsupported outside Linux.
+func Apply(ctx context.Context, log *slog.Logger, name string, cfg Config, opts ApplyOptions) error {
+	return errOS
+}
