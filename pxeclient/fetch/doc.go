@@ -1,0 +1,61 @@
+// Package fetch fetches the files of a network boot (configs, kernels,
+// initrds) over TFTP, HTTP and HTTPS into memory.
+//
+// Files are named by URL: tftp://server[:port]/name (RFC 3617; the name
+// is what follows the first "/", so tftp://s//abs/path asks for
+// "/abs/path"), http://... and https://.... [TFTPURL] builds a TFTP URL
+// from a server and a file name, escaping what needs it.
+//
+//	f := fetch.New(fetch.Options{Progress: fetch.NewLineProgress(os.Stdout, time.Second)})
+//	files, err := f.FetchAll(ctx, []string{
+//		fetch.TFTPURL("10.0.0.1", "s390x/vmlinuz"),
+//		"https://boot.example.com/s390x/initrd.img",
+//	})
+//	if err != nil {
+//		// err joins one *fetch.Error per failed file; files[i] is nil
+//		// for those.
+//	}
+//	_, err = f.Fetch(ctx, fetch.TFTPURL("10.0.0.1", "pxelinux.cfg/01-52-54-00-12-34-56"))
+//	if errors.Is(err, fetch.ErrNotFound) {
+//		// try the next name
+//	}
+//
+// # TFTP
+//
+// TFTP uses github.com/pin/tftp/v3 with a block size that fills the path
+// MTU (1468 on Ethernet), the tsize option so the buffer is allocated
+// once, a short retransmission timeout (100 ms) without random backoff
+// and enough retries to wait out a server's own retransmission backoff
+// (60 s without progress, see [DefaultTFTPStall]). Error packets become
+// a [*TFTPError]; code 1 matches [ErrNotFound], code 2 [ErrAccess].
+// Timeouts match [ErrNetwork].
+//
+// # HTTP and HTTPS
+//
+// HTTPS servers are verified against Options.RootCAs, Options.CABundle
+// or /etc/ssl/certs/ca-certificates.crt; a redirect from HTTPS to HTTP
+// is refused. No timeout bounds a whole transfer; the connection is given
+// up when nothing arrives for Options.IdleTimeout, so large files on slow
+// links complete and stalled servers do not hang the boot.
+//
+// # Retries, memory and progress
+//
+// A file whose transfer fails in a way another try may cure (a network
+// failure after the transfer started, a truncated body, HTTP 5xx, a
+// restarted TFTP server) is fetched again from the start, up to
+// Options.Attempts times. Before a buffer is allocated, Options.MemCheck
+// (by default [MemAvailable]) decides whether it fits in free memory;
+// files that do not fit fail with [ErrNoMemory] naming the sizes. The
+// SHA-256 of each file is computed as it arrives. Progress goes to a
+// [Progress]; [LineProgress] prints it in line mode for consoles without
+// cursor control.
+//
+// # Security
+//
+// Servers are not trusted for sizes: an announced size is checked
+// against free memory before anything is allocated, a file of unknown
+// size grows its buffer only after the same check, and a server that
+// sends more than it announced over HTTP is refused. TFTP and plain HTTP
+// are unauthenticated: anyone on the path can change the files. Use
+// HTTPS, or check the SHA-256 against a trusted list, where that matters.
+package fetch

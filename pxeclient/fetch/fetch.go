@@ -1,0 +1,243 @@
+package fetch
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Defaults of [Options], each used when its field is zero.
+const (
+	// DefaultTFTPTimeout is how long the client waits for the next TFTP
+	// packet before it sends its last ACK (or the request) again. A lost
+	// ACK costs this much; a lost DATA packet costs the server's own
+	// retransmission timer (dnsmasq 2.90: 2 s and more), because servers
+	// ignore duplicate ACKs. 100 ms is far above LAN round trips and the
+	// same first timeout busybox's tftp uses (TFTP_TIMEOUT_MS, networking/tftp.c).
+	DefaultTFTPTimeout = 100 * time.Millisecond
+	// DefaultTFTPStall is how long a TFTP transfer may go without any
+	// progress before it is given up: the retry count handed to pin/tftp
+	// is DefaultTFTPStall / TFTPTimeout. It must outlast a server that
+	// retransmits a lost DATA packet with backoff: dnsmasq 2.90 waits 3,
+	// 3, 4, 4, 6, 6, 10 s between retransmissions, so 60 s covers seven
+	// losses of the same block in a row (at 20 % loss, 0.2^7 ≈ 1.3e-5 per
+	// block). With 100 ms × 100 tries (10 s) a transfer from dnsmasq at
+	// 20 % loss gives up.
+	DefaultTFTPStall = 60 * time.Second
+	// DefaultIdleTimeout bounds how long an HTTP transfer may receive
+	// nothing (headers or body) before it is given up. It is not a limit
+	// on the whole transfer: big files on slow links still complete.
+	DefaultIdleTimeout = 30 * time.Second
+	// DefaultAttempts is how often a whole file is tried when a transfer
+	// fails in a way another try may cure (network failure mid-way,
+	// truncated body, HTTP 5xx).
+	DefaultAttempts = 3
+	// DefaultRetryDelay is the pause before the second attempt; it
+	// doubles for each further one.
+	DefaultRetryDelay = time.Second
+	// DefaultCABundle is where the netboot ramdisk keeps its CA
+	// certificates (Debian's ca-certificates layout).
+	DefaultCABundle = "/etc/ssl/certs/ca-certificates.crt"
+	// DefaultConcurrency is how many files FetchAll fetches at once.
+	DefaultConcurrency = 4
+)
+
+// Options are the knobs of a [Fetcher]. The zero value is usable.
+type Options struct {
+	// TFTPBlockSize is the blksize asked for (RFC 2348), 512..65464.
+	// Zero picks the largest block that fits the path MTU to the server
+	// without fragmentation: the MTU of the outgoing interface minus the
+	// IP, UDP and TFTP headers (1468 on Ethernet), or 1468 when the
+	// interface cannot be found.
+	TFTPBlockSize int
+	// TFTPTimeout is the per-packet retransmission timeout (default
+	// DefaultTFTPTimeout).
+	TFTPTimeout time.Duration
+	// TFTPStall is how long a transfer may make no progress (default
+	// DefaultTFTPStall).
+	TFTPStall time.Duration
+	// IdleTimeout bounds HTTP silence (default DefaultIdleTimeout).
+	IdleTimeout time.Duration
+	// Attempts is the number of whole-file tries (default DefaultAttempts).
+	Attempts int
+	// RetryDelay is the pause before the second try (default
+	// DefaultRetryDelay); it doubles for each further try.
+	RetryDelay time.Duration
+	// Concurrency is how many files FetchAll fetches at once (default
+	// DefaultConcurrency).
+	Concurrency int
+	// RootCAs verifies HTTPS servers. When nil, CABundle is loaded.
+	RootCAs *x509.CertPool
+	// CABundle is a PEM file of CA certificates, used when RootCAs is
+	// nil. When both are empty, DefaultCABundle is used if it exists and
+	// the system pool otherwise.
+	CABundle string
+	// MemCheck decides whether need more bytes fit in memory; nil means
+	// [MemAvailable]. See [MemCheck].
+	MemCheck MemCheck
+	// Progress receives progress reports; nil means none.
+	Progress Progress
+	// Logger receives debug messages about retries; nil means none.
+	Logger *slog.Logger
+	// HTTPClient replaces the HTTP client built from the fields above
+	// (for tests and for callers with their own transport). Its timeouts
+	// and TLS settings are then the caller's.
+	HTTPClient *http.Client
+}
+
+// File is a fetched file, held in memory.
+type File struct {
+	// URL is the file as asked for.
+	URL string
+	// Data is the content. It was allocated once when the size was
+	// announced (TFTP tsize, HTTP Content-Length).
+	Data []byte
+	// SHA256 is the digest of Data, computed while it arrived.
+	SHA256 [32]byte
+	// Duration is the time the successful attempt took.
+	Duration time.Duration
+	// Attempts is the number of whole-file tries it took.
+	Attempts int
+}
+
+// A Fetcher fetches files over TFTP, HTTP and HTTPS into memory. It is
+// safe for concurrent use.
+type Fetcher struct {
+	opts Options
+	log  *slog.Logger
+
+	httpOnce   sync.Once
+	httpClient *http.Client
+	httpErr    error
+
+	// memMu makes a memory check and the allocation it allows one step.
+	memMu sync.Mutex
+	// reserved counts bytes allocated for transfers in flight that have
+	// not arrived yet: they are not yet reflected in MemAvailable, so
+	// each memory check adds them.
+	reserved atomic.Int64
+}
+
+// New returns a Fetcher with the given options.
+func New(opts Options) *Fetcher {
+	if opts.TFTPTimeout <= 0 {
+		opts.TFTPTimeout = DefaultTFTPTimeout
+	}
+	if opts.TFTPStall <= 0 {
+		opts.TFTPStall = DefaultTFTPStall
+	}
+	if opts.TFTPStall < opts.TFTPTimeout {
+		opts.TFTPStall = opts.TFTPTimeout
+	}
+	if opts.IdleTimeout <= 0 {
+		opts.IdleTimeout = DefaultIdleTimeout
+	}
+	if opts.Attempts <= 0 {
+		opts.Attempts = DefaultAttempts
+	}
+	if opts.RetryDelay <= 0 {
+		opts.RetryDelay = DefaultRetryDelay
+	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = DefaultConcurrency
+	}
+	if opts.MemCheck == nil {
+		opts.MemCheck = MemAvailable
+	}
+	f := &Fetcher{opts: opts, log: opts.Logger}
+	if f.log == nil {
+		f.log = slog.New(slog.DiscardHandler)
+	}
+	return f
+}
+
+// Fetch fetches one file named by a URL: tftp://host[:port]/name,
+// http://... or https://.... Every error is an [*Error].
+func (f *Fetcher) Fetch(ctx context.Context, rawURL string) (*File, error) {
+	loc, err := parseLocation(rawURL)
+	if err != nil {
+		return nil, &Error{URL: rawURL, Attempts: 0, Err: err}
+	}
+	delay := f.opts.RetryDelay
+	for attempt := 1; ; attempt++ {
+		start := time.Now()
+		data, sum, err := f.fetchOnce(ctx, loc)
+		if err == nil {
+			file := &File{URL: rawURL, Data: data, SHA256: sum, Duration: time.Since(start), Attempts: attempt}
+			f.report(Status{URL: rawURL, Done: int64(len(data)), Total: int64(len(data)), Elapsed: file.Duration, Finished: true})
+			return file, nil
+		}
+		ferr := &Error{URL: rawURL, Server: loc.server, Attempts: attempt, Err: err}
+		if attempt >= f.opts.Attempts || !retryable(err) || ctx.Err() != nil {
+			f.report(Status{URL: rawURL, Total: -1, Elapsed: time.Since(start), Finished: true, Err: ferr})
+			return nil, ferr
+		}
+		f.log.Info("fetch failed, trying again", "url", rawURL, "attempt", attempt, "delay", delay, "err", err)
+		select {
+		case <-ctx.Done():
+			ferr.Err = fmt.Errorf("%w (gave up: %w)", err, ctx.Err())
+			return nil, ferr
+		case <-time.After(delay):
+		}
+		delay *= 2
+	}
+}
+
+// FetchAll fetches several files at once (kernel and initrds), at most
+// Options.Concurrency at a time. files[i] belongs to urls[i] and is nil
+// when that file failed; err joins one [*Error] per failed file.
+func (f *Fetcher) FetchAll(ctx context.Context, urls []string) (files []*File, err error) {
+	files = make([]*File, len(urls))
+	errs := make([]error, len(urls))
+	sem := make(chan struct{}, f.opts.Concurrency)
+	var wg sync.WaitGroup
+	for i, u := range urls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			files[i], errs[i] = f.Fetch(ctx, u)
+		}()
+	}
+	wg.Wait()
+	return files, errors.Join(errs...)
+}
+
+func (f *Fetcher) fetchOnce(ctx context.Context, loc *location) ([]byte, [32]byte, error) {
+	switch loc.scheme {
+	case schemeTFTP:
+		return f.fetchTFTP(ctx, loc)
+	default:
+		return f.fetchHTTP(ctx, loc)
+	}
+}
+
+// retryable reports whether another try of the whole file may succeed.
+func retryable(err error) bool {
+	var noAnswer *noAnswerError
+	if errors.As(err, &noAnswer) {
+		// The request itself went unanswered for the whole stall
+		// budget: nobody is there, trying again only multiplies the wait.
+		return false
+	}
+	if errors.Is(err, ErrNotFound) || errors.Is(err, ErrAccess) ||
+		errors.Is(err, ErrNoMemory) || errors.Is(err, ErrCertificate) ||
+		errors.Is(err, ErrDowngrade) || errors.Is(err, ErrBadURL) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	return errors.Is(err, ErrNetwork) || errors.Is(err, ErrServer) || errors.Is(err, ErrTruncated)
+}
+
+func (f *Fetcher) report(s Status) {
+	if f.opts.Progress != nil {
+		f.opts.Progress.Update(s)
+	}
+}

@@ -1,0 +1,169 @@
+package fetch
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"hash"
+	"io"
+	"math"
+	"time"
+)
+
+// Buffer growth when the size is not announced: start small (configs are
+// a few KiB), double up to growDoubleLimit, then grow by a quarter, so
+// that a large file of unknown size needs at most 1.25 times its size
+// plus the old buffer during the copy.
+const (
+	initialUnknownSize = 64 << 10
+	growDoubleLimit    = 64 << 20
+)
+
+// sink receives one file: it holds the buffer, hashes what arrives and
+// reports progress. Sizes known in advance get one exact allocation.
+type sink struct {
+	f     *Fetcher
+	ctx   context.Context
+	url   string
+	total int64 // announced size, -1 when unknown
+	buf   []byte
+	hash  hash.Hash
+
+	// reserved is the part of cap(buf) beyond len(buf), counted in
+	// f.reserved until it is filled or released.
+	reserved int64
+
+	start      time.Time
+	lastReport time.Time
+}
+
+// newSink allocates the buffer for a file of the announced size total
+// (-1 when unknown).
+func (f *Fetcher) newSink(ctx context.Context, url string, total int64) (*sink, error) {
+	s := &sink{f: f, ctx: ctx, url: url, total: total, hash: sha256.New(), start: time.Now()}
+	capacity := total
+	if total < 0 {
+		capacity = initialUnknownSize
+	}
+	if err := s.resize(capacity); err != nil {
+		return nil, err
+	}
+	s.report()
+	return s, nil
+}
+
+// resize gives the buffer the new capacity, checking memory first.
+func (s *sink) resize(capacity int64) error {
+	if capacity > math.MaxInt {
+		return fmt.Errorf("%w: %s does not fit this machine's address space", ErrNoMemory, formatSize(capacity))
+	}
+	f := s.f
+	f.memMu.Lock()
+	defer f.memMu.Unlock()
+	others := f.reserved.Load() - s.reserved
+	if err := f.opts.MemCheck(capacity + others); err != nil {
+		if others > 0 {
+			return fmt.Errorf("file is %s, %s more are due for other files: %w", formatSize(capacity), formatSize(others), err)
+		}
+		return fmt.Errorf("file is %s: %w", formatSize(capacity), err)
+	}
+	nb := make([]byte, len(s.buf), int(capacity))
+	copy(nb, s.buf)
+	s.buf = nb
+	left := capacity - int64(len(nb))
+	f.reserved.Add(left - s.reserved)
+	s.reserved = left
+	return nil
+}
+
+// grow makes room for n more bytes when the buffer is full.
+func (s *sink) grow(n int) error {
+	need := int64(len(s.buf)) + int64(n)
+	c := int64(cap(s.buf))
+	next := c * 2
+	if c >= growDoubleLimit {
+		next = c + c/4
+	}
+	return s.resize(max(next, need, initialUnknownSize))
+}
+
+// Write appends p (the TFTP path: pin/tftp hands over each block).
+func (s *sink) Write(p []byte) (int, error) {
+	if err := s.ctx.Err(); err != nil {
+		return 0, err
+	}
+	if len(p) > cap(s.buf)-len(s.buf) {
+		if err := s.grow(len(p)); err != nil {
+			return 0, err
+		}
+	}
+	s.buf = append(s.buf, p...)
+	s.committed(p)
+	return len(p), nil
+}
+
+// readFrom reads r to its end straight into the buffer (the HTTP path).
+func (s *sink) readFrom(r io.Reader) error {
+	for {
+		if len(s.buf) == cap(s.buf) {
+			if s.total >= 0 && int64(len(s.buf)) == s.total {
+				// Announced size reached: expect the end, without
+				// growing the buffer.
+				var probe [1]byte
+				n, err := r.Read(probe[:])
+				if n > 0 {
+					return fmt.Errorf("%w: server sent more than the %d bytes it announced", ErrServer, s.total)
+				}
+				if err == io.EOF {
+					return nil
+				}
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			if err := s.grow(1); err != nil {
+				return err
+			}
+		}
+		n, err := r.Read(s.buf[len(s.buf):cap(s.buf)])
+		if n > 0 {
+			s.buf = s.buf[:len(s.buf)+n]
+			s.committed(s.buf[len(s.buf)-n:])
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func (s *sink) committed(p []byte) {
+	s.hash.Write(p)
+	s.reserved -= int64(len(p))
+	s.f.reserved.Add(-int64(len(p)))
+	if time.Since(s.lastReport) >= progressTick {
+		s.report()
+	}
+}
+
+func (s *sink) report() {
+	s.lastReport = time.Now()
+	s.f.report(Status{URL: s.url, Done: int64(len(s.buf)), Total: s.total, Elapsed: time.Since(s.start)})
+}
+
+// release gives back the reservation of the unfilled rest of the buffer.
+// It is called once the transfer is over, successful or not.
+func (s *sink) release() {
+	s.f.reserved.Add(-s.reserved)
+	s.reserved = 0
+}
+
+// result returns the data and its digest.
+func (s *sink) result() ([]byte, [32]byte) {
+	var sum [32]byte
+	s.hash.Sum(sum[:0])
+	return s.buf, sum
+}

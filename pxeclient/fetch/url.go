@@ -1,0 +1,129 @@
+package fetch
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+)
+
+type scheme int
+
+const (
+	schemeTFTP scheme = iota
+	schemeHTTP
+	schemeHTTPS
+)
+
+// Default ports: TFTP RFC 1350, HTTP RFC 9110.
+const (
+	tftpPort  = "69"
+	httpPort  = "80"
+	httpsPort = "443"
+)
+
+// TFTP request packet limits, RFC 1350: the request must fit the 512-byte
+// data area plus the 4-byte header that pin/tftp's send buffer holds
+// (datagramLength = 516, packet.go). pin/tftp truncates longer names
+// silently and panics when the options no longer fit, so names are
+// checked here first.
+const (
+	tftpRequestMax = 516
+	// tftpRequestOverhead is opcode (2) + NUL after the name (1) +
+	// "octet\x00" (6) + "blksize\x0065464\x00" (14) + "tsize\x000\x00" (8).
+	tftpRequestOverhead = 2 + 1 + 6 + 14 + 8
+	// maxTFTPName is the longest file name a request can carry.
+	maxTFTPName = tftpRequestMax - tftpRequestOverhead
+)
+
+// location is a parsed URL: where the file is and how to ask for it.
+type location struct {
+	// raw is the URL as given.
+	raw    string
+	scheme scheme
+	// server is host:port.
+	server string
+	// name is the TFTP file name (without the leading "/" of the URL
+	// path, RFC 3617 section 2).
+	name string
+	// url is the HTTP(S) URL.
+	url *url.URL
+}
+
+// TFTPURL returns the URL of the file name on a TFTP server, escaped so
+// that [Fetcher.Fetch] asks the server for exactly name. server is a host
+// or host:port (IPv6 addresses in brackets when a port is given). A name
+// that starts with "/" stays absolute.
+//
+//	fetch.TFTPURL("10.0.0.1", "pxelinux.cfg/default") // tftp://10.0.0.1/pxelinux.cfg/default
+func TFTPURL(server, name string) string {
+	host := server
+	if _, _, err := net.SplitHostPort(server); err != nil && strings.Count(server, ":") > 1 {
+		host = "[" + server + "]" // bare IPv6 address
+	}
+	u := url.URL{Scheme: "tftp", Host: host, Path: "/" + name}
+	return u.String()
+}
+
+// parseLocation parses a tftp, http or https URL.
+func parseLocation(raw string) (*location, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadURL, err)
+	}
+	if u.Host == "" || u.Opaque != "" {
+		return nil, fmt.Errorf("%w: %q has no server (want scheme://server/path)", ErrBadURL, raw)
+	}
+	if u.User != nil {
+		return nil, fmt.Errorf("%w: %q: user names in URLs are not supported", ErrBadURL, raw)
+	}
+	loc := &location{raw: raw}
+	switch strings.ToLower(u.Scheme) {
+	case "tftp":
+		loc.scheme = schemeTFTP
+		if u.RawQuery != "" || u.Fragment != "" || u.ForceQuery {
+			return nil, fmt.Errorf("%w: %q: TFTP URLs take no ?query or #fragment (escape them as %%3F, %%23)", ErrBadURL, raw)
+		}
+		loc.server = hostPort(u, tftpPort)
+		name := strings.TrimPrefix(u.Path, "/")
+		// RFC 3617 section 2: an optional ";mode=octet" suffix.
+		if n, mode, ok := strings.Cut(name, ";mode="); ok {
+			if !strings.EqualFold(mode, "octet") {
+				return nil, fmt.Errorf("%w: %q: TFTP mode %q is not supported (only octet)", ErrBadURL, raw, mode)
+			}
+			name = n
+		}
+		if name == "" {
+			return nil, fmt.Errorf("%w: %q names no file", ErrBadURL, raw)
+		}
+		if strings.IndexByte(name, 0) >= 0 {
+			return nil, fmt.Errorf("%w: %q: TFTP file name contains a NUL byte", ErrBadURL, raw)
+		}
+		if len(name) > maxTFTPName {
+			return nil, fmt.Errorf("%w: TFTP file name is %d bytes, a request holds at most %d", ErrBadURL, len(name), maxTFTPName)
+		}
+		loc.name = name
+	case "http":
+		loc.scheme = schemeHTTP
+		loc.server = hostPort(u, httpPort)
+		loc.url = u
+	case "https":
+		loc.scheme = schemeHTTPS
+		loc.server = hostPort(u, httpsPort)
+		loc.url = u
+	default:
+		return nil, fmt.Errorf("%w: %q: scheme %q is not supported (tftp, http, https)", ErrBadURL, raw, u.Scheme)
+	}
+	if u.Hostname() == "" {
+		return nil, fmt.Errorf("%w: %q has no server", ErrBadURL, raw)
+	}
+	return loc, nil
+}
+
+func hostPort(u *url.URL, defPort string) string {
+	port := u.Port()
+	if port == "" {
+		port = defPort
+	}
+	return net.JoinHostPort(u.Hostname(), port)
+}
