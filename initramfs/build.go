@@ -1,0 +1,378 @@
+package initramfs
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"debug/elf"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/s390netboot/s390netboot/initramfs/modload"
+)
+
+// Arches maps the supported target architectures (GOARCH names) to the ELF
+// machine their init and modules must have.
+var Arches = map[string]elf.Machine{
+	"s390x": elf.EM_S390,
+	"amd64": elf.EM_X86_64,
+	"arm64": elf.EM_AARCH64,
+}
+
+// DefaultArch is the architecture built when Options.Arch is empty.
+const DefaultArch = "s390x"
+
+// CABundleNone as Options.CABundle leaves the CA bundle out.
+const CABundleNone = "none"
+
+// hostCABundles are the files Go's crypto/x509 reads on Linux, in its order
+// (crypto/x509/root_linux.go, certFiles); the first that exists is the
+// host's bundle.
+var hostCABundles = []string{
+	"/etc/ssl/certs/ca-certificates.crt",                // Debian/Ubuntu/Gentoo etc.
+	"/etc/pki/tls/certs/ca-bundle.crt",                  // Fedora/RHEL 6
+	"/etc/ssl/ca-bundle.pem",                            // OpenSUSE
+	"/etc/pki/tls/cacert.pem",                           // OpenELEC
+	"/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", // CentOS/RHEL 7
+	"/etc/ssl/cert.pem",                                 // Alpine Linux
+}
+
+// mountPoints are the empty directories the init mounts file systems on.
+var mountPoints = []string{"dev", "proc", "sys", "tmp", "run"}
+
+// defaultModules are the network drivers each architecture's ramdisk gets
+// when no module is named. All are optional: what the tree lacks, or has
+// built in, is skipped.
+var defaultModules = map[string][]string{
+	// virtio-net-ccw under KVM and z/VM; the OSA-Express stack (qeth core,
+	// layer 2 discipline, ccwgroup bus) on real IBM Z, grouped through
+	// sysfs by the init.
+	"s390x": {"virtio_net", "ccwgroup", "qeth", "qeth_l2"},
+	// virtio-net-pci (virtio_pci finds the device) and the Intel NICs
+	// QEMU emulates and servers commonly have.
+	"amd64": {"virtio_net", "virtio_pci", "e1000", "e1000e", "igb", "ixgbe"},
+	// virtio on QEMU's virt machine (PCI and MMIO transports) and the
+	// Intel server NICs.
+	"arm64": {"virtio_net", "virtio_pci", "virtio_mmio", "igb", "ixgbe"},
+}
+
+// DefaultModules returns the default module set for arch (a GOARCH name).
+func DefaultModules(arch string) []ModuleRequest {
+	var reqs []ModuleRequest
+	for _, n := range defaultModules[arch] {
+		reqs = append(reqs, ModuleRequest{Name: n, Optional: true})
+	}
+	return reqs
+}
+
+// File is an extra file for the archive.
+type File struct {
+	Src  string // file on the host
+	Dest string // path in the archive
+}
+
+// ParseFile parses "SRC:DEST" (split at the last colon).
+func ParseFile(s string) (File, error) {
+	i := strings.LastIndex(s, ":")
+	if i <= 0 || i == len(s)-1 {
+		return File{}, fmt.Errorf("file %q: want SRC:DEST", s)
+	}
+	return File{Src: s[:i], Dest: s[i+1:]}, nil
+}
+
+// ParseModule parses a --module value: a module name, optionally followed by
+// blanks and the module's parameters ("virtio_net napi_tx=1").
+func ParseModule(s string) (ModuleRequest, error) {
+	s = strings.TrimSpace(s)
+	name, params := s, ""
+	if i := strings.IndexAny(s, " \t"); i >= 0 {
+		name, params = s[:i], strings.TrimSpace(s[i+1:])
+	}
+	if name == "" || strings.ContainsAny(name, "/=\n") {
+		return ModuleRequest{}, fmt.Errorf("module %q: want a module name, then optional parameters", s)
+	}
+	name = strings.TrimSuffix(name, ".ko")
+	return ModuleRequest{Name: name, Params: params}, nil
+}
+
+// Options describe a netboot ramdisk.
+type Options struct {
+	// Arch is the target GOARCH: s390x (the default), amd64 or arm64.
+	Arch string
+	// Init is a prebuilt init binary. "" builds one with InitBuild.
+	Init string
+	// InitBuild builds the init when Init is ""; its GOARCH is set from
+	// Arch.
+	InitBuild GoInit
+	// ModulesDir is a lib/modules/VERSION tree; "" means no modules.
+	ModulesDir string
+	// Modules to include with their dependencies; nil means
+	// DefaultModules(Arch).
+	Modules []ModuleRequest
+	// Files are extra files.
+	Files []File
+	// CABundle is the PEM file installed as modload.CABundle: "" means the
+	// host's (the first of Go's certFiles that exists), CABundleNone none.
+	CABundle string
+	// Compression of the archive; "" means Gzip.
+	Compression Compression
+	// ModTime is every record's modification time (seconds since 1970);
+	// mkpxeramfs sets it from SOURCE_DATE_EPOCH.
+	ModTime uint32
+	// Logger receives progress; nil discards.
+	Logger *slog.Logger
+}
+
+// Result describes a built ramdisk.
+type Result struct {
+	Modules      []Module // in load order
+	InitSize     int64    // bytes
+	CABundle     string   // the bundle used, "" for none
+	Uncompressed int64    // archive bytes before compression
+	Compressed   int64    // bytes written
+}
+
+// Build assembles the ramdisk described by opts and writes it, compressed,
+// to w.
+func Build(ctx context.Context, w io.Writer, opts Options) (*Result, error) {
+	a, res, err := Assemble(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	cw := &countWriter{w: w}
+	zw, err := opts.Compression.NewWriter(cw)
+	if err != nil {
+		return nil, err
+	}
+	n, err := a.WriteTo(zw, opts.ModTime)
+	if err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, fmt.Errorf("compressing the archive (%s): %w", opts.Compression, err)
+	}
+	res.Uncompressed, res.Compressed = n, cw.n
+	return res, nil
+}
+
+// WriteFile builds the ramdisk into the file name. The file appears only
+// when complete: it is written under a temporary name and renamed.
+func WriteFile(ctx context.Context, name string, opts Options) (*Result, error) {
+	dir, base := filepath.Split(name)
+	if dir == "" {
+		dir = "."
+	}
+	tmp, err := os.CreateTemp(dir, "."+base+".tmp*")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(tmp.Name()) // fails harmlessly after the rename
+	res, err := Build(ctx, tmp, opts)
+	if err == nil {
+		err = tmp.Chmod(0o644)
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := os.Rename(tmp.Name(), name); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Assemble collects the ramdisk's contents without writing them.
+func Assemble(ctx context.Context, opts Options) (*Archive, *Result, error) {
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	arch := opts.Arch
+	if arch == "" {
+		arch = DefaultArch
+	}
+	machine, ok := Arches[arch]
+	if !ok {
+		return nil, nil, fmt.Errorf("architecture %q: want s390x, amd64 or arm64", arch)
+	}
+	if _, err := opts.Compression.NewWriter(io.Discard); err != nil {
+		return nil, nil, err
+	}
+	a := &Archive{}
+	res := &Result{}
+
+	// The init.
+	initData, err := loadInit(ctx, opts, arch, logger)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkInit(initData, machine); err != nil {
+		name := opts.Init
+		if name == "" {
+			name = "built init"
+		}
+		return nil, nil, fmt.Errorf("init %s: %w", name, err)
+	}
+	res.InitSize = int64(len(initData))
+	if err := a.AddFile(modload.InitPath, initData, 0o755); err != nil {
+		return nil, nil, err
+	}
+
+	// Device nodes and mount points.
+	if err := a.AddConsoleNodes(); err != nil {
+		return nil, nil, err
+	}
+	for _, d := range mountPoints {
+		if err := a.AddDir(d); err != nil {
+			return nil, nil, err
+		}
+	}
+
+	// Modules and their load order.
+	if err := addModules(a, res, opts, arch, machine, logger); err != nil {
+		return nil, nil, err
+	}
+
+	// The CA bundle.
+	if err := addCABundle(a, res, opts.CABundle, logger); err != nil {
+		return nil, nil, err
+	}
+
+	// Extra files.
+	for _, f := range opts.Files {
+		data, err := os.ReadFile(f.Src)
+		if err != nil {
+			return nil, nil, fmt.Errorf("file %s: %w", f.Src, err)
+		}
+		st, err := os.Stat(f.Src)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !st.Mode().IsRegular() {
+			return nil, nil, fmt.Errorf("file %s: not a regular file", f.Src)
+		}
+		if err := a.AddFile(f.Dest, data, uint64(st.Mode().Perm())); err != nil {
+			return nil, nil, fmt.Errorf("file %s: %w", f.Src, err)
+		}
+	}
+	return a, res, nil
+}
+
+func loadInit(ctx context.Context, opts Options, arch string, logger *slog.Logger) ([]byte, error) {
+	if opts.Init != "" {
+		data, err := os.ReadFile(opts.Init)
+		if err != nil {
+			return nil, fmt.Errorf("init: %w", err)
+		}
+		return data, nil
+	}
+	dir, err := os.MkdirTemp("", "mkpxeramfs-init")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	out := filepath.Join(dir, "init")
+	g := opts.InitBuild
+	g.GOARCH = arch
+	if g.Logger == nil {
+		g.Logger = logger
+	}
+	if err := g.Build(ctx, out); err != nil {
+		return nil, err
+	}
+	return os.ReadFile(out)
+}
+
+// ErrBadInit is returned (wrapped) for an init the kernel could not run.
+var ErrBadInit = errors.New("unusable init")
+
+// checkInit makes sure the init is a static ELF executable for machine.
+func checkInit(data []byte, machine elf.Machine) error {
+	f, err := elf.NewFile(bytes.NewReader(data))
+	if err != nil {
+		return fmt.Errorf("%w: not an ELF executable: %w", ErrBadInit, err)
+	}
+	defer f.Close()
+	if f.Machine != machine {
+		return fmt.Errorf("%w: built for %s, the target needs %s", ErrBadInit, f.Machine, machine)
+	}
+	if f.Type != elf.ET_EXEC && f.Type != elf.ET_DYN {
+		return fmt.Errorf("%w: ELF type %s is not an executable", ErrBadInit, f.Type)
+	}
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			return fmt.Errorf("%w: dynamically linked (has an ELF interpreter); build it with CGO_ENABLED=0", ErrBadInit)
+		}
+	}
+	return nil
+}
+
+func addModules(a *Archive, res *Result, opts Options, arch string, machine elf.Machine, logger *slog.Logger) error {
+	if opts.ModulesDir == "" {
+		if len(opts.Modules) > 0 {
+			return fmt.Errorf("modules %v requested but no modules directory given", opts.Modules)
+		}
+		logger.Warn("no modules directory: the ramdisk has no kernel modules; the network driver must be built into the kernel")
+		return nil
+	}
+	tree, err := OpenModuleTree(opts.ModulesDir, logger)
+	if err != nil {
+		return err
+	}
+	reqs := opts.Modules
+	if reqs == nil {
+		reqs = DefaultModules(arch)
+	}
+	mods, err := tree.Resolve(reqs)
+	if err != nil {
+		return err
+	}
+	var order strings.Builder
+	order.WriteString("# Kernel modules in load order, written by mkpxeramfs.\n# Format: see package github.com/s390netboot/s390netboot/initramfs/modload.\n")
+	for _, m := range mods {
+		if m.Machine != machine {
+			return fmt.Errorf("module %s in %s is built for %s, the target %s needs %s", m.Path, opts.ModulesDir, m.Machine, arch, machine)
+		}
+		if err := a.AddFile(m.ArchivePath(), m.Data, 0o644); err != nil {
+			return err
+		}
+		fmt.Fprintln(&order, modload.Entry{Path: m.ArchivePath(), Params: m.Params})
+		logger.Info("module", "name", m.Name, "path", m.Path, "bytes", len(m.Data))
+	}
+	res.Modules = mods
+	return a.AddFile(modload.LoadOrderFile, []byte(order.String()), 0o644)
+}
+
+func addCABundle(a *Archive, res *Result, bundle string, logger *slog.Logger) error {
+	if bundle == CABundleNone {
+		return nil
+	}
+	if bundle == "" {
+		for _, p := range hostCABundles {
+			if _, err := os.Stat(p); err == nil {
+				bundle = p
+				break
+			}
+		}
+		if bundle == "" {
+			return fmt.Errorf("no CA bundle on this host (looked for %s): name one, or pass %q to leave HTTPS without trusted roots", strings.Join(hostCABundles, ", "), CABundleNone)
+		}
+	}
+	data, err := os.ReadFile(bundle)
+	if err != nil {
+		return fmt.Errorf("CA bundle: %w", err)
+	}
+	if !x509.NewCertPool().AppendCertsFromPEM(data) {
+		return fmt.Errorf("CA bundle %s: no PEM certificate in it", bundle)
+	}
+	logger.Info("CA bundle", "file", bundle, "bytes", len(data))
+	res.CABundle = bundle
+	return a.AddFile(modload.CABundle, data, 0o644)
+}
