@@ -1,0 +1,74 @@
+package kexec
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// The flags constant used by the pure layout code must be the kernel's.
+var _ = [1]struct{}{}[KexecArchS390-unix.KEXEC_ARCH_S390]
+
+// load tries kexec_file_load and falls back to kexec_load when the running
+// kernel lacks it.
+//
+// Only ENOSYS (the kernel was built without CONFIG_KEXEC_FILE, as Debian 12's
+// s390x kernel is) leads to the fallback. Any other error means the call
+// exists and refused this image for a reason kexec_load would not cure:
+// EPERM (no CAP_SYS_BOOT, kexec disabled, lockdown; kexec_load is refused in
+// all three), a signature error (lockdown, where kexec_load is refused
+// outright), or EINVAL (a command line longer than the new kernel takes, bad
+// arguments), which the same check in S390Segments already rules out for
+// the command line; retrying with kexec_load would only hide the reason.
+func load(p plan, log *slog.Logger) error {
+	err := fileLoad(p.kernel, p.initrd, p.cmdline, log)
+	if err == nil {
+		log.Info("kexec: loaded with kexec_file_load")
+		return nil
+	}
+	if !errors.Is(err, unix.ENOSYS) {
+		return err
+	}
+	log.Info("kexec: kexec_file_load not available (ENOSYS), using kexec_load")
+	return segmentLoad(*p.layout, log)
+}
+
+// kexecSegment is struct kexec_segment (include/uapi/linux/kexec.h):
+// { void *buf; size_t bufsz; unsigned long mem; size_t memsz; }.
+type kexecSegment struct {
+	buf   uintptr
+	bufsz uintptr
+	mem   uintptr
+	memsz uintptr
+}
+
+// segmentLoad calls kexec_load with the segments of l.
+func segmentLoad(l Layout, log *slog.Logger) error {
+	if err := CheckSegments(l.Segments, S390PageSize); err != nil {
+		return err
+	}
+	segs := make([]kexecSegment, len(l.Segments))
+	for i, s := range l.Segments {
+		log.Info("kexec: segment", "n", i, "mem", fmt.Sprintf("%#x", s.Mem), "memsz", s.Memsz, "bufsz", len(s.Buf))
+		segs[i] = kexecSegment{bufsz: uintptr(len(s.Buf)), mem: uintptr(s.Mem), memsz: uintptr(s.Memsz)}
+		if len(s.Buf) > 0 {
+			segs[i].buf = uintptr(unsafe.Pointer(&s.Buf[0]))
+		}
+	}
+	call := fmt.Sprintf("kexec_load(entry=%#x, %d segments, flags=%#x)", l.Entry, len(segs), l.Flags)
+	_, _, errno := unix.Syscall6(unix.SYS_KEXEC_LOAD, uintptr(l.Entry), uintptr(len(segs)),
+		uintptr(unsafe.Pointer(&segs[0])), uintptr(l.Flags), 0, 0)
+	for _, s := range l.Segments {
+		runtime.KeepAlive(s.Buf)
+	}
+	runtime.KeepAlive(segs)
+	if errno != 0 {
+		return explain(call, errno)
+	}
+	log.Info("kexec: loaded with " + call)
+	return nil
+}

@@ -1,0 +1,233 @@
+package kexec
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/s390netboot/s390netboot/s390image"
+)
+
+// The s390 kexec_load layout. This is the layout of kexec-tools' s390 image
+// loader (kexec/arch/s390/kexec-image.c), taken as the ABI reference:
+//
+//	0x00000 .. 0x0ffff   not loaded: IPL PSW, CCWs and the IPL loader, which
+//	                     only a channel IPL runs; the low core stays as is
+//	0x10000 .. end       the kernel from its entry point to its last byte,
+//	                     with the parameter area (0x10400) patched
+//	InitrdAddr(end) ..   the ramdisk
+//
+// The ramdisk goes to ALIGN_UP(max(8 MiB, end), 1 MiB), not right behind the
+// kernel: the kernel's boot code uses the memory just past the end of the
+// image for its .bss and its decompression heap (free_mem_ptr = _end in
+// arch/s390/boot/decompressor.c) before it gets to move an overlapping
+// ramdisk out of the way (rescue_initrd). A ramdisk 8 MiB up is never in the
+// way, and the gap costs nothing: it is no segment.
+const (
+	// S390PageSize is the s390 page size (PAGE_SIZE,
+	// arch/s390/include/asm/page.h); kexec_load segments are aligned to it.
+	S390PageSize = 4096
+	// S390InitrdMin is the lowest ramdisk address (kexec-tools' s390 loader,
+	// 0x800000).
+	S390InitrdMin = 8 << 20
+	// S390InitrdAlign is the ramdisk alignment (kexec-tools: 1 MiB).
+	S390InitrdAlign = 1 << 20
+	// KexecArchS390 is KEXEC_ARCH_S390, EM_S390 << 16
+	// (include/uapi/linux/kexec.h): the kexec_load flags for s390.
+	KexecArchS390 = 22 << 16
+	// MaxSegments is KEXEC_SEGMENT_MAX (include/linux/kexec.h).
+	MaxSegments = 16
+)
+
+// Segment is one piece of memory kexec_load copies into place: Buf at
+// physical address Mem, zero-filled up to Memsz.
+type Segment struct {
+	Buf   []byte
+	Mem   uint64
+	Memsz uint64
+}
+
+func (s Segment) String() string {
+	return fmt.Sprintf("[%#x-%#x) %d bytes", s.Mem, s.Mem+s.Memsz, len(s.Buf))
+}
+
+// Layout is what kexec_load needs to load an s390 kernel.
+type Layout struct {
+	Entry    uint64    // physical entry address (s390image.EntryOffset)
+	Flags    uint64    // kexec_load flags (KexecArchS390)
+	Segments []Segment // the kernel, then the ramdisk if any
+	// InitrdStart and InitrdSize are the values written to the parameter
+	// area (0 and 0 without a ramdisk).
+	InitrdStart, InitrdSize uint64
+	// EmbeddedInitrd is true when the ramdisk is the one a single boot
+	// image carried.
+	EmbeddedInitrd bool
+	// Cmdline is the command line the kernel will see.
+	Cmdline string
+}
+
+// S390InitrdAddr returns where the ramdisk goes behind a kernel image that
+// ends at kernelEnd: ALIGN_UP(max(8 MiB, kernelEnd), 1 MiB).
+func S390InitrdAddr(kernelEnd uint64) uint64 {
+	return alignUp(max(S390InitrdMin, kernelEnd), S390InitrdAlign)
+}
+
+// splitS390 separates a single boot image into its kernel and its embedded
+// ramdisk, as the image's parameter area describes them. For a plain kernel
+// it returns kernel and nil. The ramdisk must lie behind the command line
+// area and inside the file.
+func splitS390(kernel []byte) (k, initrd []byte, p s390image.ParmArea, err error) {
+	p, err = s390image.ReadParmArea(kernel)
+	if err != nil {
+		return nil, nil, p, err
+	}
+	areaEnd := uint64(s390image.CmdlineOffset + p.CmdlineMax())
+	if uint64(len(kernel)) < areaEnd {
+		return nil, nil, p, fmt.Errorf("%w: %d bytes, the command line area ends at %#x", s390image.ErrTruncated, len(kernel), areaEnd)
+	}
+	if p.InitrdSize == 0 {
+		return kernel, nil, p, nil
+	}
+	start, size := p.InitrdStart, p.InitrdSize
+	if start < areaEnd || start > uint64(len(kernel)) || size > uint64(len(kernel))-start {
+		return nil, nil, p, fmt.Errorf("%w: the parameter area names a %d-byte ramdisk at %#x, which is not inside the %d-byte image behind its parameter area",
+			s390image.ErrTruncated, size, start, len(kernel))
+	}
+	return kernel[:start], kernel[start : start+size], p, nil
+}
+
+// S390Segments computes the kexec_load segments for the s390 kernel image
+// kernel with the ramdisk initrd and the command line cmdline. It does not
+// change kernel or initrd: the kernel's first pages are copied to patch the
+// parameter area.
+//
+// A kernel that is itself a single boot image keeps its embedded ramdisk
+// when initrd is empty (the ramdisk moves to the address the layout above
+// gives it); a non-empty initrd replaces it. An empty cmdline keeps the
+// command line stored in the image; otherwise cmdline must be printable
+// 7-bit ASCII shorter than the kernel's command line area (checked with
+// s390image.SetCmdline: 896 bytes on old kernels, what the kernel announces
+// at 0x10430 on 5.16+).
+//
+// Several ramdisks are joined with ConcatInitrds first.
+//
+// The result passes CheckSegments.
+func S390Segments(kernel, initrd []byte, cmdline string) (Layout, error) {
+	if err := CheckKernel("s390x", kernel); err != nil {
+		return Layout{}, err
+	}
+	k, embedded, p, err := splitS390(kernel)
+	if err != nil {
+		if len(initrd) == 0 {
+			return Layout{}, err
+		}
+		// The ramdisk the image names is replaced anyway.
+		k = kernel
+	}
+	l := Layout{Entry: s390image.EntryOffset, Flags: KexecArchS390, Cmdline: p.Cmdline}
+	if len(initrd) == 0 && len(embedded) > 0 {
+		initrd, l.EmbeddedInitrd = embedded, true
+	}
+
+	// The patched copy of the kernel, addressed from 0 like the image.
+	buf := make([]byte, alignUp(uint64(len(k)), S390PageSize))
+	copy(buf, k)
+	kernelEnd := uint64(len(buf))
+	if cmdline != "" {
+		if err := s390image.SetCmdline(buf, cmdline); err != nil {
+			return Layout{}, err
+		}
+		l.Cmdline = cmdline
+	}
+	if len(initrd) > 0 {
+		l.InitrdStart, l.InitrdSize = S390InitrdAddr(kernelEnd), uint64(len(initrd))
+	}
+	if err := s390image.SetInitrd(buf, l.InitrdStart, l.InitrdSize); err != nil {
+		return Layout{}, err
+	}
+	l.Segments = append(l.Segments, Segment{
+		Buf:   buf[s390image.EntryOffset:len(k)],
+		Mem:   s390image.EntryOffset,
+		Memsz: kernelEnd - s390image.EntryOffset,
+	})
+	if len(initrd) > 0 {
+		l.Segments = append(l.Segments, Segment{
+			Buf:   initrd,
+			Mem:   l.InitrdStart,
+			Memsz: alignUp(l.InitrdSize, S390PageSize),
+		})
+	}
+	if err := CheckSegments(l.Segments, S390PageSize); err != nil {
+		return Layout{}, err
+	}
+	return l, nil
+}
+
+// CheckSegments checks segs against the kernel's rules for kexec_load
+// (sanity_check_segment_list in kernel/kexec_core.c): at most MaxSegments,
+// Mem and Memsz multiples of pageSize, len(Buf) <= Memsz, no overlaps and no
+// address overflow. Errors match ErrBadLayout.
+func CheckSegments(segs []Segment, pageSize uint64) error {
+	if len(segs) > MaxSegments {
+		return fmt.Errorf("%w: %d segments, kexec_load takes at most %d", ErrBadLayout, len(segs), MaxSegments)
+	}
+	for i, s := range segs {
+		switch {
+		case s.Memsz == 0:
+			return fmt.Errorf("%w: segment %d %v is empty", ErrBadLayout, i, s)
+		case s.Mem%pageSize != 0 || s.Memsz%pageSize != 0:
+			return fmt.Errorf("%w: segment %d %v is not aligned to %d-byte pages", ErrBadLayout, i, s, pageSize)
+		case uint64(len(s.Buf)) > s.Memsz:
+			return fmt.Errorf("%w: segment %d %v holds more bytes than its memory size", ErrBadLayout, i, s)
+		case s.Mem+s.Memsz < s.Mem:
+			return fmt.Errorf("%w: segment %d at %#x size %#x wraps around the address space", ErrBadLayout, i, s.Mem, s.Memsz)
+		}
+	}
+	sorted := append([]Segment(nil), segs...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Mem < sorted[j].Mem })
+	for i := 1; i < len(sorted); i++ {
+		if prev := sorted[i-1]; prev.Mem+prev.Memsz > sorted[i].Mem {
+			return fmt.Errorf("%w: segments %v and %v overlap", ErrBadLayout, prev, sorted[i])
+		}
+	}
+	return nil
+}
+
+// InitrdPad is the multiple ConcatInitrds pads each ramdisk to. The kernel
+// looks for the next archive at 4-byte boundaries and skips zeros between
+// archives (init/initramfs.c), so any multiple of 4 works; 512 is the cpio
+// block size that cpio(1) and most ramdisk tools pad to themselves.
+const InitrdPad = 512
+
+// ConcatInitrds joins ramdisks into one, as the kernel unpacks
+// concatenated (also compressed) cpio archives: each but the last is
+// zero-padded to a multiple of InitrdPad. Empty ramdisks are left out. One
+// ramdisk is returned as it is, without a copy; none gives nil.
+func ConcatInitrds(initrds [][]byte) []byte {
+	var parts [][]byte
+	for _, r := range initrds {
+		if len(r) > 0 {
+			parts = append(parts, r)
+		}
+	}
+	switch len(parts) {
+	case 0:
+		return nil
+	case 1:
+		return parts[0]
+	}
+	var n uint64
+	for _, r := range parts[:len(parts)-1] {
+		n += alignUp(uint64(len(r)), InitrdPad)
+	}
+	n += uint64(len(parts[len(parts)-1]))
+	out := make([]byte, 0, n)
+	for i, r := range parts {
+		out = append(out, r...)
+		if i < len(parts)-1 {
+			out = append(out, make([]byte, alignUp(uint64(len(r)), InitrdPad)-uint64(len(r)))...)
+		}
+	}
+	return out
+}
+
+func alignUp(n, align uint64) uint64 { return (n + align - 1) &^ (align - 1) }
