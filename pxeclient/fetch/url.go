@@ -62,7 +62,9 @@ func TFTPURL(server, name string) string {
 		host = "[" + server + "]" // bare IPv6 address
 	}
 	u := url.URL{Scheme: "tftp", Host: host, Path: "/" + name}
-	return u.String()
+	// url.URL leaves ";" alone in paths, but it starts the RFC 3617
+	// ";mode=" suffix here.
+	return "tftp://" + u.Host + strings.ReplaceAll(u.EscapedPath(), ";", "%3B")
 }
 
 // parseLocation parses a tftp, http or https URL.
@@ -85,13 +87,18 @@ func parseLocation(raw string) (*location, error) {
 			return nil, fmt.Errorf("%w: %q: TFTP URLs take no ?query or #fragment (escape them as %%3F, %%23)", ErrBadURL, raw)
 		}
 		loc.server = hostPort(u, tftpPort)
-		name := strings.TrimPrefix(u.Path, "/")
-		// RFC 3617 section 2: an optional ";mode=octet" suffix.
-		if n, mode, ok := strings.Cut(name, ";mode="); ok {
+		// RFC 3617 section 2: an optional ";mode=octet" suffix, looked
+		// for before unescaping so that "%3B" stays part of the name.
+		escaped := strings.TrimPrefix(u.EscapedPath(), "/")
+		if n, mode, ok := strings.Cut(escaped, ";mode="); ok {
 			if !strings.EqualFold(mode, "octet") {
 				return nil, fmt.Errorf("%w: %q: TFTP mode %q is not supported (only octet)", ErrBadURL, raw, mode)
 			}
-			name = n
+			escaped = n
+		}
+		name, err := url.PathUnescape(escaped)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %q: %w", ErrBadURL, raw, err)
 		}
 		if name == "" {
 			return nil, fmt.Errorf("%w: %q names no file", ErrBadURL, raw)

@@ -1,0 +1,300 @@
+package fetch
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pin/tftp/v3"
+)
+
+// tftpServer is a real pin/tftp server on 127.0.0.1 serving files from a
+// map; names not in the map get an ERROR packet (code 1 from pin/tftp).
+type tftpServer struct {
+	srv  *tftp.Server
+	addr string
+	// requests counts read requests.
+	requests atomic.Int64
+}
+
+type serverConfig struct {
+	// timeout is the server's retransmission timeout (pin default 5 s).
+	timeout time.Duration
+	retries int
+	// noTSize serves files through a reader that cannot seek, so the
+	// server announces no size.
+	noTSize bool
+	// lieTSize adds this many bytes to the announced size.
+	lieTSize int64
+	// wrap wraps the reader of each transfer.
+	wrap func(name string, r io.Reader) io.Reader
+	// addr is the listening address; "" means 127.0.0.1:0.
+	addr string
+}
+
+func startTFTP(t testing.TB, files map[string][]byte, cfg serverConfig) *tftpServer {
+	t.Helper()
+	s := &tftpServer{}
+	s.srv = tftp.NewServer(func(name string, rf io.ReaderFrom) error {
+		s.requests.Add(1)
+		data, ok := files[name]
+		if !ok {
+			return fmt.Errorf("%s: no such file", name)
+		}
+		var r io.Reader = bytes.NewReader(data)
+		if cfg.noTSize {
+			r = io.MultiReader(r) // hides Seek
+		}
+		if cfg.lieTSize != 0 {
+			rf.(tftp.OutgoingTransfer).SetSize(int64(len(data)) + cfg.lieTSize)
+		}
+		if cfg.wrap != nil {
+			r = cfg.wrap(name, r)
+		}
+		_, err := rf.ReadFrom(r)
+		return err
+	}, nil)
+	s.srv.SetBlockSizeNegotiation(false)
+	if cfg.timeout != 0 {
+		s.srv.SetTimeout(cfg.timeout)
+	}
+	if cfg.retries != 0 {
+		s.srv.SetRetries(cfg.retries)
+	}
+	s.srv.SetBackoff(func(int) time.Duration { return 0 })
+	addr := cfg.addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	var conn *net.UDPConn
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		a, _ := net.ResolveUDPAddr("udp", addr)
+		c, err := net.ListenUDP("udp", a)
+		if err == nil {
+			conn = c
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("listen %s: %v", addr, err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	s.addr = conn.LocalAddr().String()
+	go s.srv.Serve(conn)
+	t.Cleanup(s.srv.Shutdown)
+	return s
+}
+
+// lossyRelay forwards TFTP between clients and a server and loses,
+// duplicates and delays packets with a seeded generator. Clients talk to
+// the relay's one port; requests (RRQ) go to the server's listening port
+// and everything else to the port the transfer's answers came from.
+type lossyRelay struct {
+	conn   *net.UDPConn
+	server *net.UDPAddr
+	loss   float64
+	dup    float64
+	delay  float64 // share of packets delayed so later ones overtake them
+
+	mu       sync.Mutex
+	rng      *rand.Rand
+	sessions map[string]*relaySession
+	closed   bool
+
+	dropped, duplicated, delayed atomic.Int64
+}
+
+type relaySession struct {
+	client *net.UDPAddr
+	up     *net.UDPConn
+	mu     sync.Mutex
+	tid    *net.UDPAddr
+}
+
+func startRelay(t testing.TB, server string, loss, dup, delay float64, seed uint64) *lossyRelay {
+	t.Helper()
+	sa, err := net.ResolveUDPAddr("udp", server)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &lossyRelay{conn: c, server: sa, loss: loss, dup: dup, delay: delay,
+		rng: rand.New(rand.NewPCG(seed, seed^0x5eed)), sessions: map[string]*relaySession{}}
+	go r.fromClients()
+	t.Cleanup(r.close)
+	return r
+}
+
+func (r *lossyRelay) addr() string { return r.conn.LocalAddr().String() }
+
+func (r *lossyRelay) close() {
+	r.mu.Lock()
+	r.closed = true
+	for _, s := range r.sessions {
+		s.up.Close()
+	}
+	r.mu.Unlock()
+	r.conn.Close()
+}
+
+// impair sends p with write, or drops, doubles or delays it.
+func (r *lossyRelay) impair(p []byte, write func([]byte)) {
+	r.mu.Lock()
+	drop := r.rng.Float64() < r.loss
+	dup := r.rng.Float64() < r.dup
+	delay := r.rng.Float64() < r.delay
+	wait := time.Duration(1+r.rng.IntN(5)) * time.Millisecond
+	r.mu.Unlock()
+	if drop {
+		r.dropped.Add(1)
+		return
+	}
+	p = bytes.Clone(p)
+	if delay {
+		r.delayed.Add(1)
+		time.AfterFunc(wait, func() { write(p) })
+	} else {
+		write(p)
+	}
+	if dup {
+		r.duplicated.Add(1)
+		time.AfterFunc(wait/2, func() { write(p) })
+	}
+}
+
+func (r *lossyRelay) fromClients() {
+	buf := make([]byte, 65536)
+	for {
+		n, from, err := r.conn.ReadFromUDP(buf)
+		if err != nil {
+			return
+		}
+		s := r.session(from)
+		if s == nil {
+			return
+		}
+		to := r.server
+		if n >= 2 && binary.BigEndian.Uint16(buf) != 1 { // not an RRQ
+			s.mu.Lock()
+			if s.tid != nil {
+				to = s.tid
+			}
+			s.mu.Unlock()
+		}
+		r.impair(buf[:n], func(p []byte) { s.up.WriteToUDP(p, to) })
+	}
+}
+
+func (r *lossyRelay) session(client *net.UDPAddr) *relaySession {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return nil
+	}
+	if s, ok := r.sessions[client.String()]; ok {
+		return s
+	}
+	up, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		return nil
+	}
+	s := &relaySession{client: client, up: up}
+	r.sessions[client.String()] = s
+	go func() {
+		buf := make([]byte, 65536)
+		for {
+			n, from, err := up.ReadFromUDP(buf)
+			if err != nil {
+				return
+			}
+			s.mu.Lock()
+			s.tid = from
+			s.mu.Unlock()
+			r.impair(buf[:n], func(p []byte) { r.conn.WriteToUDP(p, client) })
+		}
+	}()
+	return s
+}
+
+// rawServer answers every read request with the result of reply, for
+// behaviour pin/tftp's server cannot show (error codes other than 1).
+func rawServer(t testing.TB, reply func(req []byte) []byte) (addr string, requests *atomic.Int64) {
+	t.Helper()
+	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	requests = new(atomic.Int64)
+	go func() {
+		buf := make([]byte, 1024)
+		for {
+			n, from, err := c.ReadFromUDP(buf)
+			if err != nil {
+				return
+			}
+			requests.Add(1)
+			if p := reply(buf[:n]); p != nil {
+				c.WriteToUDP(p, from)
+			}
+		}
+	}()
+	return c.LocalAddr().String(), requests
+}
+
+// errorPacket builds a TFTP ERROR packet, RFC 1350 section 5.
+func errorPacket(code uint16, msg string) []byte {
+	p := binary.BigEndian.AppendUint16(nil, 5)
+	p = binary.BigEndian.AppendUint16(p, code)
+	p = append(p, msg...)
+	return append(p, 0)
+}
+
+// testData returns n deterministic pseudo-random bytes.
+func testData(n int, seed uint64) []byte {
+	b := make([]byte, n)
+	rng := rand.New(rand.NewPCG(seed, 1))
+	for i := range b {
+		b[i] = byte(rng.Uint32())
+	}
+	return b
+}
+
+// emulated reports whether the test runs under qemu-user, where
+// net.Interfaces does not work.
+func emulated() bool {
+	if runtime.GOARCH != "s390x" {
+		return false
+	}
+	cpuinfo, err := os.ReadFile("/proc/cpuinfo")
+	return err == nil && !strings.Contains(string(cpuinfo), "IBM/S390")
+}
+
+// within fails the test when fn does not return within d.
+func within[T any](t *testing.T, d time.Duration, fn func() T) T {
+	t.Helper()
+	ch := make(chan T, 1)
+	go func() { ch <- fn() }()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(d):
+		t.Fatalf("did not finish within %v", d)
+		panic("unreachable")
+	}
+}
+

@@ -1,0 +1,322 @@
+package fetch
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// fastTFTP are client options for loopback tests: a short timeout and a
+// stall budget well inside the test timeout.
+func fastTFTP(o Options) Options {
+	if o.TFTPTimeout == 0 {
+		o.TFTPTimeout = 20 * time.Millisecond
+	}
+	if o.TFTPStall == 0 {
+		o.TFTPStall = 2 * time.Second
+	}
+	if o.RetryDelay == 0 {
+		o.RetryDelay = 10 * time.Millisecond
+	}
+	if o.MemCheck == nil {
+		o.MemCheck = func(int64) error { return nil }
+	}
+	return o
+}
+
+func TestTFTPBlockSizes(t *testing.T) {
+	data := testData(300_000, 1)
+	srv := startTFTP(t, map[string][]byte{"images/vmlinuz": data, "empty": {}}, serverConfig{})
+	for _, bs := range []int{0, 512, 1428, 1468, 8192, 65464} {
+		t.Run(fmt.Sprint("blksize=", bs), func(t *testing.T) {
+			f := New(fastTFTP(Options{TFTPBlockSize: bs}))
+			file, err := within(t, 10*time.Second, func() error2[*File] {
+				return wrap2(f.Fetch(context.Background(), TFTPURL(srv.addr, "images/vmlinuz")))
+			}).get()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if file.SHA256 != sha256.Sum256(data) || len(file.Data) != len(data) {
+				t.Fatalf("got %d bytes with another digest, want %d", len(file.Data), len(data))
+			}
+			if cap(file.Data) != len(data) {
+				t.Errorf("buffer capacity %d, want exactly the tsize %d (one allocation)", cap(file.Data), len(data))
+			}
+		})
+	}
+	t.Run("empty file", func(t *testing.T) {
+		file, err := New(fastTFTP(Options{})).Fetch(context.Background(), TFTPURL(srv.addr, "empty"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(file.Data) != 0 || file.SHA256 != sha256.Sum256(nil) {
+			t.Fatalf("got %d bytes", len(file.Data))
+		}
+	})
+}
+
+// error2 carries two results through within.
+type error2[T any] struct {
+	v   T
+	err error
+}
+
+func wrap2[T any](v T, err error) error2[T] { return error2[T]{v, err} }
+func (e error2[T]) get() (T, error)        { return e.v, e.err }
+
+func TestTFTPUnknownSizeGrows(t *testing.T) {
+	data := testData(1_000_003, 2)
+	srv := startTFTP(t, map[string][]byte{"initrd": data}, serverConfig{noTSize: true})
+	var checks []int64
+	var mu sync.Mutex
+	f := New(fastTFTP(Options{TFTPBlockSize: 8192, MemCheck: func(n int64) error {
+		mu.Lock()
+		checks = append(checks, n)
+		mu.Unlock()
+		return nil
+	}}))
+	file, err := f.Fetch(context.Background(), TFTPURL(srv.addr, "initrd"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if file.SHA256 != sha256.Sum256(data) {
+		t.Fatal("digest mismatch")
+	}
+	// 64 KiB doubling to 1 MiB: 5 checks, each for the new size.
+	if len(checks) < 4 || checks[0] != initialUnknownSize {
+		t.Errorf("memory checks %v, want a growing series from %d", checks, initialUnknownSize)
+	}
+	if got := f.reserved.Load(); got != 0 {
+		t.Errorf("reservation left over: %d", got)
+	}
+}
+
+func TestTFTPErrors(t *testing.T) {
+	srv := startTFTP(t, map[string][]byte{"big": testData(100_000, 3)}, serverConfig{})
+	denied, _ := rawServer(t, func([]byte) []byte { return errorPacket(2, "Access violation") })
+	undefined, _ := rawServer(t, func([]byte) []byte { return errorPacket(0, "disk on fire") })
+	// Answers requests with options with code 8 and plain ones with 1,
+	// to show the client asks again without options.
+	picky, pickyRequests := rawServer(t, func(req []byte) []byte {
+		if strings.Contains(string(req), "blksize") {
+			return errorPacket(8, "no options")
+		}
+		return errorPacket(1, "File not found")
+	})
+	silent, _ := rawServer(t, func([]byte) []byte { return nil })
+
+	tests := []struct {
+		name     string
+		url      string
+		opts     Options
+		want     []error
+		attempts int
+		text     string
+	}{
+		{"not found", TFTPURL(srv.addr, "pxelinux.cfg/01-aa"), Options{}, []error{ErrNotFound, fs.ErrNotExist}, 1, "pxelinux.cfg/01-aa: no such file"},
+		{"access", TFTPURL(denied, "secret"), Options{}, []error{ErrAccess, fs.ErrPermission}, 1, "Access violation"},
+		{"server error", TFTPURL(undefined, "x"), Options{}, []error{ErrServer}, 3, "disk on fire"},
+		{"options refused", TFTPURL(picky, "x"), Options{}, []error{ErrNotFound}, 1, "File not found"},
+		{"no answer", TFTPURL(silent, "x"), Options{TFTPStall: 300 * time.Millisecond}, []error{ErrNetwork}, 1, "no answer to the request in 300ms"},
+		{"no memory", TFTPURL(srv.addr, "big"), Options{MemCheck: func(n int64) error { return checkFits(n, 50_000, 1000) }},
+			[]error{ErrNoMemory}, 1, "file is 98 KiB: not enough free memory: needs 98 KiB, 48 KiB available"},
+		{"bad URL", "tftp://" + srv.addr + "/a?b", Options{}, []error{ErrBadURL}, 0, "no ?query"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := New(fastTFTP(tt.opts))
+			_, err := within(t, 10*time.Second, func() error2[*File] {
+				return wrap2(f.Fetch(context.Background(), tt.url))
+			}).get()
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tt.want {
+				if !errors.Is(err, w) {
+					t.Errorf("error %q is not %v", err, w)
+				}
+			}
+			var fe *Error
+			if !errors.As(err, &fe) || fe.URL != tt.url || fe.Attempts != tt.attempts {
+				t.Errorf("error %#v: want *Error for %s after %d attempts", err, tt.url, tt.attempts)
+			}
+			if !strings.Contains(err.Error(), tt.text) {
+				t.Errorf("error %q does not say %q", err, tt.text)
+			}
+		})
+	}
+	if n := pickyRequests.Load(); n != 2 {
+		t.Errorf("picky server saw %d requests, want 2 (with and without options)", n)
+	}
+}
+
+func TestTFTPSizeLie(t *testing.T) {
+	data := testData(10_000, 4)
+	srv := startTFTP(t, map[string][]byte{"f": data}, serverConfig{lieTSize: 5000})
+	f := New(fastTFTP(Options{TFTPBlockSize: 1468}))
+	_, err := f.Fetch(context.Background(), TFTPURL(srv.addr, "f"))
+	if !errors.Is(err, ErrTruncated) || !strings.Contains(err.Error(), "announced 15000 bytes (tsize) and sent 10000") {
+		t.Fatalf("got %v, want ErrTruncated", err)
+	}
+	if n := srv.requests.Load(); n != DefaultAttempts {
+		t.Errorf("server saw %d requests, want %d", n, DefaultAttempts)
+	}
+
+	// A server announcing less than it sends: the buffer grows.
+	srv2 := startTFTP(t, map[string][]byte{"f": data}, serverConfig{lieTSize: -5000})
+	file, err := f.Fetch(context.Background(), TFTPURL(srv2.addr, "f"))
+	if err != nil || file.SHA256 != sha256.Sum256(data) {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// TestTFTPLossyRelay sends files through a relay that loses, duplicates
+// and reorders packets in both directions.
+func TestTFTPLossyRelay(t *testing.T) {
+	data := testData(200_000, 5)
+	want := sha256.Sum256(data)
+	for _, tt := range []struct {
+		loss, dup, delay float64
+	}{
+		{0.05, 0.05, 0.05},
+		{0.20, 0.05, 0.05},
+	} {
+		t.Run(fmt.Sprintf("loss=%.0f%%", tt.loss*100), func(t *testing.T) {
+			// The server retransmits DATA after 30 ms; the client
+			// re-sends its ACK after 20 ms.
+			srv := startTFTP(t, map[string][]byte{"initrd": data}, serverConfig{timeout: 30 * time.Millisecond, retries: 20})
+			relay := startRelay(t, srv.addr, tt.loss, tt.dup, tt.delay, 42)
+			f := New(fastTFTP(Options{TFTPBlockSize: 1468, TFTPStall: 5 * time.Second}))
+			start := time.Now()
+			file, err := within(t, 30*time.Second, func() error2[*File] {
+				return wrap2(f.Fetch(context.Background(), TFTPURL(relay.addr(), "initrd")))
+			}).get()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if file.SHA256 != want {
+				t.Fatal("digest mismatch")
+			}
+			t.Logf("%d blocks in %v, %d attempts; relay dropped %d, duplicated %d, delayed %d packets",
+				len(data)/1468+1, time.Since(start).Round(time.Millisecond), file.Attempts,
+				relay.dropped.Load(), relay.duplicated.Load(), relay.delayed.Load())
+			if relay.dropped.Load() == 0 {
+				t.Error("relay dropped nothing")
+			}
+		})
+	}
+}
+
+// stallingReader delivers limit bytes, then blocks like a crashed server
+// until release is closed.
+type stallingReader struct {
+	r       io.Reader
+	limit   int
+	stalled chan struct{}
+	release chan struct{}
+	once    *sync.Once
+}
+
+func (s *stallingReader) Read(p []byte) (int, error) {
+	if s.limit <= 0 {
+		s.once.Do(func() { close(s.stalled) })
+		<-s.release
+		return 0, errors.New("server process killed")
+	}
+	if len(p) > s.limit {
+		p = p[:s.limit]
+	}
+	n, err := s.r.Read(p)
+	s.limit -= n
+	return n, err
+}
+
+// TestTFTPServerRestart stops the server in the middle of a transfer and
+// starts a new one on the same port: the client fetches the file again.
+func TestTFTPServerRestart(t *testing.T) {
+	data := testData(500_000, 6)
+	files := map[string][]byte{"initrd": data}
+	stalled, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	first := startTFTP(t, files, serverConfig{wrap: func(_ string, r io.Reader) io.Reader {
+		return &stallingReader{r: r, limit: 100_000, stalled: stalled, release: release, once: &once}
+	}})
+	t.Cleanup(func() { close(release) }) // runs before first's Shutdown
+
+	f := New(fastTFTP(Options{TFTPBlockSize: 1468, TFTPStall: 500 * time.Millisecond}))
+	type res = error2[*File]
+	done := make(chan res, 1)
+	go func() { done <- wrap2(f.Fetch(context.Background(), TFTPURL(first.addr, "initrd"))) }()
+
+	select {
+	case <-stalled:
+	case <-time.After(10 * time.Second):
+		t.Fatal("transfer never started")
+	}
+	// "Restart": the old server stops listening (its stuck transfer
+	// stays), a new one takes over the port.
+	go first.srv.Shutdown()
+	startTFTP(t, files, serverConfig{addr: first.addr})
+
+	select {
+	case r := <-done:
+		file, err := r.get()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if file.SHA256 != sha256.Sum256(data) || file.Attempts != 2 {
+			t.Fatalf("attempts %d, digest ok %v", file.Attempts, file.SHA256 == sha256.Sum256(data))
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("fetch did not complete after the restart")
+	}
+}
+
+func TestTFTPCancel(t *testing.T) {
+	silent, _ := rawServer(t, func([]byte) []byte { return nil })
+	f := New(fastTFTP(Options{TFTPStall: time.Minute}))
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err := within(t, 5*time.Second, func() error2[*File] {
+		return wrap2(f.Fetch(ctx, TFTPURL(silent, "x")))
+	}).get()
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("got %v, want the context's error", err)
+	}
+}
+
+func TestPathBlockSize(t *testing.T) {
+	if emulated() {
+		t.Skip("net.Interfaces does not work under qemu-user")
+	}
+	// Loopback's MTU is 65536: the largest TFTP block fits.
+	if got := pathBlockSize("127.0.0.1:69"); got != maxBlockSize {
+		t.Errorf("pathBlockSize(loopback) = %d, want %d", got, maxBlockSize)
+	}
+	if got := pathBlockSize("not-an-address"); got != fallbackBlockSize {
+		t.Errorf("pathBlockSize(bad) = %d, want %d", got, fallbackBlockSize)
+	}
+}
+
+func TestTFTPRetries(t *testing.T) {
+	for _, tt := range []struct {
+		timeout, stall time.Duration
+		want           int
+	}{
+		{100 * time.Millisecond, 60 * time.Second, 600},
+		{100 * time.Millisecond, 150 * time.Millisecond, 2},
+		{time.Second, time.Millisecond, 1},
+	} {
+		f := New(Options{TFTPTimeout: tt.timeout, TFTPStall: tt.stall})
+		if got := f.tftpRetries(); got != tt.want {
+			t.Errorf("timeout %v stall %v: %d retries, want %d", tt.timeout, tt.stall, got, tt.want)
+		}
+	}
+}
