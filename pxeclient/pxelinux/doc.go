@@ -31,9 +31,10 @@
 // warnings (Config.Warnings, ErrUnknownKeyword), never errors. Keywords
 // are case-insensitive, labels case-sensitive; CRLF, tabs and comments
 // are fine. A KERNEL whose name says it is no Linux kernel (.c32, .0,
-// .bin, .bs, .bss, .img, .com, .cbt, or BOOT/BSS/PXE/FDIMAGE/COMBOOT/COM32)
+// .bin, .bs, .bss, .com, .cbt, or BOOT/BSS/PXE/FDIMAGE/COMBOOT/COM32)
 // gives an entry of KindOther with the reason; the rest of the menu
-// works. KERNEL menu.c32/vesamenu.c32 with a config in APPEND, and CONFIG,
+// works. Unlike ldlinux, a KERNEL named *.img is a Linux kernel (s390x
+// kernels are called kernel.img; use FDIMAGE for floppy images). KERNEL menu.c32/vesamenu.c32 with a config in APPEND, and CONFIG,
 // give KindConfig entries that Parser.Follow loads. CONFIG outside a LABEL
 // is ignored, as ldlinux ignores it. Global INITRD is ignored, as PXELINUX
 // does. An implicit kernel (DEFAULT or a prompt line naming a file that is

@@ -755,10 +755,13 @@ func (st *parser) display(from Path, n int, file string) error {
 
 // imageExtensions decide the type of a KERNEL image by its name
 // (file_extensions in com32/elflink/ldlinux/ldlinux.c; .com and .cbt
-// from the COMBOOT rules of syslinux 4).
+// from the COMBOOT rules of syslinux 4). ldlinux also takes .img for a
+// floppy image; here it stays a kernel, because s390x distributions name
+// their kernels kernel.img (RHEL's images/kernel.img, the s390-tools
+// netboot examples) and no platform this client runs on has floppies:
+// FDIMAGE still says so explicitly.
 var imageExtensions = []struct{ ext, typ string }{
 	{".c32", "com32"},
-	{".img", "fdimage"},
 	{".bss", "bss"},
 	{".bin", "boot"},
 	{".bs", "boot"},

@@ -128,31 +128,60 @@ type Autoboot struct {
 }
 
 // Autoboot gives the unattended choice and the wait before it, following
-// ldlinux's main() and menu.c32's run_menu():
+// ldlinux's main() and enter_cmdline() and menu.c32's run_menu():
 //
-//   - no UI and PROMPT 0: the DEFAULT command boots at once; TIMEOUT and
+//   - no UI and PROMPT 0: the DEFAULT command runs at once; TIMEOUT and
 //     ONTIMEOUT play no part;
 //   - PROMPT 1 without UI: the boot: prompt waits TIMEOUT (capped by
-//     TOTALTIMEOUT), then boots ONTIMEOUT if set, else DEFAULT;
-//   - UI (menu.c32 or another module): the menu waits the same time, then
-//     boots ONTIMEOUT if set, else its default entry (the DEFAULT label,
-//     else MENU DEFAULT, else the first entry).
+//     TOTALTIMEOUT), then runs ONTIMEOUT if set, else DEFAULT;
+//   - a menu (UI, or a DEFAULT naming menu.c32/vesamenu.c32, which then
+//     runs after the above) waits the same time, then boots ONTIMEOUT if
+//     set, else its default entry (the DEFAULT label, else MENU DEFAULT,
+//     else the first entry).
 //
 // With no DEFAULT, no UI and nothing to time out to, PXELINUX shows the
 // boot: prompt and waits: Forever is set and Entry is nil.
 func (c *Config) Autoboot() Autoboot {
 	wait, forever := c.wait()
-	if !c.HasMenu() && !c.Prompt {
-		if c.Default == "" {
-			return Autoboot{Forever: true}
-		}
-		ch, err := c.resolve(c.Default)
-		if err != nil {
-			return Autoboot{Choice: ch, Forever: true}
-		}
-		return Autoboot{Choice: ch, Via: "DEFAULT"}
+	if c.UI != "" {
+		return c.menuAutoboot(0)
 	}
-	a := Autoboot{Wait: wait, Forever: forever}
+	var a Autoboot
+	if c.Prompt {
+		a.Wait, a.Forever = wait, forever
+		if !forever && c.OnTimeout != "" {
+			if ch, err := c.resolve(c.OnTimeout); err == nil {
+				a.Choice, a.Via = ch, "ONTIMEOUT"
+				return a
+			}
+		}
+	}
+	if c.Default == "" {
+		return Autoboot{Forever: true}
+	}
+	if c.HasMenu() {
+		if a.Forever {
+			m := c.menuAutoboot(0)
+			return Autoboot{Choice: m.Choice, Forever: true}
+		}
+		return c.menuAutoboot(a.Wait)
+	}
+	ch, err := c.resolve(c.Default)
+	if err != nil {
+		return Autoboot{Choice: ch, Forever: true}
+	}
+	a.Choice, a.Via = ch, "DEFAULT"
+	if a.Forever {
+		a.Via = ""
+	}
+	return a
+}
+
+// menuAutoboot is what the menu boots after its wait; before is the time
+// the boot: prompt already waited.
+func (c *Config) menuAutoboot(before time.Duration) Autoboot {
+	wait, forever := c.wait()
+	a := Autoboot{Wait: before + wait, Forever: forever}
 	if forever {
 		a.Wait = 0
 	}
@@ -162,16 +191,14 @@ func (c *Config) Autoboot() Autoboot {
 			return a
 		}
 	}
-	a.Choice = c.enterChoice()
-	switch {
-	case a.Entry == nil:
-		a.Forever, a.Wait = true, 0
-	case c.HasMenu():
-		a.Via = "menu default"
-	default:
-		a.Via = "DEFAULT"
+	if e := c.menuDefault(); e != nil {
+		a.Choice = Choice{Entry: e, Command: e.Label}
+		if !forever {
+			a.Via = "menu default"
+		}
+		return a
 	}
-	return a
+	return Autoboot{Forever: true}
 }
 
 // wait is min(TIMEOUT, TOTALTIMEOUT) where 0 means "none".
