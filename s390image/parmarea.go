@@ -81,7 +81,7 @@ type ParmArea struct {
 	OldmemSize     uint64
 	KernelVersion  uint64 // file offset of the version string, 0 if none
 	MaxCmdlineSize uint64 // as stored; 0 on kernels older than 5.16
-	Cmdline        string // up to the first NUL
+	Cmdline        string // up to the first NUL, at most CmdlineMax()-1 bytes
 }
 
 // CmdlineMax returns the size of the command line buffer the kernel
@@ -127,7 +127,9 @@ func ReadParmArea(b []byte) (ParmArea, error) {
 		return p, fmt.Errorf("%w: maximum command line size %d at %#x is outside %d..%d",
 			ErrNotS390Image, p.MaxCmdlineSize, MaxCmdlineSizeOffset, LegacyCmdlineSize, MaxCmdlineSizeLimit)
 	}
-	area := b[CmdlineOffset:min(len(b), CmdlineOffset+p.CmdlineMax())]
+	// The kernel forces a NUL at max-1 (arch/s390/boot/ipl_parm.c), so an
+	// area without one still yields at most max-1 bytes.
+	area := b[CmdlineOffset:min(len(b), CmdlineOffset+p.CmdlineMax()-1)]
 	for i, c := range area {
 		if c == 0 {
 			area = area[:i]

@@ -19,8 +19,12 @@ type synth struct {
 }
 
 // synthPSW is the start of a real s390 image (Debian 6.1): the IPL PSW and
-// the first CCWs, which file(1) calls "Linux S390".
-var synthPSW = []byte{0x00, 0x08, 0x00, 0x00, 0x80, 0x00, 0x02, 0x00, 0x02, 0x00, 0x00, 0x18, 0x60, 0x00, 0x00, 0x50}
+// the first CCWs, followed by 0x40 fill bytes up to 64, which file(1)
+// calls "Linux S390".
+var synthPSW = []byte{
+	0x00, 0x08, 0x00, 0x00, 0x80, 0x00, 0x02, 0x00, 0x02, 0x00, 0x00, 0x18,
+	0x60, 0x00, 0x00, 0x50, 0x02, 0x00, 0x00, 0x68, 0x60, 0x00, 0x00, 0x50,
+}
 
 func (s synth) bytes() []byte {
 	if s.size == 0 {
@@ -31,6 +35,9 @@ func (s synth) bytes() []byte {
 		b[i] = byte(i*7 + i>>8)
 	}
 	copy(b, synthPSW)
+	for i := len(synthPSW); i < 64; i++ {
+		b[i] = 0x40
+	}
 	copy(b[MagicOffset:], MagicString)
 	max := LegacyCmdlineSize
 	if s.maxCmdline != 0 {
