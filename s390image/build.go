@@ -105,8 +105,9 @@ func Build(dst io.Writer, kernel io.ReaderAt, kernelSize int64, ramdisk io.Reade
 		l.RamdiskOffset, l.RamdiskSize = int64(k.parm.InitrdStart), int64(k.parm.InitrdSize)
 	}
 	if opts.SetCmdline {
+		// identify made sure the area is there: only the line can be wrong.
 		if err := SetCmdline(k.hdr, opts.Cmdline); err != nil {
-			return nil, fmt.Errorf("%s: %w", opts.kernel(), err)
+			return nil, err
 		}
 		l.Cmdline = opts.Cmdline
 	}

@@ -315,7 +315,7 @@ func (o *outputs) create(path string, inputs []*input) (*os.File, error) {
 	case err == nil:
 		for _, in := range inputs {
 			if in.fi != nil && os.SameFile(fi, in.fi) {
-				return nil, fmt.Errorf("output %s: %w %s", path, ErrOutputIsInput, in.name)
+				return nil, fmt.Errorf("%w: output %s is the input %s", ErrOutputIsInput, path, in.name)
 			}
 		}
 		if !fi.Mode().IsRegular() {

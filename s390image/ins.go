@@ -112,7 +112,7 @@ func WriteLoadFiles(w LoadFiles, kernel io.ReaderAt, kernelSize int64, ramdisk i
 	}
 	// The parameter file ends in a newline, which needs a byte.
 	if err := CheckCmdline(l.Cmdline+" ", k.parm.CmdlineMax()); err != nil {
-		return nil, fmt.Errorf("%s: parameter file (command line and newline): %w", opts.kernel(), err)
+		return nil, fmt.Errorf("parameter file (command line and newline): %w", err)
 	}
 	if ramdisk == nil {
 		if k.dropped == 0 {
