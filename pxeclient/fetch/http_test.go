@@ -1,0 +1,406 @@
+package fetch
+
+import (
+	"bufio"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log"
+	"math/big"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// testCA is a throw-away certificate authority.
+type testCA struct {
+	cert *x509.Certificate
+	key  *ecdsa.PrivateKey
+	pem  []byte
+}
+
+func newTestCA(t testing.TB, name string) *testCA {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: name},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(time.Hour),
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		KeyUsage:              x509.KeyUsageCertSign,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	return &testCA{cert: cert, key: key, pem: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}
+}
+
+func (ca *testCA) pool() *x509.CertPool {
+	p := x509.NewCertPool()
+	p.AddCert(ca.cert)
+	return p
+}
+
+// issue makes a server certificate for the given IPs and DNS names.
+func (ca *testCA) issue(t testing.TB, ips []net.IP, names []string) tls.Certificate {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(2),
+		Subject:      pkix.Name{CommonName: "boot server"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IPAddresses:  ips,
+		DNSNames:     names,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+}
+
+func startTLS(t testing.TB, h http.Handler, cert tls.Certificate) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(h)
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // refused handshakes are the point
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func serveBytes(data []byte) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+		w.Write(data)
+	})
+}
+
+func fastHTTP(o Options) Options {
+	if o.IdleTimeout == 0 {
+		o.IdleTimeout = 2 * time.Second
+	}
+	if o.RetryDelay == 0 {
+		o.RetryDelay = 5 * time.Millisecond
+	}
+	if o.MemCheck == nil {
+		o.MemCheck = func(int64) error { return nil }
+	}
+	return o
+}
+
+func TestHTTPS(t *testing.T) {
+	data := testData(1<<20, 7)
+	ca := newTestCA(t, "boot CA")
+	other := newTestCA(t, "someone else's CA")
+	good := startTLS(t, serveBytes(data), ca.issue(t, []net.IP{net.IPv4(127, 0, 0, 1)}, nil))
+	wrongName := startTLS(t, serveBytes(data), ca.issue(t, []net.IP{net.IPv4(127, 0, 0, 2)}, []string{"boot.example.com"}))
+	bundle := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(bundle, ca.pem, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	emptyBundle := filepath.Join(t.TempDir(), "empty.pem")
+	os.WriteFile(emptyBundle, []byte("no certificates here\n"), 0o644)
+
+	tests := []struct {
+		name string
+		opts Options
+		url  string
+		want error
+		text string
+	}{
+		{"pool", Options{RootCAs: ca.pool()}, good.URL + "/vmlinuz", nil, ""},
+		{"bundle file", Options{CABundle: bundle}, good.URL + "/vmlinuz", nil, ""},
+		{"wrong CA", Options{RootCAs: other.pool()}, good.URL + "/vmlinuz", ErrCertificate,
+			"certificate not trusted: host 127.0.0.1: x509: certificate signed by unknown authority"},
+		{"wrong host", Options{RootCAs: ca.pool()}, wrongName.URL + "/vmlinuz", ErrCertificate,
+			"host 127.0.0.1: x509: certificate is valid for 127.0.0.2, not 127.0.0.1"},
+		{"missing bundle", Options{CABundle: "/nonexistent/ca.pem"}, good.URL + "/x", ErrCertificate, "reading CA bundle"},
+		{"empty bundle", Options{CABundle: emptyBundle}, good.URL + "/x", ErrCertificate, "holds no PEM certificates"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := New(fastHTTP(tt.opts))
+			file, err := within(t, 10*time.Second, func() error2[*File] {
+				return wrap2(f.Fetch(context.Background(), tt.url))
+			}).get()
+			if tt.want == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if file.SHA256 != sha256.Sum256(data) || cap(file.Data) != len(data) {
+					t.Fatalf("digest or capacity (%d) wrong", cap(file.Data))
+				}
+				return
+			}
+			if !errors.Is(err, tt.want) || !strings.Contains(err.Error(), tt.text) {
+				t.Fatalf("got %v, want %v saying %q", err, tt.want, tt.text)
+			}
+			var fe *Error
+			if !errors.As(err, &fe) || fe.Attempts != 1 {
+				t.Errorf("want one attempt, got %#v", err)
+			}
+		})
+	}
+}
+
+func TestHTTPDowngrade(t *testing.T) {
+	ca := newTestCA(t, "boot CA")
+	plain := httptest.NewServer(serveBytes([]byte("kernel")))
+	defer plain.Close()
+	redirect := startTLS(t, http.RedirectHandler(plain.URL+"/vmlinuz", http.StatusFound),
+		ca.issue(t, []net.IP{net.IPv4(127, 0, 0, 1)}, nil))
+	f := New(fastHTTP(Options{RootCAs: ca.pool()}))
+	_, err := f.Fetch(context.Background(), redirect.URL+"/vmlinuz")
+	if !errors.Is(err, ErrDowngrade) {
+		t.Fatalf("got %v, want ErrDowngrade", err)
+	}
+	// http to https is fine.
+	up := httptest.NewServer(http.RedirectHandler(redirect.URL+"/x", http.StatusFound))
+	defer up.Close()
+	if _, err := f.Fetch(context.Background(), up.URL); !errors.Is(err, ErrDowngrade) {
+		t.Fatalf("got %v: the https hop redirects to http again", err)
+	}
+}
+
+func TestHTTPErrors(t *testing.T) {
+	var hits500, hitsFlaky, hitsTrunc atomic.Int64
+	mux := http.NewServeMux()
+	mux.HandleFunc("/missing", http.NotFound)
+	mux.HandleFunc("/forbidden", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusForbidden) })
+	mux.HandleFunc("/teapot", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) })
+	mux.HandleFunc("/broken", func(w http.ResponseWriter, r *http.Request) {
+		hits500.Add(1)
+		http.Error(w, "boom", http.StatusInternalServerError)
+	})
+	flakyData := testData(50_000, 8)
+	mux.HandleFunc("/flaky", func(w http.ResponseWriter, r *http.Request) {
+		if hitsFlaky.Add(1) < 3 {
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+			return
+		}
+		serveBytes(flakyData).ServeHTTP(w, r)
+	})
+	mux.HandleFunc("/truncated", func(w http.ResponseWriter, r *http.Request) {
+		hitsTrunc.Add(1)
+		conn, buf, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		fmt.Fprintf(buf, "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n%s", strings.Repeat("x", 500))
+		buf.Flush()
+	})
+	mux.HandleFunc("/toolong", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "100000000000")
+		w.Write([]byte("x"))
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	tests := []struct {
+		path     string
+		want     []error
+		attempts int
+		text     string
+	}{
+		{"/missing", []error{ErrNotFound, fs.ErrNotExist}, 1, "404 Not Found"},
+		{"/forbidden", []error{ErrAccess, fs.ErrPermission}, 1, "403 Forbidden"},
+		{"/teapot", nil, 1, "418 I'm a teapot, want 200 OK"},
+		{"/broken", []error{ErrServer}, 3, "500 Internal Server Error"},
+		{"/truncated", []error{ErrTruncated}, 3, "connection closed after 500 of 1000 bytes"},
+		{"/toolong", []error{ErrNoMemory}, 1, "needs 93 GiB"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			opts := Options{}
+			if tt.path == "/toolong" {
+				opts.MemCheck = func(n int64) error { return checkFits(n, 1<<30, MemMargin) }
+			}
+			f := New(fastHTTP(opts))
+			url := srv.URL + tt.path
+			_, err := within(t, 10*time.Second, func() error2[*File] { return wrap2(f.Fetch(context.Background(), url)) }).get()
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tt.want {
+				if !errors.Is(err, w) {
+					t.Errorf("error %q is not %v", err, w)
+				}
+			}
+			var fe *Error
+			if !errors.As(err, &fe) || fe.Attempts != tt.attempts || fe.Server != srv.Listener.Addr().String() {
+				t.Errorf("error %#v: want *Error from %s after %d attempts", err, srv.Listener.Addr(), tt.attempts)
+			}
+			if !strings.Contains(err.Error(), tt.text) || !strings.Contains(err.Error(), url) {
+				t.Errorf("error %q does not name %s and say %q", err, url, tt.text)
+			}
+		})
+	}
+	if hits500.Load() != 3 || hitsTrunc.Load() != 3 {
+		t.Errorf("500 hit %d times, truncated %d times: want 3 tries each", hits500.Load(), hitsTrunc.Load())
+	}
+	t.Run("recovers after 503", func(t *testing.T) {
+		file, err := New(fastHTTP(Options{})).Fetch(context.Background(), srv.URL+"/flaky")
+		if err != nil || file.Attempts != 3 || file.SHA256 != sha256.Sum256(flakyData) {
+			t.Fatalf("got %v", err)
+		}
+	})
+}
+
+// TestHTTPIdle shows the idle timeout: a stalled server is given up, a
+// slow one that keeps sending is not.
+func TestHTTPIdle(t *testing.T) {
+	stop := make(chan struct{})
+	defer close(stop)
+	const chunk, chunks = 1000, 8
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", strconv.Itoa(chunk*chunks))
+		for i := range chunks {
+			if r.URL.Path == "/stall" && i == 2 {
+				select {
+				case <-stop:
+				case <-r.Context().Done():
+				}
+				return
+			}
+			w.Write([]byte(strings.Repeat("k", chunk)))
+			w.(http.Flusher).Flush()
+			time.Sleep(60 * time.Millisecond)
+		}
+	}))
+	defer srv.Close()
+	f := New(fastHTTP(Options{IdleTimeout: 200 * time.Millisecond, Attempts: 2}))
+
+	start := time.Now()
+	_, err := within(t, 10*time.Second, func() error2[*File] { return wrap2(f.Fetch(context.Background(), srv.URL+"/stall")) }).get()
+	if !errors.Is(err, ErrNetwork) || !strings.Contains(err.Error(), "server went silent after 2000 bytes (nothing for 200ms)") {
+		t.Fatalf("got %v", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("stalled fetch took %v", d)
+	}
+
+	// 8 chunks 60 ms apart: 480 ms in all, more than the idle timeout.
+	file, err := f.Fetch(context.Background(), srv.URL+"/slow")
+	if err != nil || len(file.Data) != chunk*chunks || file.Duration < 400*time.Millisecond {
+		t.Fatalf("slow but steady server: %v", err)
+	}
+}
+
+func TestHTTPUnknownSize(t *testing.T) {
+	data := testData(300_000, 9)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		bw := bufio.NewWriterSize(w, 10_000)
+		bw.Write(data) // chunked: no Content-Length
+		bw.Flush()
+	}))
+	defer srv.Close()
+	f := New(fastHTTP(Options{}))
+	file, err := f.Fetch(context.Background(), srv.URL+"/initrd")
+	if err != nil || file.SHA256 != sha256.Sum256(data) {
+		t.Fatalf("got %v", err)
+	}
+	if f.reserved.Load() != 0 {
+		t.Errorf("reservation left: %d", f.reserved.Load())
+	}
+}
+
+func TestFetchAll(t *testing.T) {
+	kernel, initrd := testData(2_000_000, 10), testData(3_000_000, 11)
+	tftpSrv := startTFTP(t, map[string][]byte{"vmlinuz": kernel}, serverConfig{})
+	httpSrv := httptest.NewServer(serveBytes(initrd))
+	defer httpSrv.Close()
+	progress := NewLineProgress(new(strings.Builder), time.Second)
+	f := New(fastTFTP(fastHTTP(Options{Progress: progress})))
+	urls := []string{
+		TFTPURL(tftpSrv.addr, "vmlinuz"),
+		httpSrv.URL + "/initrd.img",
+		TFTPURL(tftpSrv.addr, "missing"),
+		"ftp://example.com/x",
+	}
+	files, err := within(t, 10*time.Second, func() error2[[]*File] { return wrap2(f.FetchAll(context.Background(), urls)) }).get()
+	if files[0] == nil || files[0].SHA256 != sha256.Sum256(kernel) ||
+		files[1] == nil || files[1].SHA256 != sha256.Sum256(initrd) {
+		t.Fatalf("good files missing or wrong: %v", err)
+	}
+	if files[2] != nil || files[3] != nil {
+		t.Fatal("failed files are not nil")
+	}
+	joined, ok := err.(interface{ Unwrap() []error })
+	if !ok || len(joined.Unwrap()) != 2 {
+		t.Fatalf("want two errors, got %v", err)
+	}
+	if !errors.Is(err, ErrNotFound) || !errors.Is(err, ErrBadURL) {
+		t.Errorf("got %v", err)
+	}
+	for i, e := range joined.Unwrap() {
+		var fe *Error
+		if !errors.As(e, &fe) || fe.URL != urls[i+2] {
+			t.Errorf("error %d = %v, want one for %s", i, e, urls[i+2])
+		}
+	}
+	if f.reserved.Load() != 0 {
+		t.Errorf("reservation left: %d", f.reserved.Load())
+	}
+}
+
+// TestConcurrentMemoryCheck: two files that each fit but not together.
+func TestConcurrentMemoryCheck(t *testing.T) {
+	const size = 600_000
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", strconv.Itoa(size))
+		w.Write(make([]byte, 1000))
+		w.(http.Flusher).Flush()
+		<-release // hold both transfers open
+		w.Write(make([]byte, size-1000))
+	}))
+	defer srv.Close()
+	var once atomic.Bool
+	f := New(fastHTTP(Options{MemCheck: func(n int64) error {
+		if once.CompareAndSwap(false, true) {
+			time.AfterFunc(300*time.Millisecond, func() { close(release) })
+		}
+		return checkFits(n, 1_000_000, 0)
+	}}))
+	files, err := within(t, 10*time.Second, func() error2[[]*File] {
+		return wrap2(f.FetchAll(context.Background(), []string{srv.URL + "/a", srv.URL + "/b"}))
+	}).get()
+	if !errors.Is(err, ErrNoMemory) || (files[0] == nil) == (files[1] == nil) {
+		t.Fatalf("want exactly one file refused, got %v", err)
+	}
+	if !strings.Contains(err.Error(), "more are due for other files") {
+		t.Errorf("error %q does not mention the other transfer", err)
+	}
+}

@@ -1,0 +1,147 @@
+package fetch
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseTFTPError(t *testing.T) {
+	tests := []struct {
+		in   string
+		code int
+		msg  string
+		ok   bool
+		is   error
+	}{
+		{"code: 1, message: File not found", 1, "File not found", true, ErrNotFound},
+		{"code: 2, message: Access violation", 2, "Access violation", true, ErrAccess},
+		{"code: 0, message: ", 0, "", true, ErrServer},
+		{"code: 4, message: a, message: b", 4, "a, message: b", true, ErrServer},
+		{"code: 70000, message: x", 0, "", false, nil},
+		{"read udp 127.0.0.1:1: i/o timeout", 0, "", false, nil},
+		{"sending block 3: code=1, error: x", 0, "", false, nil},
+	}
+	for _, tt := range tests {
+		te, ok := parseTFTPError(errors.New(tt.in))
+		if ok != tt.ok {
+			t.Errorf("parseTFTPError(%q) ok = %v", tt.in, ok)
+			continue
+		}
+		if !ok {
+			continue
+		}
+		if te.Code != tt.code || te.Message != tt.msg || !errors.Is(te, tt.is) {
+			t.Errorf("parseTFTPError(%q) = %+v, want code %d %q matching %v", tt.in, te, tt.code, tt.msg, tt.is)
+		}
+	}
+	if _, ok := parseTFTPError(nil); ok {
+		t.Error("nil parsed")
+	}
+}
+
+func FuzzParseTFTPError(f *testing.F) {
+	f.Add("code: 1, message: File not found")
+	f.Add("code: 8, message: ")
+	f.Fuzz(func(t *testing.T, s string) {
+		te, ok := parseTFTPError(errors.New(s))
+		if ok && (te.Code < 0 || te.Code > 0xffff) {
+			t.Fatalf("code %d", te.Code)
+		}
+	})
+}
+
+func TestSentinels(t *testing.T) {
+	if !errors.Is(ErrNotFound, fs.ErrNotExist) || !errors.Is(ErrAccess, fs.ErrPermission) {
+		t.Error("sentinels do not match the fs errors")
+	}
+	if errors.Is(ErrNotFound, fs.ErrPermission) || errors.Is(ErrNetwork, ErrNotFound) {
+		t.Error("sentinels match too much")
+	}
+	e := &Error{URL: "tftp://s/f", Server: "s:69", Attempts: 2, Err: fmt.Errorf("%w: x", ErrTruncated)}
+	if got, want := e.Error(), "fetch tftp://s/f from server s:69 (2 attempts): transfer cut short: x"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+}
+
+func TestParseMeminfo(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"MemTotal:        2000000 kB\nMemFree:          100000 kB\nMemAvailable:     500000 kB\n", 500000 * 1024, true},
+		{"MemTotal: 2000 kB\nMemFree: 1000 kB\n", 1000 * 1024, true}, // before Linux 3.14
+		{"garbage\n:\nMemAvailable: x kB\n", 0, false},
+		{"", 0, false},
+		{"MemAvailable: 99999999999999999999 kB\n", 0, false},
+	}
+	for _, tt := range tests {
+		got, ok := parseMeminfo([]byte(tt.in))
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("parseMeminfo(%q) = %d, %v; want %d, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+	// The real one parses on this machine.
+	if err := MemAvailable(1); err != nil {
+		t.Errorf("MemAvailable(1) = %v", err)
+	}
+	if err := MemAvailable(1 << 60); !errors.Is(err, ErrNoMemory) {
+		t.Errorf("MemAvailable(1 EiB) = %v, want ErrNoMemory", err)
+	}
+}
+
+func FuzzParseMeminfo(f *testing.F) {
+	f.Add([]byte("MemTotal:        2000000 kB\nMemAvailable:     500000 kB\n"))
+	f.Add([]byte("MemFree: 1 kB\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if v, ok := parseMeminfo(b); ok && v < 0 {
+			t.Fatalf("negative %d", v)
+		}
+	})
+}
+
+func TestCheckFits(t *testing.T) {
+	if err := checkFits(100, 200, 50); err != nil {
+		t.Error(err)
+	}
+	err := checkFits(900<<20, 544<<20, 32<<20)
+	want := "not enough free memory: needs 900 MiB, 512 MiB available (MemAvailable 544 MiB minus 32 MiB kept free)"
+	if !errors.Is(err, ErrNoMemory) || err.Error() != want {
+		t.Errorf("got %q, want %q", err, want)
+	}
+}
+
+func TestFormatSize(t *testing.T) {
+	for n, want := range map[int64]string{0: "0 B", 1023: "1023 B", 1536: "1.5 KiB", 100 << 20: "100 MiB", 3 << 40: "3.0 TiB", 5000 << 40: "5000 TiB"} {
+		if got := formatSize(n); got != want {
+			t.Errorf("formatSize(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+func TestLineProgress(t *testing.T) {
+	var out strings.Builder
+	p := NewLineProgress(&out, time.Second)
+	now := time.Unix(1000, 0)
+	p.now = func() time.Time { return now }
+	step := func(d time.Duration, s Status) { now = now.Add(d); p.Update(s) }
+	step(0, Status{URL: "tftp://s/vmlinuz", Done: 0, Total: 12 << 20})
+	step(100*time.Millisecond, Status{URL: "http://s/initrd.img", Done: 0, Total: -1})
+	step(500*time.Millisecond, Status{URL: "tftp://s/vmlinuz", Done: 4 << 20, Total: 12 << 20})
+	step(500*time.Millisecond, Status{URL: "http://s/initrd.img", Done: 1536 << 10, Total: -1})
+	step(200*time.Millisecond, Status{URL: "tftp://s/vmlinuz", Done: 12 << 20, Total: 12 << 20, Elapsed: 2 * time.Second, Finished: true})
+	step(0, Status{URL: "http://s/initrd.img", Finished: true, Err: errors.New("x")})
+	want := "fetching: vmlinuz 0 B/12 MiB\n" +
+		"fetching: initrd.img 1.5 MiB/?, vmlinuz 4.0 MiB/12 MiB\n" +
+		"fetched vmlinuz: 12 MiB in 2.0 s (6.0 MiB/s)\n"
+	if out.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", out.String(), want)
+	}
+	if strings.ContainsAny(out.String(), "\r\x1b") {
+		t.Error("carriage return or escape in output")
+	}
+}
