@@ -1,0 +1,268 @@
+package initramfs
+
+import (
+	"bytes"
+	"compress/gzip"
+	"debug/elf"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/klauspost/compress/zstd"
+	"github.com/ulikunitz/xz"
+)
+
+// compressFor compresses data as the file name's extension says.
+func compressFor(t testing.TB, name string, data []byte) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	switch {
+	case strings.HasSuffix(name, ".xz"):
+		w, err := xz.NewWriter(&b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(data)
+		w.Close()
+	case strings.HasSuffix(name, ".zst"):
+		w, err := zstd.NewWriter(&b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(data)
+		w.Close()
+	case strings.HasSuffix(name, ".gz"):
+		w := gzip.NewWriter(&b)
+		w.Write(data)
+		w.Close()
+	default:
+		return data
+	}
+	return b.Bytes()
+}
+
+// fakeTree writes a lib/modules/VERSION tree: module files (compressed by
+// their extension) with the given .modinfo depends=/softdep= strings, plus
+// any other files given verbatim.
+func fakeTree(t testing.TB, machine elf.Machine, mods map[string][]string, other map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for rel, info := range mods {
+		name := filepath.Base(rel)
+		name = name[:strings.Index(name, ".ko")]
+		data := fakeModule(t, machine, append([]string{"name=" + strings.ReplaceAll(name, "-", "_")}, info...)...)
+		p := filepath.Join(dir, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, compressFor(t, rel, data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for rel, s := range other {
+		if err := os.WriteFile(filepath.Join(dir, rel), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// netTree is a small tree shaped like a distribution's network drivers.
+var netTree = map[string][]string{
+	"kernel/drivers/net/virtio_net.ko.xz":      {"depends=net_failover"},
+	"kernel/drivers/net/net_failover.ko.zst":   {"depends=failover"},
+	"kernel/net/core/failover.ko.gz":           {"depends="},
+	"kernel/drivers/net/igb.ko":                {"depends=dca,i2c-algo-bit", "softdep=pre: crc_pre post: crc_post absent_post"},
+	"kernel/drivers/dca/dca.ko":                {},
+	"kernel/drivers/i2c/algos/i2c-algo-bit.ko": {},
+	"kernel/lib/crc_pre.ko":                    {},
+	"kernel/lib/crc_post.ko":                   {},
+	"kernel/drivers/net/needs_builtin.ko":      {"depends=virtio"},
+	"kernel/drivers/net/needs_missing.ko":      {"depends=nowhere"},
+	"kernel/drivers/net/cycle_a.ko":            {"depends=cycle_b"},
+	"kernel/drivers/net/cycle_b.ko":            {"depends=cycle_a"},
+	"kernel/drivers/net/bad_modinfo.ko":        {"garbage-without-equals"},
+}
+
+func TestResolve(t *testing.T) {
+	dir := fakeTree(t, elf.EM_S390, netTree, map[string]string{
+		"modules.builtin": "kernel/drivers/virtio/virtio.ko\n",
+		"modules.order":   "ignored\n",
+	})
+	tree, err := OpenModuleTree(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		reqs  []ModuleRequest
+		want  []string
+		paths []string
+		err   error
+	}{
+		{
+			name:  "closure in load order, every compression",
+			reqs:  []ModuleRequest{{Name: "virtio_net"}},
+			want:  []string{"failover", "net_failover", "virtio_net"},
+			paths: []string{"lib/modules/kernel/net/core/failover.ko", "lib/modules/kernel/drivers/net/net_failover.ko", "lib/modules/kernel/drivers/net/virtio_net.ko"},
+		},
+		{
+			name: "dashes, softdeps, shared deps once",
+			reqs: []ModuleRequest{{Name: "igb"}, {Name: "i2c_algo_bit"}, {Name: "virtio-net"}},
+			want: []string{"crc_pre", "dca", "i2c_algo_bit", "igb", "crc_post", "failover", "net_failover", "virtio_net"},
+		},
+		{name: "built-in dependency", reqs: []ModuleRequest{{Name: "needs_builtin"}}, want: []string{"needs_builtin"}},
+		{name: "built-in request", reqs: []ModuleRequest{{Name: "virtio"}}},
+		{name: "optional missing", reqs: []ModuleRequest{{Name: "qeth", Optional: true}, {Name: "dca"}}, want: []string{"dca"}},
+		{name: "missing", reqs: []ModuleRequest{{Name: "qeth"}}, err: ErrModuleNotFound},
+		{name: "missing dependency", reqs: []ModuleRequest{{Name: "needs_missing", Optional: true}}, err: ErrModuleNotFound},
+		{name: "cycle", reqs: []ModuleRequest{{Name: "cycle_a"}}, err: errAny},
+		{name: "bad modinfo", reqs: []ModuleRequest{{Name: "bad_modinfo"}}, err: errAny},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mods, err := tree.Resolve(tt.reqs)
+			if tt.err == errAny {
+				if err == nil {
+					t.Fatalf("Resolve() = %q, want an error", Names(mods))
+				}
+				return
+			}
+			if !errors.Is(err, tt.err) {
+				t.Fatalf("Resolve() error = %v, want %v", err, tt.err)
+			}
+			if got := Names(mods); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Resolve() = %q, want %q", got, tt.want)
+			}
+			for i, p := range tt.paths {
+				if got := mods[i].ArchivePath(); got != p {
+					t.Errorf("module %d archive path %q, want %q", i, got, p)
+				}
+			}
+			for _, m := range mods {
+				if _, err := elf.NewFile(bytes.NewReader(m.Data)); err != nil || m.Machine != elf.EM_S390 {
+					t.Errorf("%s: not decompressed to an s390 ELF file (%s, %v)", m.Path, m.Machine, err)
+				}
+			}
+		})
+	}
+}
+
+// errAny marks test cases that only need some error.
+var errAny = errors.New("any error")
+
+func TestResolveErrorNamesModuleAndTree(t *testing.T) {
+	dir := fakeTree(t, elf.EM_S390, netTree, nil)
+	tree, err := OpenModuleTree(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = tree.Resolve([]ModuleRequest{{Name: "needs_missing"}})
+	for _, s := range []string{`"nowhere"`, "needs_missing", dir, "nowhere.ko.xz"} {
+		if err == nil || !strings.Contains(err.Error(), s) {
+			t.Errorf("error %v does not mention %s", err, s)
+		}
+	}
+}
+
+func TestResolveModulesDep(t *testing.T) {
+	// modules.dep overrides .modinfo: here it gives igb a dependency its
+	// .modinfo lacks and leaves out the file not listed.
+	dir := fakeTree(t, elf.EM_X86_64, map[string][]string{
+		"kernel/a.ko":        {},
+		"kernel/b.ko.xz":     {"depends=not_used"},
+		"updates/b.ko":       {},
+		"kernel/c/c-dash.ko": {},
+	}, map[string]string{
+		"modules.dep": "kernel/a.ko: kernel/b.ko.xz kernel/c/c-dash.ko\nkernel/b.ko.xz: kernel/c/c-dash.ko\nkernel/c/c-dash.ko:\n",
+	})
+	tree, err := OpenModuleTree(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mods, err := tree.Resolve([]ModuleRequest{{Name: "a", Params: "x=1"}, {Name: "c-dash", Params: "y=2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range mods {
+		got = append(got, m.Path+"|"+m.Params)
+	}
+	want := []string{"kernel/c/c-dash.ko|y=2", "kernel/b.ko.xz|", "kernel/a.ko|x=1"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Resolve() = %q, want %q", got, want)
+	}
+	if tree.Has("updates_only") || !tree.Has("c_dash") {
+		t.Error("Has() does not follow modules.dep")
+	}
+}
+
+func TestOpenModuleTreeErrors(t *testing.T) {
+	if _, err := OpenModuleTree(filepath.Join(t.TempDir(), "none"), nil); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing dir: %v, want ErrNotExist", err)
+	}
+	dir := fakeTree(t, elf.EM_S390, nil, map[string]string{"modules.dep": "no colon here.ko\n"})
+	if _, err := OpenModuleTree(dir, nil); err == nil || !strings.Contains(err.Error(), "modules.dep") {
+		t.Errorf("bad modules.dep: %v", err)
+	}
+}
+
+func TestResolveCorruptCompressed(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "kernel"), 0o755)
+	for _, n := range []string{"x.ko.xz", "z.ko.zst", "g.ko.gz"} {
+		os.WriteFile(filepath.Join(dir, "kernel", n), []byte("not compressed"), 0o644)
+	}
+	tree, err := OpenModuleTree(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"x", "z", "g"} {
+		if _, err := tree.Resolve([]ModuleRequest{{Name: n}}); err == nil || !strings.Contains(err.Error(), n+".ko.") {
+			t.Errorf("corrupt %s: error %v does not name the file", n, err)
+		}
+	}
+}
+
+// TestResolveDebian resolves the default sets against the real Debian 12
+// trees, which have no modules.dep.
+func TestResolveDebian(t *testing.T) {
+	tests := []struct {
+		arch string
+		reqs []ModuleRequest
+		want []string
+	}{
+		{"s390x", []ModuleRequest{{Name: "virtio_net"}}, []string{"failover", "net_failover", "virtio_net"}},
+		{"s390x", DefaultModules("s390x"), []string{"failover", "net_failover", "virtio_net", "ccwgroup", "qeth", "llc", "stp", "bridge", "qeth_l2"}},
+		{"amd64", []ModuleRequest{{Name: "virtio_net"}, {Name: "virtio_pci"}}, []string{"virtio_ring", "virtio", "failover", "net_failover", "virtio_net", "virtio_pci_modern_dev", "virtio_pci_legacy_dev", "virtio_pci"}},
+	}
+	for _, tt := range tests {
+		tree, err := OpenModuleTree(filepath.Join(cacheDir(t, tt.arch), "modules"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mods, err := tree.Resolve(tt.reqs)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.arch, err)
+		}
+		if got := Names(mods); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s %v: got %q, want %q", tt.arch, tt.reqs, got, tt.want)
+		}
+	}
+	tree, err := OpenModuleTree(filepath.Join(cacheDir(t, "amd64"), "modules"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mods, err := tree.Resolve(DefaultModules("amd64"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"virtio_net", "virtio_pci", "e1000", "e1000e", "igb", "ixgbe"} {
+		if !strings.Contains(" "+strings.Join(Names(mods), " ")+" ", " "+n+" ") {
+			t.Errorf("amd64 default set %q lacks %s", Names(mods), n)
+		}
+	}
+}
