@@ -1,0 +1,316 @@
+// Package menu is the netboot client's console user interface: the
+// PXELINUX menu and boot: prompt, and the small command prompt shown when
+// nothing can boot. It is line mode only: every message is a whole line,
+// with no carriage returns and no cursor control, because the IBM Z SCLP
+// line-mode console (and a serial log) shows nothing else correctly.
+//
+//	ui := menu.New(os.Stdin, os.Stdout, nil)
+//	ch, err := ui.Choose(ctx, cfg) // SAY text, menu, countdown, boot: prompt
+//	...
+//	act, err := ui.Prompt(ctx, cfg, time.Minute, logLines)
+//
+// Input is read by lines (a line-mode console delivers nothing before
+// Enter). Any input, even before its Enter, stops the TIMEOUT countdown;
+// TOTALTIMEOUT is not stopped. A line is a boot: command as PXELINUX
+// reads it (pxelinux.Config.Command): a label (hidden ones too) or a menu
+// number, then extra kernel options; an empty line boots the default.
+//
+// # Security
+//
+// Console input is bounded to MaxLineLength bytes per line; longer lines
+// are cut, never buffered without limit. Whoever has the console can boot
+// anything the config allows (as with PXELINUX; MENU PASSWD is not
+// supported and such entries are refused).
+package menu
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/s390netboot/s390netboot/pxeclient/pxelinux"
+)
+
+// MaxLineLength bounds one line of console input (PXELINUX's command
+// line buffer is 256 bytes; a kernel command line is at most 4096).
+const MaxLineLength = 4096
+
+// ErrNoInput is returned when the console input ends (EOF) while the menu
+// waits for the user with no timeout to fall back on.
+var ErrNoInput = errors.New("menu: console input closed")
+
+// Clock is the time source; tests pass a fake one.
+type Clock interface {
+	Now() time.Time
+	After(d time.Duration) <-chan time.Time
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time                         { return time.Now() }
+func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
+// UI reads the console and writes menus and prompts to it.
+type UI struct {
+	out   io.Writer
+	clock Clock
+
+	// A single reader goroutine owns in for the life of the UI: a Read
+	// cannot be interrupted, so it must not be abandoned by one menu and
+	// restarted by the next.
+	lines    chan string
+	activity chan struct{}
+	done     chan struct{} // closed when in ends
+	once     sync.Once
+	in       io.Reader
+}
+
+// New returns a UI on the console in/out. A nil clock is the real one.
+func New(in io.Reader, out io.Writer, clock Clock) *UI {
+	if clock == nil {
+		clock = realClock{}
+	}
+	return &UI{
+		in:       in,
+		out:      out,
+		clock:    clock,
+		lines:    make(chan string, 16),
+		activity: make(chan struct{}, 1),
+		done:     make(chan struct{}),
+	}
+}
+
+func (u *UI) start() { u.once.Do(func() { go u.read() }) }
+
+func (u *UI) read() {
+	defer close(u.done)
+	buf := make([]byte, 512)
+	var line []byte
+	for {
+		n, err := u.in.Read(buf)
+		if n > 0 {
+			select {
+			case u.activity <- struct{}{}:
+			default:
+			}
+			for _, c := range buf[:n] {
+				switch c {
+				case '\n':
+					u.lines <- string(bytes.TrimRight(line, "\r"))
+					line = line[:0]
+				default:
+					if len(line) < MaxLineLength {
+						line = append(line, c)
+					}
+				}
+			}
+		}
+		if err != nil {
+			if len(line) > 0 {
+				u.lines <- string(line)
+			}
+			return
+		}
+	}
+}
+
+// drainActivity forgets key presses seen before now.
+func (u *UI) drainActivity() {
+	select {
+	case <-u.activity:
+	default:
+	}
+}
+
+func (u *UI) printf(format string, args ...any) {
+	fmt.Fprintf(u.out, format, args...)
+}
+
+// Show writes the DISPLAY and SAY text of c and its menu: the title and
+// the entries, numbered as Config.Numbered numbers them, with submenus
+// indented below their title. Hidden entries are not listed; disabled
+// ones are listed without a number.
+func (u *UI) Show(c *pxelinux.Config) {
+	for _, d := range c.Display {
+		u.printf("%s\n", strings.TrimRight(d, "\n"))
+	}
+	for _, s := range c.Say {
+		u.printf("%s\n", s)
+	}
+	num := map[*pxelinux.Entry]int{}
+	for i, e := range c.Numbered() {
+		num[e] = i + 1
+	}
+	if c.Menu == nil {
+		return
+	}
+	if c.Menu.Title != "" {
+		u.printf("%s\n", c.Menu.Title)
+	}
+	u.showMenu(c.Menu, num, "")
+}
+
+func (u *UI) showMenu(m *pxelinux.Menu, num map[*pxelinux.Entry]int, indent string) {
+	for _, it := range m.Items {
+		switch {
+		case it.Separator:
+			u.printf("\n")
+		case it.Submenu != nil:
+			title := it.Text
+			if title == "" {
+				title = it.Submenu.Title
+			}
+			u.printf("%s%s:\n", indent, title)
+			u.showMenu(it.Submenu, num, indent+"    ")
+		case it.Entry != nil:
+			e := it.Entry
+			n := num[e]
+			mark := ""
+			if !e.Bootable() && e.Kind != pxelinux.KindConfig {
+				mark = " (cannot boot: " + reason(e) + ")"
+			}
+			label := ""
+			if e.Title != e.Label {
+				label = " [" + e.Label + "]"
+			}
+			if n == 0 {
+				u.printf("%s    %s%s%s\n", indent, e.Title, label, mark)
+			} else {
+				u.printf("%s%2d) %s%s%s\n", indent, n, e.Title, label, mark)
+			}
+		}
+	}
+}
+
+func reason(e *pxelinux.Entry) string {
+	if e.Reason != "" {
+		return e.Reason
+	}
+	return e.Kind.String()
+}
+
+// Usable reports whether the client can act on ch: a Linux kernel to
+// kexec or a config to load (KindConfig). For other entries it says why
+// not, in words.
+func Usable(ch pxelinux.Choice) (bool, string) {
+	e := ch.Entry
+	switch {
+	case e == nil:
+		return false, "nothing to boot"
+	case e.Kind == pxelinux.KindLinux || e.Kind == pxelinux.KindConfig:
+		return true, ""
+	case e.Kind == pxelinux.KindLocalBoot:
+		return false, fmt.Sprintf("%q is LOCALBOOT %d: booting from a local disk is not possible from the network boot client", e.Label, e.LocalBoot)
+	default:
+		return false, fmt.Sprintf("%q cannot be booted by kexec: %s", e.Label, reason(e))
+	}
+}
+
+// Choose shows c (Show) and returns what to boot, following
+// c.Autoboot: with neither UI nor PROMPT 1 the DEFAULT boots at once;
+// otherwise a countdown of TIMEOUT (printed at most once a second) runs
+// until it expires, input arrives, or TOTALTIMEOUT (which input does not
+// stop) expires. Typed commands that name nothing or an entry that cannot
+// be booted get a message and another boot: prompt. The result is always
+// a Choice for which Usable holds (a KindConfig entry is for the caller to
+// load with pxelinux.Parser.Follow).
+func (u *UI) Choose(ctx context.Context, c *pxelinux.Config) (pxelinux.Choice, error) {
+	u.start()
+	u.drainActivity()
+	a := c.Autoboot()
+	if !c.HasMenu() && !c.Prompt && a.Entry != nil {
+		if ok, why := Usable(a.Choice); ok {
+			for _, s := range c.Say {
+				u.printf("%s\n", s)
+			}
+			return a.Choice, nil
+		} else {
+			u.printf("DEFAULT %s: %s\n", c.Default, why)
+		}
+	}
+	u.Show(c)
+
+	var timeoutC, totalC, tickC <-chan time.Time
+	var deadline time.Time
+	if a.Entry != nil && !a.Forever {
+		deadline = u.clock.Now().Add(a.Wait)
+		timeoutC = u.clock.After(a.Wait)
+		tickC = u.clock.After(time.Second)
+		if c.TotalTimeout > 0 {
+			totalC = u.clock.After(c.TotalTimeout)
+		}
+		u.printf("Booting %s in %s (%s); type a number or a label to choose, Enter for the default.\n",
+			a.Entry.Label, seconds(a.Wait), a.Via)
+	} else {
+		u.printf("Type a number or a label (and extra kernel options) to boot.\n")
+	}
+	u.printf("boot: ")
+	done := u.done
+	for {
+		select {
+		case <-ctx.Done():
+			u.printf("\n")
+			return pxelinux.Choice{}, ctx.Err()
+		case <-tickC:
+			left := deadline.Sub(u.clock.Now())
+			if s := int((left + time.Second - 1) / time.Second); s > 0 && (s <= 5 || s%10 == 0) {
+				u.printf("\nBooting %s in %d s\nboot: ", a.Entry.Label, s)
+			}
+			tickC = u.clock.After(time.Second)
+		case <-timeoutC:
+			u.printf("\nTIMEOUT: booting %s\n", a.Command)
+			return u.autoboot(a, c)
+		case <-totalC:
+			u.printf("\nTOTALTIMEOUT: booting %s\n", a.Command)
+			return u.autoboot(a, c)
+		case <-u.activity:
+			if timeoutC != nil {
+				timeoutC, tickC = nil, nil
+			}
+		case line := <-u.lines:
+			timeoutC, tickC = nil, nil
+			ch, err := c.Command(line)
+			if err != nil {
+				u.printf("%s: %v\nboot: ", line, err)
+				continue
+			}
+			if ok, why := Usable(ch); !ok {
+				u.printf("%s\nboot: ", why)
+				continue
+			}
+			return ch, nil
+		case <-done:
+			// Lines still buffered are read first (above); after that
+			// there is no more input.
+			if len(u.lines) == 0 {
+				done = nil
+				if timeoutC == nil && totalC == nil {
+					u.printf("\n")
+					return pxelinux.Choice{}, ErrNoInput
+				}
+			}
+		}
+	}
+}
+
+func (u *UI) autoboot(a pxelinux.Autoboot, c *pxelinux.Config) (pxelinux.Choice, error) {
+	if ok, why := Usable(a.Choice); !ok {
+		// Nothing sensible to do unattended: the caller falls back to
+		// its command prompt.
+		return a.Choice, fmt.Errorf("%s %s: %s: %w", a.Via, a.Command, why, ErrNotUsable)
+	}
+	return a.Choice, nil
+}
+
+// ErrNotUsable is returned by Choose when the unattended choice is an
+// entry the client cannot boot (LOCALBOOT, a COM32 module).
+var ErrNotUsable = errors.New("entry cannot be booted")
+
+func seconds(d time.Duration) string {
+	return fmt.Sprintf("%.1f s", d.Seconds())
+}

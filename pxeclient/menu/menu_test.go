@@ -1,0 +1,342 @@
+package menu
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/s390netboot/s390netboot/pxeclient/pxelinux"
+)
+
+// fakeClock moves only when the test says so.
+type fakeClock struct {
+	mu      sync.Mutex
+	now     time.Time
+	waiters []waiter
+}
+
+type waiter struct {
+	at time.Time
+	ch chan time.Time
+}
+
+func newFakeClock() *fakeClock { return &fakeClock{now: time.Unix(1e9, 0)} }
+
+func (f *fakeClock) Now() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.now
+}
+
+func (f *fakeClock) After(d time.Duration) <-chan time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ch := make(chan time.Time, 1)
+	f.waiters = append(f.waiters, waiter{f.now.Add(d), ch})
+	return ch
+}
+
+// Advance moves the clock in steps of 100 ms, firing timers as it goes
+// and giving the menu time to react between steps.
+func (f *fakeClock) Advance(d time.Duration) {
+	for step := time.Duration(0); step < d; step += 100 * time.Millisecond {
+		f.mu.Lock()
+		f.now = f.now.Add(100 * time.Millisecond)
+		var keep []waiter
+		for _, w := range f.waiters {
+			if !w.at.After(f.now) {
+				w.ch <- f.now
+			} else {
+				keep = append(keep, w)
+			}
+		}
+		f.waiters = keep
+		f.mu.Unlock()
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// console is the output side: a buffer the test can wait on.
+type console struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (c *console) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.buf.Write(p)
+}
+
+func (c *console) String() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.buf.String()
+}
+
+func (c *console) waitFor(t *testing.T, s string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(c.String(), s) {
+		if time.Now().After(deadline) {
+			t.Fatalf("console never showed %q; it has:\n%s", s, c.String())
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+func parse(t *testing.T, cfg string) *pxelinux.Config {
+	t.Helper()
+	p := &pxelinux.Parser{Opener: pxelinux.OpenerFunc(func(ctx context.Context, p pxelinux.Path) ([]byte, error) {
+		return nil, pxelinux.ErrNotFound
+	})}
+	c, err := p.ParseBytes(context.Background(), "", pxelinux.Path{Name: "pxelinux.cfg/default"}, []byte(cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+const menuCfg = `UI menu.c32
+SAY Welcome to the lab
+MENU TITLE Lab boot menu
+TIMEOUT 30
+DEFAULT install
+LABEL install
+  MENU LABEL ^Install Debian
+  KERNEL vmlinuz
+  INITRD initrd.gz
+  APPEND auto=true
+LABEL rescue
+  MENU LABEL Rescue shell
+  KERNEL vmlinuz
+  APPEND rescue/enable=true
+LABEL secret
+  MENU HIDE
+  KERNEL vmlinuz-secret
+LABEL disk
+  MENU LABEL Boot from disk
+  LOCALBOOT 0
+MENU BEGIN tools
+  MENU TITLE Tools
+  LABEL memtest
+    MENU LABEL Memory test
+    KERNEL memtest
+MENU END
+`
+
+type run struct {
+	ch  pxelinux.Choice
+	err error
+}
+
+func start(t *testing.T, cfg string) (*UI, *fakeClock, *console, *io.PipeWriter, chan run) {
+	t.Helper()
+	pr, pw := io.Pipe()
+	t.Cleanup(func() { pw.Close() })
+	clk := newFakeClock()
+	out := &console{}
+	ui := New(pr, out, clk)
+	c := parse(t, cfg)
+	res := make(chan run, 1)
+	go func() {
+		ch, err := ui.Choose(context.Background(), c)
+		res <- run{ch, err}
+	}()
+	return ui, clk, out, pw, res
+}
+
+func wait(t *testing.T, res chan run) run {
+	t.Helper()
+	select {
+	case r := <-res:
+		return r
+	case <-time.After(5 * time.Second):
+		t.Fatal("Choose did not return")
+	}
+	return run{}
+}
+
+func TestChooseTimeout(t *testing.T) {
+	_, clk, out, _, res := start(t, menuCfg)
+	out.waitFor(t, "boot: ")
+	clk.Advance(3100 * time.Millisecond)
+	r := wait(t, res)
+	if r.err != nil || r.ch.Entry == nil || r.ch.Entry.Label != "install" {
+		t.Fatalf("Choose = %+v, %v", r.ch, r.err)
+	}
+	text := out.String()
+	for _, want := range []string{"Welcome to the lab", "Lab boot menu", " 1) Install Debian [install]",
+		" 2) Rescue shell [rescue]", "Boot from disk [disk] (cannot boot", "Tools:", "     4) Memory test [memtest]",
+		"Booting install in 3.0 s", "Booting install in 2 s", "TIMEOUT: booting install"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("console lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "secret") {
+		t.Errorf("hidden entry listed:\n%s", text)
+	}
+	if strings.ContainsAny(text, "\r\x1b") {
+		t.Errorf("console output has \\r or escape codes: %q", text)
+	}
+	// At most one countdown line per second: 3 s gives at most 3.
+	if n := strings.Count(text, "Booting install in"); n > 4 {
+		t.Errorf("%d countdown lines in 3 s", n)
+	}
+}
+
+func TestChooseKeyCancelsTimeout(t *testing.T) {
+	_, clk, out, pw, res := start(t, menuCfg)
+	out.waitFor(t, "boot: ")
+	clk.Advance(time.Second)
+	pw.Write([]byte("2")) // a key, no Enter yet
+	time.Sleep(20 * time.Millisecond)
+	clk.Advance(10 * time.Second)
+	select {
+	case r := <-res:
+		t.Fatalf("booted %+v after a key was pressed", r)
+	default:
+	}
+	pw.Write([]byte(" quiet\n"))
+	r := wait(t, res)
+	if r.err != nil || r.ch.Entry.Label != "rescue" || r.ch.Args != "quiet" {
+		t.Fatalf("Choose = %+v, %v", r.ch, r.err)
+	}
+}
+
+func TestChooseTotalTimeout(t *testing.T) {
+	cfg := strings.Replace(menuCfg, "TIMEOUT 30", "TIMEOUT 20\nTOTALTIMEOUT 50\nONTIMEOUT rescue", 1)
+	_, clk, out, pw, res := start(t, cfg)
+	out.waitFor(t, "boot: ")
+	pw.Write([]byte("x"))
+	time.Sleep(20 * time.Millisecond)
+	clk.Advance(3 * time.Second)
+	select {
+	case r := <-res:
+		t.Fatalf("TIMEOUT fired after a key: %+v", r)
+	default:
+	}
+	clk.Advance(2100 * time.Millisecond)
+	r := wait(t, res)
+	if r.err != nil || r.ch.Entry.Label != "rescue" {
+		t.Fatalf("Choose = %+v, %v", r.ch, r.err)
+	}
+	if !strings.Contains(out.String(), "TOTALTIMEOUT: booting rescue") {
+		t.Errorf("console:\n%s", out)
+	}
+}
+
+func TestChooseTyped(t *testing.T) {
+	tests := []struct {
+		input, label, args string
+		messages           []string
+	}{
+		{"secret\n", "secret", "", nil},
+		{"install vga=normal\r\n", "install", "vga=normal", nil},
+		{"disk\n4\n", "memtest", "", []string{"LOCALBOOT 0"}},
+		{"\n", "install", "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.label, func(t *testing.T) {
+			_, _, out, pw, res := start(t, menuCfg)
+			out.waitFor(t, "boot: ")
+			pw.Write([]byte(tt.input))
+			r := wait(t, res)
+			if r.err != nil || r.ch.Entry.Label != tt.label || r.ch.Args != tt.args {
+				t.Fatalf("Choose(%q) = %+v, %v", tt.input, r.ch, r.err)
+			}
+			for _, m := range tt.messages {
+				if !strings.Contains(out.String(), m) {
+					t.Errorf("console lacks %q:\n%s", m, out)
+				}
+			}
+		})
+	}
+}
+
+func TestChooseDefaultAtOnce(t *testing.T) {
+	_, _, _, _, res := start(t, "DEFAULT linux\nSAY hello\nLABEL linux\nKERNEL vmlinuz\nIPAPPEND 2\n")
+	r := wait(t, res)
+	if r.err != nil || r.ch.Entry.Label != "linux" {
+		t.Fatalf("Choose = %+v, %v", r.ch, r.err)
+	}
+}
+
+func TestChooseInputClosed(t *testing.T) {
+	_, _, out, pw, res := start(t, "PROMPT 1\nLABEL linux\nKERNEL vmlinuz\n")
+	out.waitFor(t, "boot: ")
+	pw.Close()
+	r := wait(t, res)
+	if !errors.Is(r.err, ErrNoInput) {
+		t.Fatalf("Choose = %+v, %v; want ErrNoInput", r.ch, r.err)
+	}
+}
+
+func TestPrompt(t *testing.T) {
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	clk := newFakeClock()
+	out := &console{}
+	ui := New(pr, out, clk)
+	c := parse(t, menuCfg)
+	res := make(chan Action, 1)
+	prompt := func(after time.Duration) {
+		go func() {
+			a, err := ui.Prompt(context.Background(), c, after, func() []string { return []string{"log line 1"} })
+			if err != nil {
+				t.Error(err)
+			}
+			res <- a
+		}()
+	}
+	get := func() Action {
+		select {
+		case a := <-res:
+			return a
+		case <-time.After(5 * time.Second):
+			t.Fatalf("Prompt did not return:\n%s", out)
+		}
+		return Action{}
+	}
+
+	prompt(time.Minute)
+	out.waitFor(t, "pxeinit> ")
+	clk.Advance(61 * time.Second)
+	if a := get(); a.Kind != Retry || !a.Timeout {
+		t.Errorf("idle prompt = %+v", a)
+	}
+
+	prompt(time.Minute)
+	pw.Write([]byte("help\nlog\nlist\nfrobnicate\nboot\nboot disk\nboot rescue single\n"))
+	a := get()
+	if a.Kind != Boot || a.Choice.Entry.Label != "rescue" || a.Choice.Args != "single" {
+		t.Errorf("boot = %+v", a)
+	}
+	for _, want := range []string{"retry ", "log line 1", "Rescue shell", `unknown command "frobnicate"`, "boot what?", "LOCALBOOT"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("console lacks %q:\n%s", want, out)
+		}
+	}
+	for _, tt := range []struct {
+		in   string
+		want ActionKind
+	}{{"retry\n", Retry}, {"reboot\n", Reboot}, {"poweroff\n", Poweroff}} {
+		prompt(0)
+		pw.Write([]byte(tt.in))
+		if a := get(); a.Kind != tt.want {
+			t.Errorf("%q = %v", tt.in, a.Kind)
+		}
+	}
+	pw.Close()
+	prompt(0)
+	if a := get(); a.Kind != Retry {
+		t.Errorf("closed input = %v", a.Kind)
+	}
+	if strings.ContainsAny(out.String(), "\r\x1b") {
+		t.Errorf("\\r or escape codes in %q", out)
+	}
+}

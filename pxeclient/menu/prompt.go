@@ -1,0 +1,154 @@
+package menu
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/s390netboot/s390netboot/pxeclient/pxelinux"
+)
+
+// ActionKind is what the user asked for at the command prompt.
+type ActionKind int
+
+const (
+	// Retry starts over from the network configuration (DHCP).
+	Retry ActionKind = iota
+	// Boot boots Action.Choice.
+	Boot
+	// Reboot restarts the machine.
+	Reboot
+	// Poweroff turns it off.
+	Poweroff
+)
+
+func (k ActionKind) String() string {
+	switch k {
+	case Retry:
+		return "retry"
+	case Boot:
+		return "boot"
+	case Reboot:
+		return "reboot"
+	case Poweroff:
+		return "poweroff"
+	}
+	return "unknown"
+}
+
+// Action is the result of Prompt.
+type Action struct {
+	Kind   ActionKind
+	Choice pxelinux.Choice
+	// Timeout is set when Retry was chosen because nobody typed anything.
+	Timeout bool
+}
+
+// PromptHelp lists the commands of Prompt.
+const PromptHelp = `commands:
+  retry               start over from DHCP
+  list                show the menu of the last config
+  boot LABEL [args]   boot an entry (or a menu number) with extra kernel options
+  log                 show the log
+  reboot, poweroff
+`
+
+// Prompt is the command prompt offered when nothing could boot. c is the
+// last config read, or nil when there is none; log gives the lines of the
+// log for the log command. After retryAfter without input (0: never) it
+// returns a Retry action with Timeout set; any input stops that clock.
+// When the console input ends it returns Retry too: an unattended machine
+// keeps trying.
+func (u *UI) Prompt(ctx context.Context, c *pxelinux.Config, retryAfter time.Duration, log func() []string) (Action, error) {
+	u.start()
+	u.drainActivity()
+	var timeoutC, tickC <-chan time.Time
+	var deadline time.Time
+	if retryAfter > 0 {
+		deadline = u.clock.Now().Add(retryAfter)
+		timeoutC = u.clock.After(retryAfter)
+		tickC = u.clock.After(time.Second)
+		u.printf("Nothing booted. Starting over in %s unless you type a command (help lists them).\n", seconds(retryAfter))
+	} else {
+		u.printf("Nothing booted. Type a command (help lists them).\n")
+	}
+	u.printf("pxeinit> ")
+	done := u.done
+	for {
+		select {
+		case <-ctx.Done():
+			u.printf("\n")
+			return Action{}, ctx.Err()
+		case <-tickC:
+			left := deadline.Sub(u.clock.Now())
+			if s := int((left + time.Second - 1) / time.Second); s > 0 && (s <= 5 || s%30 == 0) {
+				u.printf("\nStarting over in %d s\npxeinit> ", s)
+			}
+			tickC = u.clock.After(time.Second)
+		case <-timeoutC:
+			u.printf("\nstarting over\n")
+			return Action{Kind: Retry, Timeout: true}, nil
+		case <-u.activity:
+			timeoutC, tickC = nil, nil
+		case <-done:
+			// No more input: an unattended machine keeps trying, after
+			// the retry time when there is one.
+			if len(u.lines) == 0 {
+				done = nil
+				if timeoutC == nil {
+					u.printf("\nconsole input closed: starting over\n")
+					return Action{Kind: Retry}, nil
+				}
+			}
+		case line := <-u.lines:
+			timeoutC, tickC = nil, nil
+			cmd, rest, _ := strings.Cut(strings.TrimSpace(line), " ")
+			rest = strings.TrimSpace(rest)
+			switch cmd {
+			case "":
+			case "retry":
+				return Action{Kind: Retry}, nil
+			case "reboot":
+				return Action{Kind: Reboot}, nil
+			case "poweroff", "halt":
+				return Action{Kind: Poweroff}, nil
+			case "help", "?":
+				u.printf("%s", PromptHelp)
+			case "log":
+				if log != nil {
+					for _, l := range log() {
+						u.printf("%s\n", l)
+					}
+				}
+			case "list":
+				if c == nil {
+					u.printf("no config was read\n")
+				} else {
+					u.Show(c)
+				}
+			case "boot":
+				if c == nil {
+					u.printf("no config was read: retry first\n")
+					break
+				}
+				if rest == "" {
+					u.printf("boot what? boot LABEL [options]\n")
+					break
+				}
+				ch, err := c.Command(rest)
+				if err != nil {
+					u.printf("%s: %v\n", rest, err)
+					break
+				}
+				if ok, why := Usable(ch); !ok {
+					u.printf("%s\n", why)
+					break
+				}
+				return Action{Kind: Boot, Choice: ch}, nil
+			default:
+				u.printf("unknown command %q\n%s", cmd, PromptHelp)
+			}
+			u.printf("pxeinit> ")
+		}
+	}
+}
