@@ -542,7 +542,8 @@ func (st *parser) line(name Path, ls *lines, raw string) error {
 	case kw == "ui":
 		st.cfg.UI = trimSpace(arg)
 	case kw == "say":
-		st.cfg.Say = append(st.cfg.Say, strings.TrimRight(arg, " \t"))
+		// PXELINUX prints from the fifth byte of the line on (p+4).
+		st.cfg.Say = append(st.cfg.Say, strings.TrimRight(p[min(len(p), len("say ")):], " \t"))
 	case kw == "display":
 		return st.display(name, n, firstWord(arg))
 	case ignored[kw] != "":

@@ -72,7 +72,7 @@ func (c *Config) resolve(line string) (Choice, error) {
 	}
 	// An implicit kernel gets the options given with it (new_linux_kernel
 	// in kernel.c: not the global APPEND) and the global SYSAPPEND.
-	e := newEntry(word, "kernel", line, rest, true, "", "", c.IPAppend, c.Dir)
+	e := newEntry(word, "kernel", word, rest, true, "", "", c.IPAppend, c.Dir)
 	e.Title, e.Implicit = word, true
 	return Choice{Entry: e, Command: line}, nil
 }
