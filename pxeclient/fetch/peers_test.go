@@ -297,4 +297,3 @@ func within[T any](t *testing.T, d time.Duration, fn func() T) T {
 		panic("unreachable")
 	}
 }
-

@@ -69,7 +69,7 @@ type error2[T any] struct {
 }
 
 func wrap2[T any](v T, err error) error2[T] { return error2[T]{v, err} }
-func (e error2[T]) get() (T, error)        { return e.v, e.err }
+func (e error2[T]) get() (T, error)         { return e.v, e.err }
 
 func TestTFTPUnknownSizeGrows(t *testing.T) {
 	data := testData(1_000_003, 2)
