@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/s390netboot/s390netboot/pxeclient/fetch/fetchtest"
 )
 
 // fastTFTP are client options for loopback tests: a short timeout and a
@@ -192,11 +194,15 @@ func TestTFTPLossyRelay(t *testing.T) {
 			// The server retransmits DATA after 30 ms; the client
 			// re-sends its ACK after 20 ms.
 			srv := startTFTP(t, map[string][]byte{"initrd": data}, serverConfig{timeout: 30 * time.Millisecond, retries: 20})
-			relay := startRelay(t, srv.addr, tt.loss, tt.dup, tt.delay, 42)
+			relay, err := fetchtest.NewRelay(srv.addr, fetchtest.Impairment{Loss: tt.loss, Dup: tt.dup, Delay: tt.delay, Seed: 42})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer relay.Close()
 			f := New(fastTFTP(Options{TFTPBlockSize: 1468, TFTPStall: 5 * time.Second}))
 			start := time.Now()
 			file, err := within(t, 30*time.Second, func() error2[*File] {
-				return wrap2(f.Fetch(context.Background(), TFTPURL(relay.addr(), "initrd")))
+				return wrap2(f.Fetch(context.Background(), TFTPURL(relay.Addr(), "initrd")))
 			}).get()
 			if err != nil {
 				t.Fatal(err)
@@ -204,10 +210,9 @@ func TestTFTPLossyRelay(t *testing.T) {
 			if file.SHA256 != want {
 				t.Fatal("digest mismatch")
 			}
-			t.Logf("%d blocks in %v, %d attempts; relay dropped %d, duplicated %d, delayed %d packets",
-				len(data)/1468+1, time.Since(start).Round(time.Millisecond), file.Attempts,
-				relay.dropped.Load(), relay.duplicated.Load(), relay.delayed.Load())
-			if relay.dropped.Load() == 0 {
+			st := relay.Stats()
+			t.Logf("%d blocks in %v, %d attempts; relay: %v", len(data)/1468+1, time.Since(start).Round(time.Millisecond), file.Attempts, st)
+			if st.Dropped == 0 {
 				t.Error("relay dropped nothing")
 			}
 		})
