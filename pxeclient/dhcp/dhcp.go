@@ -134,15 +134,19 @@ func DefaultArch(goarch string) (uint16, bool) {
 // Defaults for Options fields left zero.
 const (
 	// DefaultTimeout is the first retransmission timeout; nclient4
-	// doubles it on each try (1, 2, 4, 8 s with DefaultTries).
+	// doubles it on each try (1, 2, 4 s with DefaultTries: a round
+	// lasts 7 s).
 	DefaultTimeout = 1 * time.Second
 	// DefaultTries is the number of transmissions of one DISCOVER or
 	// REQUEST (nclient4's WithRetry counts tries, not retries).
-	DefaultTries = 4
+	DefaultTries = 3
 	// DefaultMinBackoff and DefaultMaxBackoff bound the pause between
-	// DISCOVER rounds that got no lease.
+	// DISCOVER rounds that got no lease. With the defaults no two
+	// DISCOVERs are more than 4 s + 5 s (backoff with jitter) apart, so
+	// a server that appears late is found within about 9 s; RFC 2131
+	// 4.1 would allow 64 s, too slow for a boot.
 	DefaultMinBackoff = 1 * time.Second
-	DefaultMaxBackoff = 8 * time.Second
+	DefaultMaxBackoff = 4 * time.Second
 	// DefaultGrace is how long a lease (or offer) without boot
 	// information waits for a better one.
 	DefaultGrace = 3 * time.Second
