@@ -2,9 +2,12 @@
 // against real servers, in the spirit of net/http/httptest.
 //
 // The relay sits between clients and a TFTP server and loses, duplicates
-// and delays packets in both directions, each decision drawn from a
-// seeded generator, so a run can be repeated with the same loss pattern
-// (up to the order in which packets arrive).
+// and delays packets in both directions. Each decision is drawn from a
+// generator seeded with the seed and the packet's identity: its
+// direction, opcode and block number and how many copies of that packet
+// the transfer has sent before. So the first DATA of block 17 is lost or
+// not whatever the timing, and two clients fetching the same file meet
+// the same losses as long as they send the same packets.
 //
 //	r, err := fetchtest.NewRelay("127.0.0.1:69", fetchtest.Impairment{Loss: 0.05, Seed: 1})
 //	if err != nil { ... }
@@ -58,7 +61,6 @@ type Relay struct {
 	imp    Impairment
 
 	mu       sync.Mutex
-	rng      *rand.Rand
 	sessions map[string]*session
 	closed   bool
 
@@ -69,7 +71,16 @@ type session struct {
 	up  *net.UDPConn
 	mu  sync.Mutex
 	tid *net.UDPAddr
+	// seen counts copies of each packet identity: direction, then the
+	// first 4 bytes (opcode and block number).
+	seen map[[5]byte]uint64
 }
+
+// Directions, part of a packet's identity.
+const (
+	toServer = 0
+	toClient = 1
+)
 
 // NewRelay starts a relay on an ephemeral port of the loopback address
 // of the server's family, forwarding to server (host:port).
@@ -85,8 +96,7 @@ func NewRelay(server string, imp Impairment) (*Relay, error) {
 	if err != nil {
 		return nil, fmt.Errorf("relay to %s: %w", server, err)
 	}
-	r := &Relay{conn: c, server: sa, imp: imp,
-		rng: rand.New(rand.NewPCG(imp.Seed, imp.Seed^0x5eed)), sessions: map[string]*session{}}
+	r := &Relay{conn: c, server: sa, imp: imp, sessions: map[string]*session{}}
 	go r.fromClients()
 	return r, nil
 }
@@ -118,13 +128,20 @@ func (r *Relay) Close() error {
 }
 
 // impair sends p with write, or drops, doubles or delays it.
-func (r *Relay) impair(p []byte, write func([]byte)) {
-	r.mu.Lock()
-	drop := r.rng.Float64() < r.imp.Loss
-	dup := r.rng.Float64() < r.imp.Dup
-	delay := r.rng.Float64() < r.imp.Delay
-	wait := time.Duration(1 + r.rng.Int64N(int64(r.imp.MaxDelay)))
-	r.mu.Unlock()
+func (r *Relay) impair(s *session, dir byte, p []byte, write func([]byte)) {
+	var id [5]byte
+	id[0] = dir
+	copy(id[1:], p)
+	s.mu.Lock()
+	n := s.seen[id]
+	s.seen[id] = n + 1
+	s.mu.Unlock()
+	key := uint64(id[0])<<32 | uint64(binary.BigEndian.Uint32(id[1:]))
+	rng := rand.New(rand.NewPCG(mix(r.imp.Seed^mix(key)), mix(n)))
+	drop := rng.Float64() < r.imp.Loss
+	dup := rng.Float64() < r.imp.Dup
+	delay := rng.Float64() < r.imp.Delay
+	wait := time.Duration(1 + rng.Int64N(int64(r.imp.MaxDelay)))
 	if drop {
 		r.dropped.Add(1)
 		return
@@ -162,7 +179,7 @@ func (r *Relay) fromClients() {
 			}
 			s.mu.Unlock()
 		}
-		r.impair(buf[:n], func(p []byte) { s.up.WriteToUDP(p, to) })
+		r.impair(s, toServer, buf[:n], func(p []byte) { s.up.WriteToUDP(p, to) })
 	}
 }
 
@@ -179,7 +196,7 @@ func (r *Relay) session(client *net.UDPAddr) *session {
 	if err != nil {
 		return nil
 	}
-	s := &session{up: up}
+	s := &session{up: up, seen: map[[5]byte]uint64{}}
 	r.sessions[client.String()] = s
 	go func() {
 		buf := make([]byte, 65536)
@@ -191,8 +208,16 @@ func (r *Relay) session(client *net.UDPAddr) *session {
 			s.mu.Lock()
 			s.tid = from
 			s.mu.Unlock()
-			r.impair(buf[:n], func(p []byte) { r.conn.WriteToUDP(p, client) })
+			r.impair(s, toClient, buf[:n], func(p []byte) { r.conn.WriteToUDP(p, client) })
 		}
 	}()
 	return s
+}
+
+// mix is splitmix64's finalizer: nearby keys give unrelated seeds.
+func mix(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
+	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
+	return x ^ (x >> 31)
 }
