@@ -1,0 +1,216 @@
+package pxeclient
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/s390netboot/s390netboot/pxeclient/dhcp"
+	"github.com/s390netboot/s390netboot/pxeclient/netconf"
+	"github.com/s390netboot/s390netboot/pxeclient/platform"
+	"github.com/s390netboot/s390netboot/pxeclient/pxelinux"
+)
+
+// Bounds of the link step.
+const (
+	// CarrierTimeout bounds the wait for carrier on the links. Virtual
+	// NICs have carrier at once; a real port may take a few seconds of
+	// autonegotiation. Links without carrier by then are still tried.
+	CarrierTimeout = 10 * time.Second
+	// CarrierGrace is how long the other links get once one has carrier:
+	// DHCP runs on all links with carrier at once, so a slow second port
+	// must not hold up a fast first one for long.
+	CarrierGrace = 1 * time.Second
+	// LinkPoll is how often the client looks for links to appear (the
+	// NIC driver probes after the module loads).
+	LinkPoll = 50 * time.Millisecond
+)
+
+// ErrNoLinks is returned when no Ethernet link appears in time.
+var ErrNoLinks = errors.New("no Ethernet link")
+
+// LinkNetwork is the real network step: OSA grouping on s390x, links up,
+// carrier, then DHCP on all links at once (or the static pxeinit.ip=) and
+// the configuration of the winning link. The whole step is bounded by
+// pxeinit.timeout= (platform.DefaultNetTimeout).
+func (c *Client) LinkNetwork(ctx context.Context) (*Lease, error) {
+	c.init()
+	timeout := c.Settings.NetTimeout
+	if timeout <= 0 {
+		timeout = platform.DefaultNetTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	if runtime.GOARCH == "s390x" {
+		if err := platform.SetupQeth(c.Root, c.Settings.Qeth, c.Log); err != nil {
+			c.Log.Warn(err.Error())
+		}
+	}
+	names, err := c.waitLinks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range names {
+		if err := netconf.SetUp(n); err != nil {
+			c.Log.Warn("cannot set link up", "link", n, "err", err)
+		}
+	}
+	carrier := c.waitCarrier(ctx, names)
+	c.stages.mark("link", "links", strings.Join(names, ","), "carrier", strings.Join(carrier, ","))
+	use := carrier
+	if len(use) == 0 {
+		c.Log.Warn("no link has carrier; trying all", "links", strings.Join(names, ","))
+		use = names
+	}
+	if s := c.Settings.Static; s != nil {
+		return c.static(ctx, use[0], *s)
+	}
+	lease, err := dhcp.Run(ctx, c.Log, use, dhcp.Options{UUID: c.Machine.UUID})
+	if err != nil {
+		return nil, fmt.Errorf("DHCP on %s: no lease within %s (pxeinit.timeout): %w", strings.Join(use, ","), timeout, err)
+	}
+	for _, r := range lease.Refused {
+		c.Log.Warn("DHCP value refused", "why", r)
+	}
+	if err := netconf.Apply(ctx, c.Log, lease.Interface, lease.Net, netconf.ApplyOptions{}); err != nil {
+		c.Log.Warn("network configuration incomplete", "link", lease.Interface, "err", err)
+	}
+	if lease.ServerName != "" {
+		if err := lease.ResolveServer(ctx, nil); err != nil {
+			c.Log.Warn("cannot resolve option 66", "name", lease.ServerName, "err", err)
+		}
+	}
+	c.stages.mark("lease", "iface", lease.Interface, "addr", lease.Net.Address, "server", lease.Facts.Server,
+		"via", lease.ServerSource, "dhcp", lease.ServerID, "bootfile", lease.Facts.BootFile)
+	return &Lease{Interface: lease.Interface, Facts: lease.Facts}, nil
+}
+
+// waitLinks returns the pxeinit.iface= links, or every Ethernet link once
+// at least one exists.
+func (c *Client) waitLinks(ctx context.Context) ([]string, error) {
+	for {
+		var names []string
+		var err error
+		if len(c.Settings.Ifaces) > 0 {
+			for _, n := range c.Settings.Ifaces {
+				if _, lerr := netconf.LinkByName(n); lerr == nil {
+					names = append(names, n)
+				} else {
+					err = lerr
+				}
+			}
+			if len(names) == len(c.Settings.Ifaces) {
+				return names, nil
+			}
+		} else {
+			var links []netconf.Link
+			links, err = netconf.EthernetLinks()
+			for _, l := range links {
+				names = append(names, l.Name)
+			}
+			if len(names) > 0 {
+				return names, nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			if len(names) > 0 {
+				return names, nil
+			}
+			want := "any"
+			if len(c.Settings.Ifaces) > 0 {
+				want = strings.Join(c.Settings.Ifaces, ",")
+			}
+			return nil, fmt.Errorf("%w (%s) appeared (last error: %v): is the NIC driver in the ramdisk?", ErrNoLinks, want, err)
+		case <-time.After(LinkPoll):
+		}
+	}
+}
+
+// waitCarrier waits for carrier on names and returns those that have it:
+// until all have it, CarrierGrace after the first, or CarrierTimeout.
+func (c *Client) waitCarrier(ctx context.Context, names []string) []string {
+	ctx, cancel := context.WithTimeout(ctx, CarrierTimeout)
+	defer cancel()
+	var mu sync.Mutex
+	var got []string
+	first := make(chan struct{})
+	var once sync.Once
+	var wg sync.WaitGroup
+	for _, n := range names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := netconf.WaitCarrier(ctx, c.Log, n, CarrierTimeout); err != nil {
+				c.Log.Debug("no carrier", "link", n, "err", err)
+				return
+			}
+			mu.Lock()
+			got = append(got, n)
+			mu.Unlock()
+			once.Do(func() { close(first) })
+		}()
+	}
+	all := make(chan struct{})
+	go func() { wg.Wait(); close(all) }()
+	select {
+	case <-all:
+	case <-first:
+		select {
+		case <-all:
+		case <-time.After(CarrierGrace):
+		}
+	case <-ctx.Done():
+	}
+	cancel()
+	<-all
+	mu.Lock()
+	defer mu.Unlock()
+	// Keep the order of names.
+	var out []string
+	for _, n := range names {
+		for _, g := range got {
+			if g == n {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
+}
+
+// static applies pxeinit.ip= to link name.
+func (c *Client) static(ctx context.Context, name string, s netconf.Config) (*Lease, error) {
+	if err := netconf.Apply(ctx, c.Log, name, s, netconf.ApplyOptions{}); err != nil {
+		return nil, fmt.Errorf("static address %s on %s (pxeinit.ip): %w", s.Address, name, err)
+	}
+	f := pxelinux.Facts{
+		HWType:     1,
+		IP:         s.Address.Addr(),
+		Netmask:    prefixMask(s.Address),
+		Gateway:    s.Gateway,
+		RebootTime: -1,
+	}
+	if l, err := netconf.LinkByName(name); err == nil {
+		f.MAC = l.MAC
+	}
+	c.stages.mark("lease", "iface", name, "addr", s.Address, "server", c.Settings.Server, "via", "static")
+	return &Lease{Interface: name, Facts: f}, nil
+}
+
+func prefixMask(p netip.Prefix) netip.Addr {
+	bits := p.Bits()
+	if !p.Addr().Is4() || bits < 0 {
+		return netip.Addr{}
+	}
+	m := ^uint32(0) << (32 - bits)
+	if bits == 0 {
+		m = 0
+	}
+	return netip.AddrFrom4([4]byte{byte(m >> 24), byte(m >> 16), byte(m >> 8), byte(m)})
+}
