@@ -1,0 +1,104 @@
+// Command pxeinit is the init (PID 1) of the netboot ramdisk: it brings up
+// the network, finds the PXELINUX config of the machine, shows the menu,
+// downloads the chosen kernel and initrds and kexecs them. It never exits.
+//
+// mkpxeramfs puts it at /init. Settings come from the kernel command line
+// under the prefix pxeinit. (see platform.Settings):
+//
+//	pxeinit.iface=IF[,IF...]   pxeinit.ip=ADDR/PREFIX[,GW[,DNS...]]
+//	pxeinit.server=ADDR        pxeinit.prefix=DIR/
+//	pxeinit.config=URL         pxeinit.label=LABEL
+//	pxeinit.timeout=SECONDS    pxeinit.retry=SECONDS
+//	pxeinit.qeth=R,W,D         pxeinit.debug
+//
+// The console shows one "pxeinit: stage=..." line per step (see package
+// pxeclient).
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/s390netboot/s390netboot/initramfs/modload"
+	"github.com/s390netboot/s390netboot/pxeclient"
+	"github.com/s390netboot/s390netboot/pxeclient/menu"
+	"github.com/s390netboot/s390netboot/pxeclient/pid1"
+	"github.com/s390netboot/s390netboot/pxeclient/platform"
+)
+
+func main() {
+	start := time.Now()
+	boot(start)
+}
+
+// boot runs the init, in this order:
+//
+//  1. mount /proc, /sys, /dev (devtmpfs), /run and /tmp (already mounted
+//     is fine);
+//  2. put /dev/console on stdin, stdout and stderr;
+//  3. read the pxeinit.* settings from /proc/cmdline (bad ones are
+//     reported and ignored);
+//  4. start reaping zombies;
+//  5. load the ramdisk's modules in the recorded order (built in or
+//     loaded already is fine);
+//  6. probe the machine (UUID, DMI strings);
+//  7. run the boot flow (pxeclient.Client.Run) for ever: a failure or a
+//     panic is reported and the flow starts over.
+//
+// It never returns.
+func boot(start time.Time) {
+	early := slog.New(pxeclient.NewConsoleHandler(os.Stderr, "pxeinit", slog.LevelInfo))
+	pid1.MountAll(early, pid1.DefaultMounts)
+	pid1.Console(early, "/dev/console")
+
+	cmdline, err := os.ReadFile("/proc/cmdline")
+	if err != nil {
+		early.Warn("cannot read the kernel command line", "err", err)
+	}
+	settings, warnings, err := platform.ParseCmdline(string(cmdline))
+	level := slog.LevelInfo
+	if settings.Debug {
+		level = slog.LevelDebug
+	}
+	h := pxeclient.NewConsoleHandler(os.Stdout, "pxeinit", level)
+	log := slog.New(h)
+	log.Info(fmt.Sprintf("starting on %s/%s, pid %d", runtime.GOOS, runtime.GOARCH, os.Getpid()),
+		"cmdline", strings.TrimSpace(string(cmdline)))
+	for _, w := range warnings {
+		log.Warn(w)
+	}
+	if err != nil {
+		log.Error(err.Error())
+	}
+
+	ctx := context.Background()
+	go pid1.Reap(ctx, log)
+
+	c := &pxeclient.Client{
+		Log:      log,
+		Console:  os.Stdout,
+		UI:       menu.New(os.Stdin, os.Stdout, nil),
+		LogLines: h.Lines,
+		Settings: settings,
+		Root:     "/",
+		Start:    start,
+	}
+	if err := pid1.Recover(func() error { return modload.LoadAll("/", log) }); err != nil {
+		log.Warn("modules", "err", err)
+	}
+	c.Stage("modules")
+	c.Machine = platform.Probe("/", runtime.GOARCH, log)
+	if c.Machine.UUID != "" {
+		log.Info("machine", "uuid", c.Machine.UUID)
+	}
+	for {
+		err := pid1.Recover(func() error { return c.Run(ctx) })
+		log.Error(fmt.Sprintf("boot loop ended: %v; starting again", err))
+		time.Sleep(time.Second)
+	}
+}
