@@ -23,6 +23,7 @@ want cpio cpio
 want file file
 want xz xz-utils
 want zstd zstd
+want minisign minisign
 want apt-get apt
 if [ ${#need[@]} -eq 0 ]; then
 	echo "install-deps: all tools present" >&2
