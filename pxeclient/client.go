@@ -294,8 +294,11 @@ func (c *Client) parser(src Source) *pxelinux.Parser {
 // LoadConfig finds and parses the config for the lease (or the
 // pxeinit.config= URL) and writes the config stage line. When no config
 // exists the error lists every name tried and the server.
+//
+// Resolve and FetchChoice without a lease of their own use l afterwards.
 func (c *Client) LoadConfig(ctx context.Context, l *Lease) (*pxelinux.Config, error) {
 	c.init()
+	c.lease = l
 	p := c.parser(l.Source)
 	var cfg *pxelinux.Config
 	var err error
