@@ -54,11 +54,13 @@ var defaultModules = map[string][]string{
 	// sysfs by the init.
 	"s390x": {"virtio_net", "ccwgroup", "qeth", "qeth_l2"},
 	// virtio-net-pci (virtio_pci finds the device) and the Intel NICs
-	// QEMU emulates and servers commonly have.
-	"amd64": {"virtio_net", "virtio_pci", "e1000", "e1000e", "igb", "ixgbe"},
-	// virtio on QEMU's virt machine (PCI and MMIO transports) and the
-	// Intel server NICs.
-	"arm64": {"virtio_net", "virtio_pci", "virtio_mmio", "igb", "ixgbe"},
+	// QEMU emulates and servers commonly have. virtio_rng: a guest whose
+	// CPU lacks RDRAND (QEMU's default TCG CPU) otherwise waits for
+	// getrandom(2) for minutes, and DHCP transaction IDs need it.
+	"amd64": {"virtio_net", "virtio_pci", "virtio_rng", "e1000", "e1000e", "igb", "ixgbe"},
+	// virtio on QEMU's virt machine (PCI and MMIO transports), the
+	// entropy device, and the Intel server NICs.
+	"arm64": {"virtio_net", "virtio_pci", "virtio_mmio", "virtio_rng", "igb", "ixgbe"},
 }
 
 // DefaultModules returns the default module set for arch (a GOARCH name).

@@ -3,6 +3,7 @@ package initramfs
 import (
 	"fmt"
 	"io"
+	"time"
 
 	kgzip "github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
@@ -23,9 +24,11 @@ const (
 
 // Compression parameters.
 const (
-	// gzipLevel: klauspost/compress's gzip at BestCompression is about as
-	// small as zlib -9 and several times faster than the standard
-	// library's; see BenchmarkCompress.
+	// gzipLevel: klauspost/compress's gzip at BestCompression. On the
+	// s390x default ramdisk (1.1 MB of cpio without the init) it is 0.4 %
+	// larger than compress/gzip at -9 (406354 vs 404772 bytes) and 1.8
+	// times faster (5.6 vs 3.1 MB/s on the 2-core build machine);
+	// BenchmarkCompress measures both.
 	gzipLevel = kgzip.BestCompression
 
 	// zstdWindow: the kernel's zstd decoder allocates the whole window
@@ -52,7 +55,11 @@ func (c Compression) NewWriter(w io.Writer) (io.WriteCloser, error) {
 		if err != nil {
 			return nil, err
 		}
-		// No name, no time: the header must not vary between builds.
+		// No name and MTIME 0 ("no time stamp", RFC 1952 2.3.1): the
+		// header must not vary between builds. Unlike compress/gzip,
+		// klauspost's writer stores a zero ModTime as the 32-bit
+		// truncation of year 1's Unix time, so set it explicitly.
+		zw.ModTime = time.Unix(0, 0)
 		return zw, nil
 	case Zstd:
 		return zstd.NewWriter(w,

@@ -260,7 +260,7 @@ func TestResolveDebian(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, n := range []string{"virtio_net", "virtio_pci", "e1000", "e1000e", "igb", "ixgbe"} {
+	for _, n := range []string{"virtio_net", "virtio_pci", "virtio_rng", "e1000", "e1000e", "igb", "ixgbe"} {
 		if !strings.Contains(" "+strings.Join(Names(mods), " ")+" ", " "+n+" ") {
 			t.Errorf("amd64 default set %q lacks %s", Names(mods), n)
 		}

@@ -21,6 +21,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -31,15 +32,16 @@ import (
 )
 
 func main() {
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	if err := run(os.Args[1:], logger); err != nil {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "mkpxeramfs:", err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string, logger *slog.Logger) error {
+func run(args []string, stdout, stderr io.Writer) error {
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	fl := pflag.NewFlagSet("mkpxeramfs", pflag.ContinueOnError)
+	fl.SetOutput(stderr)
 	out := fl.StringP("output", "o", "", "output file; - for standard output (required)")
 	arch := fl.String("arch", initramfs.DefaultArch, "target architecture: s390x, amd64 or arm64")
 	modDir := fl.String("modules-dir", "", "lib/modules/VERSION tree to take kernel modules from")
@@ -50,7 +52,7 @@ func run(args []string, logger *slog.Logger) error {
 	ca := fl.String("ca-bundle", "", `PEM CA bundle for HTTPS (default: the host's); "none" for none`)
 	verbose := fl.BoolP("verbose", "v", false, "log each step")
 	fl.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: mkpxeramfs -o OUT [flags]")
+		fmt.Fprintln(stderr, "usage: mkpxeramfs -o OUT [flags]")
 		fl.PrintDefaults()
 	}
 	if err := fl.Parse(args); err != nil {
@@ -63,7 +65,7 @@ func run(args []string, logger *slog.Logger) error {
 		return fmt.Errorf("-o OUT is required")
 	}
 	if *verbose {
-		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+		logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	}
 	c, err := initramfs.ParseCompression(*compress)
 	if err != nil {
@@ -103,7 +105,7 @@ func run(args []string, logger *slog.Logger) error {
 
 	var res *initramfs.Result
 	if *out == "-" {
-		res, err = initramfs.Build(ctx, os.Stdout, opts)
+		res, err = initramfs.Build(ctx, stdout, opts)
 	} else {
 		res, err = initramfs.WriteFile(ctx, *out, opts)
 	}
