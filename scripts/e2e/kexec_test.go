@@ -27,9 +27,11 @@ import (
 //     the embedded ones must survive the kexec.
 //   - amd64/kexec_file_load: memfds and kexec_file_load.
 //
-// Under TCG the kexec'd s390x kernel needs about 44 s before it prints its
-// banner (inside the new kernel's decompressor; the same with kexec-tools):
-// an emulator cost, not the loader's. Run with
+// Under TCG the kexec'd s390x kernel needs about 44 s on an idle host
+// before it prints its banner (inside the new kernel before its first
+// message; the same with kexec-tools): an emulator cost, not the loader's.
+// On a busy host it grows: 137 s and 166 s were measured at load average 9
+// on 2 cores, against 0.2 s for Load itself. Run with
 //
 //	go test -tags e2e -run TestKexec -v ./scripts/e2e/
 func TestKexec(t *testing.T) {
