@@ -1,0 +1,180 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"crypto/rand"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestNetboot boots the whole client: QEMU's firmware (s390x) or -kernel
+// (amd64) starts the Debian kernel with the netboot ramdisk built by
+// mkpxeramfs, whose Go init (cmd/pxeinit) gets a lease from QEMU's user
+// network, finds pxelinux.cfg/01-52-54-00-12-34-56 (a pxelinux.cfg/default
+// would boot something else), downloads the Debian kernel and two initrds
+// over QEMU's TFTP server and kexecs them. The target's /init prints its
+// command line (which must carry BOOTIF= from IPAPPEND 2) and a file from
+// each initrd.
+//
+// The second initrd carries a random (incompressible) pad so that the
+// download is the issue's benchmark size: the 5 MB kernel plus 26 MB of
+// initrds. The log shows the time of each stage since the init started,
+// and the init's peak RSS against the downloaded size + 32 MiB.
+//
+//	go test -tags e2e -run TestNetboot -v ./scripts/e2e/
+//
+// Under TCG the kexec'd s390x kernel needs about 44 s in its decompressor
+// before it prints anything: the timeouts are generous and the stages up
+// to kexec are timed separately.
+func TestNetboot(t *testing.T) {
+	for _, arch := range []string{"s390x", "amd64"} {
+		t.Run(arch, func(t *testing.T) { testNetboot(t, arch) })
+	}
+}
+
+// netbootPad is the size of the pad file in the second initrd, so that
+// kernel + initrds come to about 31 MB (issue 5's speed target).
+const netbootPad = 25 << 20
+
+func testNetboot(t *testing.T, arch string) {
+	cache := Cache(t, arch)
+	console := map[string]string{"s390x": "ttysclp0", "amd64": "ttyS0"}[arch]
+	work := t.TempDir()
+	tftp := filepath.Join(work, "tftp")
+
+	// The netboot ramdisk with our init.
+	mkram := BuildCmd(t, "./cmd/mkpxeramfs", runtime.GOARCH)
+	pxeinit := BuildCmd(t, "./cmd/pxeinit", arch)
+	ramdisk := filepath.Join(work, "pxeramfs.cpio.gz")
+	netbootRun(t, mkram, "--arch", arch, "--init", pxeinit, "--modules-dir", filepath.Join(cache, "modules"), "-o", ramdisk)
+
+	// The target: Debian's kernel, a busybox userspace and a second initrd.
+	targetInit := `#!/bin/sh
+/bin/busybox mount -t proc proc /proc
+echo "TARGET-UP cmdline=[$(/bin/busybox cat /proc/cmdline)] marker1=[$(/bin/busybox cat /marker1 2>&1)] marker2=[$(/bin/busybox cat /marker2 2>&1)] pad=[$(/bin/busybox wc -c < /pad 2>&1)]"
+/bin/busybox poweroff -f
+`
+	pad := make([]byte, netbootPad)
+	rand.Read(pad)
+	files := map[string][]byte{
+		"target/vmlinuz":   netbootRead(t, filepath.Join(cache, "vmlinuz")),
+		"target/initrd.gz": BusyboxInitramfs(t, arch, targetInit, Archive{"marker1": {Data: []byte("from-initrd-1")}}),
+		"target/marker.gz": Archive{"marker2": {Data: []byte("from-initrd-2")}, "pad": {Data: pad}}.Cpio(t),
+		"pxelinux.cfg/01-52-54-00-12-34-56": []byte(`SAY s390netboot e2e: the MAC config
+DEFAULT e2e
+LABEL e2e
+  KERNEL target/vmlinuz
+  INITRD target/initrd.gz,target/marker.gz
+  APPEND console=` + console + ` quiet e2e=netboot
+  IPAPPEND 2
+`),
+		"pxelinux.cfg/default": []byte("DEFAULT wrong\nLABEL wrong\n  KERNEL target/vmlinuz\n  APPEND console=" + console + " e2e=WRONG-DEFAULT\n"),
+	}
+	var download int64
+	for name, data := range files {
+		p := filepath.Join(tftp, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasPrefix(name, "target/") {
+			download += int64(len(data))
+		}
+	}
+	t.Logf("download: kernel %d + initrds %d + %d bytes = %.1f MiB", len(files["target/vmlinuz"]),
+		len(files["target/initrd.gz"]), len(files["target/marker.gz"]), float64(download)/(1<<20))
+
+	q := QEMU{Arch: arch, Memory: "1024M", TFTPDir: tftp, BootFile: "pxelinux.0"}
+	switch arch {
+	case "s390x":
+		mks := BuildCmd(t, "./cmd/mks390image", runtime.GOARCH)
+		netbootRun(t, mks, filepath.Join(cache, "vmlinuz"), ramdisk, "-o", filepath.Join(tftp, "pxelinux.0"),
+			"--cmdline", "console="+console+" quiet")
+	case "amd64":
+		q.Kernel, q.Initrd, q.Append = filepath.Join(cache, "vmlinuz"), ramdisk, "console="+console+" quiet"
+	}
+	g := StartQEMU(t, q)
+
+	start := g.Expect(`^pxeinit: starting on`, 180*time.Second)
+	stageRe := `^pxeinit: stage=(\w+) t=([0-9.]+)s dt=([0-9.]+)s(.*)$`
+	stages := map[string]float64{}
+	var report []string
+	for {
+		l, i, err := g.ExpectAny(120*time.Second, stageRe, `^pxeinit: error:`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 1 {
+			t.Fatalf("the init failed: %s", l.Text)
+		}
+		m := Submatch(stageRe, l)
+		sec, _ := strconv.ParseFloat(m[2], 64)
+		stages[m[1]] = sec
+		report = append(report, fmt.Sprintf("  %-8s t=%7.3fs dt=%6.3fs%s", m[1], sec, netbootFloat(m[3]), m[4]))
+		if m[1] == "load" {
+			if hwm := regexp.MustCompile(`vmhwm=(\d+)`).FindStringSubmatch(m[4]); hwm != nil {
+				peak, _ := strconv.ParseInt(hwm[1], 10, 64)
+				limit := download + 32<<20
+				t.Logf("peak RSS of the init: %.1f MiB; limit downloaded + 32 MiB = %.1f MiB", float64(peak)/(1<<20), float64(limit)/(1<<20))
+				if peak > limit {
+					// A target of issue 5, not a functional failure: the
+					// kexec package's copies (joined initrds, patched
+					// kernel) account for most of it; see the report.
+					t.Logf("TARGET MISSED: peak RSS %d bytes exceeds downloaded size + 32 MiB (%d)", peak, limit)
+				}
+			}
+		}
+		if m[1] == "kexec" {
+			break
+		}
+	}
+	t.Logf("%s: /init started %v after QEMU; stages since /init:\n%s", arch, start.At.Round(time.Millisecond), strings.Join(report, "\n"))
+	t.Logf("SPEED %s: /init -> kexec %.3f s (target 6.5 s for s390x), fetch %.3f s",
+		arch, stages["kexec"], stages["fetched"]-stages["choice"])
+	if arch == "s390x" && stages["kexec"] > 6.5 {
+		t.Logf("TARGET MISSED: /init -> kexec %.3f s > 6.5 s (the machine's load average matters: QEMU is TCG)", stages["kexec"])
+	}
+
+	l := g.Expect(`TARGET-UP`, 240*time.Second)
+	for _, want := range []string{"e2e=netboot", "BOOTIF=01-52-54-00-12-34-56", "marker1=[from-initrd-1]",
+		"marker2=[from-initrd-2]", fmt.Sprintf("pad=[%d]", netbootPad)} {
+		if !strings.Contains(l.Text, want) {
+			t.Errorf("target /init: %q lacks %q", l.Text, want)
+		}
+	}
+	if strings.Contains(l.Text, "WRONG-DEFAULT") {
+		t.Errorf("pxelinux.cfg/default booted instead of the MAC config: %s", l.Text)
+	}
+	t.Logf("target up %v after QEMU started: %s", l.At.Round(time.Millisecond), l.Text)
+}
+
+func netbootRun(t *testing.T, name string, args ...string) {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+}
+
+func netbootRead(t *testing.T, p string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func netbootFloat(s string) float64 {
+	f, _ := strconv.ParseFloat(s, 64)
+	return f
+}
