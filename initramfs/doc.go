@@ -1,0 +1,28 @@
+// Package initramfs builds the netboot ramdisk: a reproducible newc cpio
+// archive holding a static Go init, the kernel modules the network needs
+// (decompressed, with their load order) and a CA bundle, compressed for the
+// kernel's initramfs unpacker. cmd/mkpxeramfs is its command line.
+//
+// Usage:
+//
+//	res, err := initramfs.WriteFile(ctx, "ramdisk.gz", initramfs.Options{
+//		Arch:       "s390x",
+//		ModulesDir: "/srv/debian/lib/modules/6.1.0-50-s390x",
+//		// Modules nil: initramfs.DefaultModules("s390x")
+//		// Init "": build cmd/pxeinit (see GoInit)
+//		Logger: logger,
+//	})
+//
+// The pieces are usable on their own: [Archive] writes reproducible newc
+// archives, [OpenModuleTree] and [ModuleTree.Resolve] compute a module
+// closure in load order, [ReadModinfo] reads a module's .modinfo, and
+// [GoInit] builds a Go init for another architecture. The paths the archive
+// shares with the init are constants in package modload.
+//
+// # Security
+//
+// The module tree is read as untrusted input: module files are decompressed
+// up to a fixed size, their ELF headers and .modinfo sections are parsed with
+// bounds (see [ReadModinfo]), and archive paths are checked to stay below the
+// archive root. A hostile tree can make the build fail, not escape it.
+package initramfs
