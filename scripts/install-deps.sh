@@ -8,6 +8,9 @@
 #   dnsmasq-base       the DHCP/TFTP server of the namespace tests
 #   iproute2           ip netns, veth, tc netem
 #   cpio file xz-utils zstd   reading archives back in tests
+#   minisign           interop tests of signed boot
+#   nftables           packet loss for HTTP (this kernel has no sch_netem)
+#   busybox            busybox tftp/httpd as the baseline client and server
 set -euo pipefail
 sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -24,6 +27,8 @@ want file file
 want xz xz-utils
 want zstd zstd
 want minisign minisign
+want nft nftables
+want busybox busybox
 want apt-get apt
 if [ ${#need[@]} -eq 0 ]; then
 	echo "install-deps: all tools present" >&2
