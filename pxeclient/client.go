@@ -10,9 +10,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/s390netboot/s390netboot/pxeclient/dhcp"
 	"github.com/s390netboot/s390netboot/pxeclient/fetch"
 	"github.com/s390netboot/s390netboot/pxeclient/kexec"
 	"github.com/s390netboot/s390netboot/pxeclient/menu"
+	"github.com/s390netboot/s390netboot/pxeclient/netconf"
 	"github.com/s390netboot/s390netboot/pxeclient/pid1"
 	"github.com/s390netboot/s390netboot/pxeclient/platform"
 	"github.com/s390netboot/s390netboot/pxeclient/pxelinux"
@@ -81,6 +83,12 @@ type Client struct {
 	Network func(ctx context.Context) (*Lease, error)
 	// Fetch tunes the downloads (Progress and Logger are filled in).
 	Fetch fetch.Options
+	// DHCP tunes the DHCP client (UUID defaults to Machine.UUID; Arch to
+	// the option-93 code of this GOARCH).
+	DHCP dhcp.Options
+	// NetApply tunes the configuration of the leased link; pxeboot on a
+	// running system points ResolvConf away from /etc/resolv.conf.
+	NetApply netconf.ApplyOptions
 	// Boot loads and starts the kernel; nil is kexec.
 	Boot Booter
 	// Reboot and Poweroff end the machine; nil are pid1's.

@@ -71,14 +71,18 @@ func (c *Client) LinkNetwork(ctx context.Context) (*Lease, error) {
 	if s := c.Settings.Static; s != nil {
 		return c.static(ctx, use[0], *s)
 	}
-	lease, err := dhcp.Run(ctx, c.Log, use, dhcp.Options{UUID: c.Machine.UUID})
+	opts := c.DHCP
+	if opts.UUID == "" {
+		opts.UUID = c.Machine.UUID
+	}
+	lease, err := dhcp.Run(ctx, c.Log, use, opts)
 	if err != nil {
 		return nil, fmt.Errorf("DHCP on %s: no lease within %s (pxeinit.timeout): %w", strings.Join(use, ","), timeout, err)
 	}
 	for _, r := range lease.Refused {
 		c.Log.Warn("DHCP value refused", "why", r)
 	}
-	if err := netconf.Apply(ctx, c.Log, lease.Interface, lease.Net, netconf.ApplyOptions{}); err != nil {
+	if err := netconf.Apply(ctx, c.Log, lease.Interface, lease.Net, c.NetApply); err != nil {
 		c.Log.Warn("network configuration incomplete", "link", lease.Interface, "err", err)
 	}
 	if lease.ServerName != "" {
@@ -186,7 +190,7 @@ func (c *Client) waitCarrier(ctx context.Context, names []string) []string {
 
 // static applies pxeinit.ip= to link name.
 func (c *Client) static(ctx context.Context, name string, s netconf.Config) (*Lease, error) {
-	if err := netconf.Apply(ctx, c.Log, name, s, netconf.ApplyOptions{}); err != nil {
+	if err := netconf.Apply(ctx, c.Log, name, s, c.NetApply); err != nil {
 		return nil, fmt.Errorf("static address %s on %s (pxeinit.ip): %w", s.Address, name, err)
 	}
 	f := pxelinux.Facts{

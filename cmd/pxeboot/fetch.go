@@ -52,6 +52,7 @@ type fetchFlags struct {
 	label   string
 	out     string
 	timeout time.Duration
+	arch    uint16
 	verbose bool
 }
 
@@ -62,6 +63,7 @@ func (f *fetchFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.label, "label", "", "boot this entry instead of the unattended choice")
 	fs.StringVarP(&f.out, "output", "o", "", "directory for the files and plan.json")
 	fs.DurationVar(&f.timeout, "timeout", platform.DefaultNetTimeout, "bound for link and DHCP with --iface")
+	fs.Uint16Var(&f.arch, "dhcp-arch", 0, "with --iface: client architecture sent as DHCP option 93 (0x1f s390x, 7 x86-64 UEFI, 0xb arm64); default this machine's")
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "debug messages")
 }
 
@@ -103,6 +105,12 @@ func fetchOrBoot(ctx context.Context, name string, args []string, stdout, stderr
 	}
 	log := slog.New(pxeclient.NewConsoleHandler(stderr, "pxeboot", level))
 	c := &pxeclient.Client{Log: log, Console: stderr, Settings: platform.Settings{Label: f.label, NetTimeout: f.timeout}}
+	// A running system keeps its own resolver configuration: the lease's
+	// DNS servers go to a file of their own.
+	c.NetApply.ResolvConf = filepath.Join(os.TempDir(), "pxeboot-resolv.conf")
+	if fs.Changed("dhcp-arch") {
+		c.DHCP.Arch = &f.arch
+	}
 	d, cfg, lease, via, err := fetchEntry(ctx, c, &f, fs)
 	if err != nil {
 		fmt.Fprintf(stderr, "pxeboot %s: %v\n", name, err)

@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -12,6 +13,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -177,4 +179,113 @@ func netbootRead(t *testing.T, p string) []byte {
 func netbootFloat(s string) float64 {
 	f, _ := strconv.ParseFloat(s, 64)
 	return f
+}
+
+const pxebootNetnsEnv = "S390NETBOOT_E2E_FETCH_NETNS"
+
+// TestPxebootFetchDnsmasq drives `pxeboot fetch --iface` against dnsmasq
+// (DHCP and TFTP) across a veth pair in a network namespace of its own:
+// dnsmasq matches option 93 (0x1f, s390x) to hand out the boot file and
+// options 209/210, pxeboot gets the lease, configures the link, fetches
+// the config named by option 209 below the option-210 prefix, and writes
+// the entry's kernel and initrds with plan.json.
+func TestPxebootFetchDnsmasq(t *testing.T) {
+	if os.Getenv(pxebootNetnsEnv) != "1" {
+		pxeboot := BuildCmd(t, "./cmd/pxeboot", runtime.GOARCH)
+		cmd := exec.Command("/proc/self/exe", "-test.run=^TestPxebootFetchDnsmasq$", "-test.v", "-test.timeout=2m")
+		cmd.Env = append(os.Environ(), pxebootNetnsEnv+"=1", "PXEBOOT="+pxeboot)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNET | syscall.CLONE_NEWUTS}
+		out, err := cmd.CombinedOutput()
+		t.Logf("in a new network namespace:\n%s", out)
+		if err != nil {
+			t.Fatalf("test in a new network namespace (needs root): %v", err)
+		}
+		return
+	}
+	dnsmasq := NeedTool(t, "dnsmasq", "dnsmasq")
+	NeedTool(t, "ip", "iproute2")
+	for _, args := range [][]string{
+		{"link", "set", "lo", "up"},
+		{"link", "add", "srv0", "type", "veth", "peer", "name", "cli0"},
+		{"addr", "add", "10.31.0.1/24", "dev", "srv0"},
+		{"link", "set", "srv0", "up"},
+	} {
+		netbootRun(t, "ip", args...)
+	}
+	dir := t.TempDir()
+	tftp := filepath.Join(dir, "tftp")
+	files := map[string]string{
+		"s390x/pxelinux.cfg/s390":    "DEFAULT lab\nLABEL lab\n  KERNEL images/vmlinuz\n  INITRD images/a.gz,images/b.gz\n  APPEND console=ttysclp0\n  IPAPPEND 2\n",
+		"s390x/pxelinux.cfg/default": "DEFAULT wrong\nLABEL wrong\n  KERNEL images/wrong\n",
+		"s390x/images/vmlinuz":       strings.Repeat("kernel ", 100000),
+		"s390x/images/a.gz":          "initrd a",
+		"s390x/images/b.gz":          "initrd b",
+	}
+	for name, data := range files {
+		p := filepath.Join(tftp, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	logFile := filepath.Join(dir, "dnsmasq.log")
+	cmd := exec.Command(dnsmasq,
+		"--no-daemon", "--conf-file=/dev/null", "--user=root", "--port=0",
+		"--interface=srv0", "--bind-interfaces", "--pid-file="+filepath.Join(dir, "pid"),
+		"--dhcp-leasefile="+filepath.Join(dir, "leases"), "--log-dhcp", "--log-facility="+logFile,
+		"--enable-tftp", "--tftp-root="+tftp,
+		"--dhcp-range=10.31.0.50,10.31.0.99,255.255.255.0,1h",
+		"--dhcp-match=set:s390,option:client-arch,31",
+		"--dhcp-boot=tag:s390,s390x/pxelinux.0",
+		"--dhcp-option=tag:s390,209,pxelinux.cfg/s390",
+		"--dhcp-option=tag:s390,210,s390x/",
+		"--dhcp-option=option:router,10.31.0.1",
+	)
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start dnsmasq: %v", err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		if t.Failed() {
+			b, _ := os.ReadFile(logFile)
+			t.Logf("dnsmasq log:\n%s", b)
+		}
+	})
+	out := filepath.Join(dir, "out")
+	start := time.Now()
+	fetch := exec.Command(os.Getenv("PXEBOOT"), "fetch", "--iface", "cli0", "--dhcp-arch", "0x1f", "--timeout", "30s", "-o", out)
+	b, err := fetch.CombinedOutput()
+	t.Logf("pxeboot fetch (%v):\n%s", time.Since(start).Round(time.Millisecond), b)
+	if err != nil {
+		t.Fatalf("pxeboot fetch: %v", err)
+	}
+	var plan struct {
+		Config string `json:"config"`
+		Boot   struct {
+			Label   string `json:"label"`
+			Cmdline string `json:"cmdline"`
+			Kernel  struct {
+				File, SHA256 string
+				Size         int
+			} `json:"kernel"`
+			Initrds []struct{ File string } `json:"initrds"`
+		} `json:"boot"`
+	}
+	pj, err := os.ReadFile(filepath.Join(out, "plan.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(pj, &plan); err != nil {
+		t.Fatalf("plan.json: %v\n%s", err, pj)
+	}
+	if plan.Config != "s390x/pxelinux.cfg/s390" || plan.Boot.Label != "lab" || len(plan.Boot.Initrds) != 2 ||
+		!strings.Contains(plan.Boot.Cmdline, "BOOTIF=01-") || plan.Boot.Kernel.Size != len(files["s390x/images/vmlinuz"]) {
+		t.Errorf("plan.json:\n%s", pj)
+	}
+	for _, f := range append([]string{plan.Boot.Kernel.File}, plan.Boot.Initrds[0].File, plan.Boot.Initrds[1].File) {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Error(err)
+		}
+	}
 }
