@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/s390netboot/s390netboot/initramfs/modload"
+	"github.com/s390netboot/s390netboot/pxeclient/minisign"
 )
 
 // Arches maps the supported target architectures (GOARCH names) to the ELF
@@ -121,6 +122,10 @@ type Options struct {
 	// CABundle is the PEM file installed as modload.CABundle: "" means the
 	// host's (the first of Go's certFiles that exists), CABundleNone none.
 	CABundle string
+	// TrustKey is a minisign public key file: when set, it is installed
+	// as modload.TrustedKey and the client boots only files with a valid
+	// detached signature by that key (signed boot, pxeclient/verify).
+	TrustKey string
 	// Compression of the archive; "" means Gzip.
 	Compression Compression
 	// ModTime is every record's modification time (seconds since 1970);
@@ -135,6 +140,7 @@ type Result struct {
 	Modules      []Module // in load order
 	InitSize     int64    // bytes
 	CABundle     string   // the bundle used, "" for none
+	TrustKeyID   string   // the trusted signing key's id (hex), "" for none
 	Uncompressed int64    // archive bytes before compression
 	Compressed   int64    // bytes written
 }
@@ -244,6 +250,11 @@ func Assemble(ctx context.Context, opts Options) (*Archive, *Result, error) {
 
 	// The CA bundle.
 	if err := addCABundle(a, res, opts.CABundle, logger); err != nil {
+		return nil, nil, err
+	}
+
+	// The signing key of signed boot.
+	if err := addTrustKey(a, res, opts.TrustKey, logger); err != nil {
 		return nil, nil, err
 	}
 
@@ -377,4 +388,24 @@ func addCABundle(a *Archive, res *Result, bundle string, logger *slog.Logger) er
 	logger.Info("CA bundle", "file", bundle, "bytes", len(data))
 	res.CABundle = bundle
 	return a.AddFile(modload.CABundle, data, 0o644)
+}
+
+// addTrustKey checks that file is a minisign public key and installs it
+// where the init looks for it. A key that does not parse is refused here,
+// at build time, rather than stopping every boot later.
+func addTrustKey(a *Archive, res *Result, file string, logger *slog.Logger) error {
+	if file == "" {
+		return nil
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return fmt.Errorf("trusted key: %w", err)
+	}
+	key, err := minisign.ParsePublicKey(data)
+	if err != nil {
+		return fmt.Errorf("trusted key %s: %w", file, err)
+	}
+	res.TrustKeyID = key.ID.String()
+	logger.Info("trusted signing key", "file", file, "key_id", res.TrustKeyID)
+	return a.AddFile(modload.TrustedKey, data, 0o644)
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 	"github.com/s390netboot/s390netboot/initramfs/modload"
+	"github.com/s390netboot/s390netboot/pxeclient/minisign"
 	"github.com/ulikunitz/xz"
 )
 
@@ -168,6 +169,8 @@ func TestBuildErrors(t *testing.T) {
 		{name: "CA missing", modify: func(t *testing.T, o *Options) { o.CABundle = "/nonexistent.pem" }, want: os.ErrNotExist},
 		{name: "CA not PEM", modify: func(t *testing.T, o *Options) { o.CABundle = writeTemp(t, []byte("junk")) }, text: "no PEM certificate"},
 		{name: "file clashes with init", modify: func(t *testing.T, o *Options) { o.Files = append(o.Files, File{Src: o.Init, Dest: "/init"}) }, want: ErrDuplicate},
+		{name: "trust key missing", modify: func(t *testing.T, o *Options) { o.TrustKey = "/nonexistent.pub" }, want: os.ErrNotExist},
+		{name: "trust key not minisign", modify: func(t *testing.T, o *Options) { o.TrustKey = writeTemp(t, []byte("ssh-ed25519 AAAA\n")) }, want: minisign.ErrMalformed, text: "trusted key"},
 		{name: "file missing", modify: func(t *testing.T, o *Options) { o.Files = []File{{Src: "/nonexistent", Dest: "/x"}} }, want: os.ErrNotExist},
 		{name: "file is a directory", modify: func(t *testing.T, o *Options) { o.Files = []File{{Src: t.TempDir(), Dest: "/x"}} }, text: "directory"},
 	}
@@ -217,6 +220,38 @@ func TestBuildOptionalParts(t *testing.T) {
 			t.Errorf("archive without CA and modules has %s:\n%s", s, l)
 		}
 	}
+}
+
+func TestBuildTrustKey(t *testing.T) {
+	sk, err := minisign.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := sk.Public()
+	opts := testOptions(t)
+	opts.Compression = None
+	opts.TrustKey = writeTemp(t, pub.Encode())
+	var out bytes.Buffer
+	res, err := Build(context.Background(), &out, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.TrustKeyID != pub.ID.String() {
+		t.Errorf("TrustKeyID = %q, want %q", res.TrustKeyID, pub.ID)
+	}
+	for _, r := range readArchive(t, out.Bytes()) {
+		if "/"+r.Name == modload.TrustedKey {
+			got, err := minisign.ParsePublicKey(content(t, r))
+			if err != nil || !got.Equal(pub) {
+				t.Fatalf("archive's %s = %v, %v; want the key", modload.TrustedKey, got, err)
+			}
+			if r.Mode&0o777 != 0o644 {
+				t.Errorf("%s mode %o, want 0644", modload.TrustedKey, r.Mode&0o777)
+			}
+			return
+		}
+	}
+	t.Fatalf("no %s in the archive", modload.TrustedKey)
 }
 
 func TestWriteFile(t *testing.T) {

@@ -9,7 +9,7 @@
 #   4. go vet               for linux/amd64 and linux/s390x, e2e files included
 #   5. go test ./...        unit tests, with the race detector
 #   6. big-endian           GOARCH=s390x go test -exec qemu-s390x-static ./...
-#   7. fuzz (short)         each fuzz target for FUZZTIME (default 10s)
+#   7. fuzz (short)         each fuzz target for FUZZTIME (default 5s)
 #   8. e2e                  go test -tags e2e ./scripts/e2e/: QEMU guests
 #                           (s390x through the firmware's network boot,
 #                           x86-64) and dnsmasq in network namespaces
@@ -22,7 +22,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 export CGO_ENABLED=0
 stages=${STAGES:-deps kernels fmt vet unit bigendian fuzz e2e}
-fuzztime=${FUZZTIME:-10s}
+fuzztime=${FUZZTIME:-5s}
 t0=$SECONDS
 
 run() { # run STAGE: runs the stage when selected and reports its time

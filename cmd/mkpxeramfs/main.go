@@ -4,7 +4,7 @@
 //
 //	mkpxeramfs -o OUT [--arch s390x|amd64|arm64] [--modules-dir DIR] [--module NAME]...
 //	           [--file SRC:DEST]... [--compress gzip|zstd|xz|none] [--init PATH]
-//	           [--ca-bundle PATH|none]
+//	           [--ca-bundle PATH|none] [--trust-key MINISIGN.pub]
 //
 // `-o -` writes to standard output, so that
 //
@@ -50,6 +50,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	compress := fl.String("compress", string(initramfs.Gzip), "compression: gzip, zstd, xz or none")
 	initPath := fl.String("init", "", "prebuilt init binary (default: build "+initramfs.InitPackage+")")
 	ca := fl.String("ca-bundle", "", `PEM CA bundle for HTTPS (default: the host's); "none" for none`)
+	trustKey := fl.String("trust-key", "", "minisign public key: the client then boots only files signed by it (signed boot; see pxeboot sign)")
 	verbose := fl.BoolP("verbose", "v", false, "log each step")
 	fl.Usage = func() {
 		fmt.Fprintln(stderr, "usage: mkpxeramfs -o OUT [flags]")
@@ -76,6 +77,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		Init:        *initPath,
 		ModulesDir:  *modDir,
 		CABundle:    *ca,
+		TrustKey:    *trustKey,
 		Compression: c,
 		Logger:      logger,
 	}
