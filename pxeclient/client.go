@@ -14,10 +14,12 @@ import (
 	"github.com/s390netboot/s390netboot/pxeclient/fetch"
 	"github.com/s390netboot/s390netboot/pxeclient/kexec"
 	"github.com/s390netboot/s390netboot/pxeclient/menu"
+	"github.com/s390netboot/s390netboot/pxeclient/minisign"
 	"github.com/s390netboot/s390netboot/pxeclient/netconf"
 	"github.com/s390netboot/s390netboot/pxeclient/pid1"
 	"github.com/s390netboot/s390netboot/pxeclient/platform"
 	"github.com/s390netboot/s390netboot/pxeclient/pxelinux"
+	"github.com/s390netboot/s390netboot/pxeclient/verify"
 )
 
 // Defaults of the boot flow.
@@ -89,6 +91,14 @@ type Client struct {
 	// NetApply tunes the configuration of the leased link; pxeboot on a
 	// running system points ResolvConf away from /etc/resolv.conf.
 	NetApply netconf.ApplyOptions
+	// TrustedKey turns on signed boot: every config, kernel and initrd
+	// must carry a valid NAME.minisig by this key (package verify). nil
+	// is off, unless TrustErr is set.
+	TrustedKey *minisign.PublicKey
+	// TrustErr, when set, is why a trusted key that the ramdisk holds
+	// could not be read: the client then refuses every file (fail closed)
+	// and reports it.
+	TrustErr error
 	// Boot loads and starts the kernel; nil is kexec.
 	Boot Booter
 	// Reboot and Poweroff end the machine; nil are pid1's.
@@ -279,7 +289,7 @@ func (c *Client) fetcher(progress bool) *fetch.Fetcher {
 // opener fetches config files for the parser, logging each name tried.
 func (c *Client) opener(src Source) pxelinux.Opener {
 	f := c.fetcher(false)
-	return pxelinux.OpenerFunc(func(ctx context.Context, p pxelinux.Path) ([]byte, error) {
+	var o pxelinux.Opener = pxelinux.OpenerFunc(func(ctx context.Context, p pxelinux.Path) ([]byte, error) {
 		u := src.URL(p)
 		file, err := f.Fetch(ctx, u)
 		switch {
@@ -293,6 +303,15 @@ func (c *Client) opener(src Source) pxelinux.Opener {
 		c.Log.Info("lookup: found", "file", p.String(), "bytes", len(file.Data))
 		return file.Data, nil
 	})
+	if c.TrustErr != nil {
+		return pxelinux.OpenerFunc(func(ctx context.Context, p pxelinux.Path) ([]byte, error) {
+			return nil, fmt.Errorf("signed boot: refusing %s: %w", p, c.TrustErr)
+		})
+	}
+	if c.TrustedKey != nil {
+		o = verify.Opener(c.TrustedKey, o, c.Log)
+	}
+	return o
 }
 
 func (c *Client) parser(src Source) *pxelinux.Parser {
@@ -482,7 +501,16 @@ func (c *Client) FetchChoice(ctx context.Context, l *Lease, ch pxelinux.Choice) 
 	}
 	c.Log.Info("fetching", "label", e.Label, "kernel", urls[0], "initrds", len(urls)-1)
 	start := time.Now()
-	files, err := c.fetcher(true).FetchAll(ctx, urls)
+	var files []*fetch.File
+	var err error
+	switch {
+	case c.TrustErr != nil:
+		err = fmt.Errorf("signed boot: refusing %s: %w", urls[0], c.TrustErr)
+	case c.TrustedKey != nil:
+		files, err = verify.FetchAll(ctx, c.fetcher(true), c.TrustedKey, urls, c.Log)
+	default:
+		files, err = c.fetcher(true).FetchAll(ctx, urls)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("entry %q: %w", e.Label, err)
 	}

@@ -17,7 +17,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"runtime"
@@ -29,6 +31,7 @@ import (
 	"github.com/s390netboot/s390netboot/pxeclient/menu"
 	"github.com/s390netboot/s390netboot/pxeclient/pid1"
 	"github.com/s390netboot/s390netboot/pxeclient/platform"
+	"github.com/s390netboot/s390netboot/pxeclient/verify"
 )
 
 func main() {
@@ -87,6 +90,16 @@ func boot(start time.Time) {
 		Settings: settings,
 		Root:     "/",
 		Start:    start,
+	}
+	switch key, err := verify.LoadKey(verify.TrustedKeyPath); {
+	case errors.Is(err, fs.ErrNotExist):
+		log.Debug("signed boot off: no trusted key", "path", verify.TrustedKeyPath)
+	case err != nil:
+		log.Error("signed boot: the trusted key cannot be used; refusing every file", "path", verify.TrustedKeyPath, "err", err)
+		c.TrustErr = err
+	default:
+		log.Info("signed boot: configs, kernels and initrds need a signature", "key_id", key.ID.String())
+		c.TrustedKey = key
 	}
 	if err := pid1.Recover(func() error { return modload.LoadAll("/", log) }); err != nil {
 		log.Warn("modules", "err", err)
