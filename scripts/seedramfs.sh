@@ -205,6 +205,8 @@ kexec -e
 EOF
 chmod 0755 "$r/init" "$r/bin/pxeboot" "$r/usr/share/udhcpc/default.script"
 
+# Fixed times: the same inputs give the same archive.
+find "$r" -exec touch -h -d @0 {} +
 (cd "$r" && find . | LC_ALL=C sort | cpio --quiet -o -H newc --owner=0:0 --reproducible) |
 	gzip -9n >"$out.tmp.$$"
 mv "$out.tmp.$$" "$out"

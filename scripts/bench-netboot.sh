@@ -1,0 +1,248 @@
+#!/usr/bin/env bash
+# bench-netboot.sh: the side-by-side speed report (issue 6). Network-boots
+# the same one-entry TFTP tree twice in one run through the s390-ccw
+# firmware of qemu-system-s390x (QEMU's user network: DHCP + TFTP):
+#
+#   seed  pxelinux.0 = Debian's vmlinuz + the seed's ramdisk
+#         (scripts/seedramfs.sh: busybox udhcpc + tftp, kexec-tools)
+#   ours  pxelinux.0 = Debian's vmlinuz + mkpxeramfs (the Go init,
+#         cmd/pxeinit), both joined by mks390image
+#
+# and prints per-stage times side by side, the /init -> kexec time on the
+# guest's own clock, and the image and ramdisk sizes.
+#
+#   scripts/bench-netboot.sh                  both, seed first
+#   scripts/bench-netboot.sh --only seed      one side only (seed|ours)
+#   scripts/bench-netboot.sh --accel tcg,tb-size=16
+#                                             QEMU -accel argument (default
+#                                             tcg); see docs/kexec-tcg-delay.md
+#   scripts/bench-netboot.sh --keep DIR       keep the TFTP tree, images and
+#                                             console logs in DIR
+#   scripts/bench-netboot.sh --timeout SEC    per boot (default 600)
+#
+# The TFTP tree: the Debian s390x vmlinuz, a 26 MB initrd (a busybox target
+# whose /init prints "target: up" and powers off, followed by a 24 MiB
+# incompressible file from a fixed-seed ChaCha8 stream, so every run
+# transfers the same bytes), and pxelinux.cfg/default with one entry.
+#
+# Stage times are seconds since QEMU started, taken when the line reached
+# the host. The machine's load shows in them: the script prints the load
+# average; compare runs made under the same load.
+#
+# Under QEMU 7.2's TCG the kexec'd kernel's decompressor is ~30x slower than
+# in a direct boot unless the translation cache is small (--accel
+# tcg,tb-size=16): a QEMU bug, explained in docs/kexec-tcg-delay.md. The
+# "kexec -> banner" row shows it.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+only= keep= accel=tcg boot_timeout=600
+while [ $# -gt 0 ]; do
+	case $1 in
+	--only) only=${2:?--only needs seed or ours}; shift 2;;
+	--only=*) only=${1#--only=}; shift;;
+	--accel) accel=${2:?--accel needs an argument such as tcg,tb-size=16}; shift 2;;
+	--accel=*) accel=${1#--accel=}; shift;;
+	--keep) keep=${2:?--keep needs a directory}; shift 2;;
+	--keep=*) keep=${1#--keep=}; shift;;
+	--timeout) boot_timeout=${2:?--timeout needs seconds}; shift 2;;
+	--timeout=*) boot_timeout=${1#--timeout=}; shift;;
+	-h|--help) sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'; exit 0;;
+	*) echo "bench-netboot.sh: unknown argument $1 (see --help)" >&2; exit 2;;
+	esac
+done
+case $only in ''|seed|ours) ;; *) echo "bench-netboot.sh: --only must be seed or ours, not $only" >&2; exit 2;; esac
+case $boot_timeout in ''|*[!0-9]*) echo "bench-netboot.sh: --timeout must be whole seconds, not $boot_timeout" >&2; exit 2;; esac
+sides=(seed ours)
+[ -n "$only" ] && sides=("$only")
+
+say() { printf 'bench: %s\n' "$*" >&2; }
+die() { say "$*"; exit 1; }
+for tool in go qemu-system-s390x cpio gzip timeout; do
+	command -v "$tool" >/dev/null || die "$tool is not installed (scripts/install-deps.sh installs what the project needs)"
+done
+cache=${S390NETBOOT_CACHE:-$top/.cache}/s390x
+[ -f "$cache/.complete" ] || die "no Debian s390x kernel in $cache: run scripts/fetch-kernels.sh s390x"
+
+if [ -n "$keep" ]; then
+	mkdir -p "$keep"
+	work=$(cd "$keep" && pwd)
+else
+	work=$(mktemp -d -t s390netboot-bench.XXXXXX)
+	trap 'rm -rf "$work"' EXIT
+fi
+mkdir -p "$work/bin" "$work/tftp/pxelinux.cfg" "$work/target/bin" "$work/target/proc" \
+	"$work/target/dev" "$work/pad"
+
+say "building mks390image and mkpxeramfs"
+CGO_ENABLED=0 go build -trimpath -o "$work/bin/" ./cmd/mks390image ./cmd/mkpxeramfs
+
+# The target: busybox, an /init that reports and powers off, and 24 MiB of
+# incompressible bytes from a fixed seed (math/rand/v2's ChaCha8).
+say "building the 26 MB target initrd"
+cp "$cache/busybox" "$work/target/bin/busybox"
+ln -sf busybox "$work/target/bin/sh"
+cat >"$work/target/init" <<'EOF'
+#!/bin/sh
+/bin/busybox mount -t proc proc /proc
+read up _ </proc/uptime
+echo "target: up t=$up pad=$(/bin/busybox stat -c %s /pad.bin 2>/dev/null)"
+/bin/busybox poweroff -f
+EOF
+chmod 0755 "$work/target/init"
+cat >"$work/pad/main.go" <<'EOF'
+// Writes N bytes of a ChaCha8 stream with a fixed seed: incompressible and
+// the same on every run.
+package main
+
+import (
+	"bufio"
+	"math/rand/v2"
+	"os"
+	"strconv"
+)
+
+func main() {
+	n, _ := strconv.Atoi(os.Args[1])
+	r := rand.NewChaCha8([32]byte{'s', '3', '9', '0', 'n', 'e', 't', 'b', 'o', 'o', 't'})
+	w := bufio.NewWriter(os.Stdout)
+	buf := make([]byte, 1<<16)
+	for n > 0 {
+		k := min(n, len(buf))
+		r.Read(buf[:k])
+		w.Write(buf[:k])
+		n -= k
+	}
+	w.Flush()
+}
+EOF
+(cd "$work/pad" && go run main.go $((24 << 20))) >"$work/target/pad.bin"
+(cd "$work/target" && find . | LC_ALL=C sort | cpio --quiet -o -H newc --owner=0:0 --reproducible) |
+	gzip -1n >"$work/tftp/initrd.img"
+cp "$cache/vmlinuz" "$work/tftp/vmlinuz"
+# loglevel=6 keeps the target's console short but shows its banner
+# ("Linux version", a notice).
+cat >"$work/tftp/pxelinux.cfg/default" <<'EOF'
+DEFAULT bench
+LABEL bench
+  KERNEL vmlinuz
+  INITRD initrd.img
+  APPEND console=ttysclp0 loglevel=6
+EOF
+
+cmdline="console=ttysclp0 quiet"
+for side in "${sides[@]}"; do
+	case $side in
+	seed)
+		say "building the seed's ramdisk (scripts/seedramfs.sh)"
+		scripts/seedramfs.sh "$work/seed.ramfs"
+		;;
+	ours)
+		say "building our ramdisk (mkpxeramfs)"
+		"$work/bin/mkpxeramfs" --arch s390x --modules-dir "$cache/modules" -o "$work/ours.ramfs"
+		;;
+	esac
+	"$work/bin/mks390image" "$cache/vmlinuz" "$work/$side.ramfs" -o "$work/$side.pxelinux.0" --cmdline "$cmdline"
+done
+
+# boot SIDE: network-boot SIDE's pxelinux.0, console with times to SIDE.log.
+boot() {
+	local side=$1 dir=$work/tftp-$1 start line d
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	cp -al "$work/tftp/." "$dir/" 2>/dev/null || cp -a "$work/tftp/." "$dir/"
+	cp "$work/$side.pxelinux.0" "$dir/pxelinux.0"
+	local qemu=(qemu-system-s390x -accel "$accel" -m 1024M -nographic -no-reboot -nodefaults
+		-device sclpconsole,chardev=con0 -chardev stdio,id=con0,signal=off
+		-netdev "user,id=n0,tftp=$dir,bootfile=pxelinux.0"
+		-device "virtio-net-ccw,netdev=n0,mac=52:54:00:12:34:56,bootindex=1")
+	say "$side: ${qemu[*]}"
+	start=${EPOCHREALTIME/./}
+	set +e
+	timeout "$boot_timeout" "${qemu[@]}" </dev/null 2>&1 | while IFS= read -r line; do
+		line=${line%$'\r'}
+		[ -n "${line// /}" ] || continue
+		d=$((${EPOCHREALTIME/./} - start))
+		printf '[%4d.%03d] %s\n' $((d / 1000000)) $((d / 1000 % 1000)) "$line"
+	done >"$work/$side.log"
+	set -e
+	grep -q 'target: up' "$work/$side.log" || say "$side: the target did not come up within ${boot_timeout}s (console: $work/$side.log)"
+}
+
+say "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
+for side in "${sides[@]}"; do
+	boot "$side"
+done
+
+# at SIDE REGEX: wall time (s since QEMU start) of the first line matching
+# REGEX; "-" when there is none.
+at() {
+	local t
+	t=$(grep -m1 -E "$2" "$work/$1.log" 2>/dev/null | sed -E 's/^\[ *([0-9.]+)\].*/\1/' || true)
+	printf '%s' "${t:--}"
+}
+# guest SIDE REGEX: the t= value of the first line matching REGEX.
+guest() {
+	local t
+	t=$(grep -m1 -E "$2" "$work/$1.log" 2>/dev/null | sed -E 's/.* t=([0-9.]+)s?( .*)?$/\1/' || true)
+	printf '%s' "${t:--}"
+}
+# banner SIDE: wall time of the first "Linux version" after the kexec line.
+banner() {
+	awk '/stage=kexec/ {k=1} k && /Linux version/ {sub(/^\[ */, ""); sub(/\].*/, ""); print; exit}' "$work/$1.log" 2>/dev/null
+}
+sub() { # sub A B: B - A, or "-"
+	if [ "$1" = - ] || [ "$2" = - ] || [ -z "$1" ] || [ -z "$2" ]; then printf -- '-'; else awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; fi
+}
+declare -A row
+for side in seed ours; do
+	if [ "$side" = seed ]; then p=seedinit; else p=pxeinit; fi
+	if [ ! -f "$work/$side.log" ]; then
+		for k in init lease config fetch kexec banner target total gap; do row[$side.$k]=-; done
+		row[$side.image]=- row[$side.ramfs]=-
+		continue
+	fi
+	if [ "$side" = seed ]; then
+		row[$side.init]=$(at seed 'seedinit: stage=init')
+		row[$side.fetch]=$(at seed 'seedinit: stage=fetch')
+		row[$side.total]=$(sub "$(guest seed 'seedinit: stage=init')" "$(guest seed 'seedinit: stage=kexec')")
+	else
+		# pxeinit's t counts from its main: the first stage line minus its t.
+		first=$(at ours 'pxeinit: stage=')
+		t0=$(guest ours 'pxeinit: stage=')
+		row[$side.init]=$(sub "$t0" "$first")
+		row[$side.fetch]=$(at ours 'pxeinit: stage=fetched')
+		row[$side.total]=$(guest ours 'pxeinit: stage=kexec')
+	fi
+	row[$side.lease]=$(at "$side" "$p: stage=lease")
+	row[$side.config]=$(at "$side" "$p: stage=config")
+	row[$side.kexec]=$(at "$side" "$p: stage=kexec")
+	b=$(banner "$side")
+	row[$side.banner]=${b:--}
+	row[$side.target]=$(at "$side" 'target: up')
+	row[$side.gap]=$(sub "${row[$side.kexec]}" "${row[$side.banner]}")
+	row[$side.image]=$(stat -c %s "$work/$side.pxelinux.0")
+	row[$side.ramfs]=$(stat -c %s "$work/$side.ramfs")
+done
+
+printf '\nnetwork boot of vmlinuz + %d-byte initrd (QEMU -accel %s; s since QEMU start)\n' \
+	"$(stat -c %s "$work/tftp/initrd.img")" "$accel"
+printf '%-30s %14s %14s\n' stage seed ours
+line() { printf '%-30s %14s %14s\n' "$1" "${row[seed.$2]}" "${row[ours.$2]}"; }
+line "init (first stage line)" init
+line "lease" lease
+line "config" config
+line "kernel+initrd fetched" fetch
+line "kexec" kexec
+line "target banner" banner
+line "target /init" target
+line "/init -> kexec (guest clock)" total
+line "kexec -> banner" gap
+line "pxelinux.0 bytes" image
+line "ramdisk bytes" ramfs
+if [ "${row[seed.total]}" != - ] && [ "${row[ours.total]}" != - ]; then
+	awk -v s="${row[seed.total]}" -v o="${row[ours.total]}" \
+		'BEGIN { if (s > 0) printf "ours/seed /init -> kexec: %.2f (target: <= 0.5)\n", o / s }'
+fi
+[ -n "$keep" ] && say "console logs: $work/seed.log $work/ours.log"
+exit 0
