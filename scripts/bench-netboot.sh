@@ -117,6 +117,7 @@ func main() {
 }
 EOF
 (cd "$work/pad" && go run main.go $((24 << 20))) >"$work/target/pad.bin"
+find "$work/target" -exec touch -h -d @0 {} +
 (cd "$work/target" && find . | LC_ALL=C sort | cpio --quiet -o -H newc --owner=0:0 --reproducible) |
 	gzip -1n >"$work/tftp/initrd.img"
 cp "$cache/vmlinuz" "$work/tftp/vmlinuz"
