@@ -248,6 +248,9 @@ type Line struct {
 	Text string
 }
 
+// ansiEscape matches terminal control sequences (ESC c, CSI ... letter).
+var ansiEscape = regexp.MustCompile(`\x1b(\[[0-9;?]*[A-Za-z]|[A-Za-z])`)
+
 // DefaultMAC is the guests' MAC unless QEMU.MAC says otherwise.
 const DefaultMAC = "52:54:00:12:34:56"
 
@@ -270,7 +273,11 @@ func (q QEMU) Args(t testing.TB) (bin string, args []string) {
 		bin = NeedTool(t, "qemu-system-s390x", "qemu-system-misc")
 		// The SCLP line console is on stdio with -nographic; -serial
 		// stdio would give a second device, so use the SCLP console.
-		args = []string{"-accel", "tcg", "-m", mem, "-nographic", "-no-reboot", "-nodefaults",
+		// tb-size=16: QEMU 7.2 keeps stale translated code of the
+		// first kernel, and a kexec'd kernel's decompressor then spends
+		// ~50 s in the slow write path; a small translation cache is
+		// flushed during the first boot (docs/kexec-tcg-delay.md).
+		args = []string{"-accel", "tcg,tb-size=16", "-m", mem, "-nographic", "-no-reboot", "-nodefaults",
 			"-device", "sclpconsole,chardev=con0", "-chardev", "stdio,id=con0,signal=off"}
 		nic = "virtio-net-ccw"
 	case "amd64":
@@ -330,7 +337,9 @@ func StartQEMU(t testing.TB, q QEMU) *Guest {
 		sc := bufio.NewScanner(pr)
 		sc.Buffer(make([]byte, 64*1024), 1<<20)
 		for sc.Scan() {
-			text := strings.TrimRight(sc.Text(), "\r")
+			// Firmware and the kernel's serial console reset the
+			// terminal with escape sequences that may start any line.
+			text := ansiEscape.ReplaceAllString(strings.TrimRight(sc.Text(), "\r"), "")
 			at := time.Since(g.start)
 			fmt.Fprintf(logf, "[%7.3f] %s\n", at.Seconds(), text)
 			g.mu.Lock()
