@@ -106,7 +106,7 @@ LABEL e2e
 	}
 	g := StartQEMU(t, q)
 
-	start := g.Expect(`^pxeinit: starting on`, 180*time.Second)
+	start := g.Expect(`pxeinit: starting on`, 180*time.Second)
 	stageRe := `^pxeinit: stage=(\w+) t=([0-9.]+)s dt=([0-9.]+)s(.*)$`
 	stages := map[string]float64{}
 	var report []string

@@ -80,7 +80,7 @@ func TestRamdisk(t *testing.T) {
 				Initrd: initrd,
 				Append: "console=" + tt.console + " pxeinit.debug",
 			})
-			g.Expect(`^pxeinit: starting on linux/`+tt.arch, 90*time.Second)
+			g.Expect(`pxeinit: starting on linux/`+tt.arch, 90*time.Second)
 			for _, m := range tt.modules {
 				g.Expect(`^pxeinit: module loaded module=`+m+` `, 30*time.Second)
 			}
