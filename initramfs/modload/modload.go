@@ -43,6 +43,7 @@ import (
 	"io"
 	"path"
 	"strings"
+	"unicode"
 )
 
 // Paths inside the netboot ramdisk, shared by the builder and the init.
@@ -124,7 +125,7 @@ func ParseLoadOrder(r io.Reader) ([]Entry, error) {
 			continue
 		}
 		p, params := text, ""
-		if i := strings.IndexAny(text, " \t"); i >= 0 {
+		if i := strings.IndexFunc(text, unicode.IsSpace); i >= 0 {
 			p, params = text[:i], strings.TrimSpace(text[i+1:])
 		}
 		if err := checkPath(p); err != nil {
