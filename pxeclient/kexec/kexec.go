@@ -14,7 +14,8 @@ type Image struct {
 	// Kernel is the kernel image: an s390 image (also a single boot image
 	// with its ramdisk), an x86 bzImage or an arm64 Image (also gzipped).
 	Kernel []byte
-	// Initrds are the ramdisks, joined in order with ConcatInitrds.
+	// Initrds are the ramdisks, in order. The kernel unpacks them as one
+	// (as ConcatInitrds joins them); Load does not join them in memory.
 	Initrds [][]byte
 	// Cmdline is the kernel command line. Empty keeps the command line an
 	// s390 image carries; on amd64 and arm64 it means no command line.
@@ -38,10 +39,10 @@ func (o Options) logger() *slog.Logger {
 // plan is a validated Image in the form the system calls take.
 type plan struct {
 	arch    string
-	kernel  []byte  // for kexec_file_load
-	initrd  []byte  // for kexec_file_load; nil for none
-	cmdline string  // for kexec_file_load
-	layout  *Layout // s390x: for kexec_load
+	kernel  []byte   // for kexec_file_load
+	initrds [][]byte // for kexec_file_load, joined as ConcatInitrds does; none is nil
+	cmdline string   // for kexec_file_load
+	layout  *Layout  // s390x: for kexec_load
 	info    Info
 }
 
@@ -54,7 +55,7 @@ func prepare(arch string, img Image) (plan, error) {
 	default:
 		return plan{}, fmt.Errorf("%w: kexec on GOARCH=%s is not supported (only s390x, amd64 and arm64)", ErrArchNotSupported, arch)
 	}
-	p := plan{arch: arch, kernel: img.Kernel, initrd: ConcatInitrds(img.Initrds), cmdline: img.Cmdline}
+	p := plan{arch: arch, kernel: img.Kernel, initrds: nonEmpty(img.Initrds), cmdline: img.Cmdline}
 	if arch == "arm64" {
 		k, err := inflateARM64(p.kernel)
 		if err != nil {
@@ -67,7 +68,7 @@ func prepare(arch string, img Image) (plan, error) {
 	}
 	p.info = Identify(p.kernel)
 	if arch == "s390x" {
-		l, err := S390Segments(p.kernel, p.initrd, p.cmdline)
+		l, err := S390Segments(p.kernel, p.initrds, p.cmdline)
 		if err != nil {
 			return plan{}, err
 		}
@@ -76,8 +77,8 @@ func prepare(arch string, img Image) (plan, error) {
 		// ramdisk the layout chose and the command line it settled on.
 		if k, embedded, _, err := splitS390(p.kernel); err == nil {
 			p.kernel = k
-			if len(p.initrd) == 0 {
-				p.initrd = embedded
+			if len(p.initrds) == 0 && len(embedded) > 0 {
+				p.initrds = [][]byte{embedded}
 			}
 		}
 		p.cmdline = l.Cmdline
@@ -110,7 +111,7 @@ func Load(img Image, opts Options) error {
 	}
 	log := opts.logger()
 	log.Info("kexec: loading", "kernel", p.info.What, "version", p.info.Version,
-		"kernel_bytes", len(p.kernel), "initrd_bytes", len(p.initrd), "cmdline", p.cmdline)
+		"kernel_bytes", len(p.kernel), "initrd_bytes", InitrdsSize(p.initrds), "initrds", len(p.initrds), "cmdline", p.cmdline)
 	return load(p, log)
 }
 

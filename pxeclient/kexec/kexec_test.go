@@ -49,9 +49,9 @@ func TestPrepare(t *testing.T) {
 				}
 				return
 			}
-			if !bytes.Equal(p.kernel, tt.kernel) || string(p.initrd) != tt.initrd || p.cmdline != tt.cmdline {
+			if !bytes.Equal(p.kernel, tt.kernel) || string(ConcatInitrds(p.initrds)) != tt.initrd || p.cmdline != tt.cmdline {
 				t.Errorf("plan: kernel %d bytes, initrd %q, cmdline %q; want %d bytes, %q, %q",
-					len(p.kernel), p.initrd, p.cmdline, len(tt.kernel), tt.initrd, tt.cmdline)
+					len(p.kernel), ConcatInitrds(p.initrds), p.cmdline, len(tt.kernel), tt.initrd, tt.cmdline)
 			}
 			if (p.layout != nil) != (tt.arch == "s390x") {
 				t.Errorf("layout %v for %s", p.layout, tt.arch)

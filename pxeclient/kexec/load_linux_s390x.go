@@ -25,7 +25,11 @@ var _ = [1]struct{}{}[KexecArchS390-unix.KEXEC_ARCH_S390]
 // arguments), which the same check in S390Segments already rules out for
 // the command line; retrying with kexec_load would only hide the reason.
 func load(p plan, log *slog.Logger) error {
-	err := fileLoad(p.kernel, p.initrd, p.cmdline, log)
+	if fileLoadMissing() {
+		log.Info("kexec: kexec_file_load not available (ENOSYS), using kexec_load")
+		return segmentLoad(*p.layout, log)
+	}
+	err := fileLoad(p.kernel, p.initrds, p.cmdline, log)
 	if err == nil {
 		log.Info("kexec: loaded with kexec_file_load")
 		return nil

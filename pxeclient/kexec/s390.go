@@ -2,6 +2,7 @@ package kexec
 
 import (
 	"fmt"
+	"io"
 	"sort"
 
 	"github.com/s390netboot/s390netboot/s390image"
@@ -96,70 +97,105 @@ func splitS390(kernel []byte) (k, initrd []byte, p s390image.ParmArea, err error
 }
 
 // S390Segments computes the kexec_load segments for the s390 kernel image
-// kernel with the ramdisk initrd and the command line cmdline. It does not
-// change kernel or initrd: the kernel's first pages are copied to patch the
-// parameter area.
+// kernel with the ramdisks initrds and the command line cmdline. It neither
+// changes nor copies kernel or initrds: only the kernel's first pages up to
+// the end of its command line area are copied, to patch the parameter area;
+// every other segment points into the buffers it was given. So loading
+// costs no memory beyond the downloaded files themselves.
+//
+// The segments are, in this order: the patched first pages of the kernel
+// from 0x10000, the rest of the kernel, and one segment per ramdisk, each
+// starting on the page where the previous one's last page ends (S390InitrdAddr
+// for the first). The kernel zero-fills each segment's tail up to its
+// page-aligned memory size, and it skips zeros between concatenated
+// archives when it unpacks them (init/initramfs.c looks for the next
+// archive at 4-byte boundaries), so the ramdisk the parameter area
+// describes, from the first ramdisk to the end of the last, unpacks as
+// their concatenation. More ramdisks than the segment limit leaves room
+// for (MaxSegments-2) are joined with ConcatInitrds, a copy, from the last
+// one that fits on.
 //
 // A kernel that is itself a single boot image keeps its embedded ramdisk
-// when initrd is empty (the ramdisk moves to the address the layout above
-// gives it); a non-empty initrd replaces it. An empty cmdline keeps the
+// when initrds holds none (the ramdisk moves to the address the layout
+// above gives it); a non-empty one replaces it. An empty cmdline keeps the
 // command line stored in the image; otherwise cmdline must be printable
 // 7-bit ASCII shorter than the kernel's command line area (checked with
 // s390image.SetCmdline: 896 bytes on old kernels, what the kernel announces
 // at 0x10430 on 5.16+).
 //
-// Several ramdisks are joined with ConcatInitrds first.
-//
 // The result passes CheckSegments.
-func S390Segments(kernel, initrd []byte, cmdline string) (Layout, error) {
+func S390Segments(kernel []byte, initrds [][]byte, cmdline string) (Layout, error) {
 	if err := CheckKernel("s390x", kernel); err != nil {
 		return Layout{}, err
 	}
+	parts := nonEmpty(initrds)
 	k, embedded, p, err := splitS390(kernel)
 	if err != nil {
-		if len(initrd) == 0 {
+		if len(parts) == 0 {
 			return Layout{}, err
 		}
 		// The ramdisk the image names is replaced anyway.
 		k = kernel
 	}
 	l := Layout{Entry: s390image.EntryOffset, Flags: KexecArchS390, Cmdline: p.Cmdline}
-	if len(initrd) == 0 && len(embedded) > 0 {
-		initrd, l.EmbeddedInitrd = embedded, true
+	if len(parts) == 0 && len(embedded) > 0 {
+		parts, l.EmbeddedInitrd = [][]byte{embedded}, true
+	}
+	if maxInitrds := MaxSegments - 2; len(parts) > maxInitrds {
+		parts = append(parts[:maxInitrds-1:maxInitrds-1], ConcatInitrds(parts[maxInitrds-1:]))
 	}
 
-	// The patched copy of the kernel, addressed from 0 like the image.
-	buf := make([]byte, alignUp(uint64(len(k)), S390PageSize))
-	copy(buf, k)
-	kernelEnd := uint64(len(buf))
+	// The patched copy of the kernel's first pages, addressed from 0 like
+	// the image: up to the end of the command line area, or of the kernel.
+	kernelEnd := alignUp(uint64(len(k)), S390PageSize)
+	headEnd := min(alignUp(uint64(s390image.CmdlineOffset+p.CmdlineMax()), S390PageSize), kernelEnd)
+	head := make([]byte, headEnd)
+	copy(head, k)
 	if cmdline != "" {
-		if err := s390image.SetCmdline(buf, cmdline); err != nil {
+		if err := s390image.SetCmdline(head, cmdline); err != nil {
 			return Layout{}, err
 		}
 		l.Cmdline = cmdline
 	}
-	if len(initrd) > 0 {
-		l.InitrdStart, l.InitrdSize = S390InitrdAddr(kernelEnd), uint64(len(initrd))
+	var initrdSegs []Segment
+	if len(parts) > 0 {
+		l.InitrdStart = S390InitrdAddr(kernelEnd)
+		addr := l.InitrdStart
+		for _, r := range parts {
+			s := Segment{Buf: r, Mem: addr, Memsz: alignUp(uint64(len(r)), S390PageSize)}
+			initrdSegs = append(initrdSegs, s)
+			addr += s.Memsz
+		}
+		last := initrdSegs[len(initrdSegs)-1]
+		l.InitrdSize = last.Mem + uint64(len(last.Buf)) - l.InitrdStart
 	}
-	if err := s390image.SetInitrd(buf, l.InitrdStart, l.InitrdSize); err != nil {
+	if err := s390image.SetInitrd(head, l.InitrdStart, l.InitrdSize); err != nil {
 		return Layout{}, err
 	}
 	l.Segments = append(l.Segments, Segment{
-		Buf:   buf[s390image.EntryOffset:len(k)],
+		Buf:   head[s390image.EntryOffset:min(headEnd, uint64(len(k)))],
 		Mem:   s390image.EntryOffset,
-		Memsz: kernelEnd - s390image.EntryOffset,
+		Memsz: headEnd - s390image.EntryOffset,
 	})
-	if len(initrd) > 0 {
-		l.Segments = append(l.Segments, Segment{
-			Buf:   initrd,
-			Mem:   l.InitrdStart,
-			Memsz: alignUp(l.InitrdSize, S390PageSize),
-		})
+	if headEnd < kernelEnd {
+		l.Segments = append(l.Segments, Segment{Buf: k[headEnd:], Mem: headEnd, Memsz: kernelEnd - headEnd})
 	}
+	l.Segments = append(l.Segments, initrdSegs...)
 	if err := CheckSegments(l.Segments, S390PageSize); err != nil {
 		return Layout{}, err
 	}
 	return l, nil
+}
+
+// nonEmpty returns the non-empty ramdisks of initrds.
+func nonEmpty(initrds [][]byte) [][]byte {
+	var parts [][]byte
+	for _, r := range initrds {
+		if len(r) > 0 {
+			parts = append(parts, r)
+		}
+	}
+	return parts
 }
 
 // CheckSegments checks segs against the kernel's rules for kexec_load
@@ -203,12 +239,7 @@ const InitrdPad = 512
 // zero-padded to a multiple of InitrdPad. Empty ramdisks are left out. One
 // ramdisk is returned as it is, without a copy; none gives nil.
 func ConcatInitrds(initrds [][]byte) []byte {
-	var parts [][]byte
-	for _, r := range initrds {
-		if len(r) > 0 {
-			parts = append(parts, r)
-		}
-	}
+	parts := nonEmpty(initrds)
 	switch len(parts) {
 	case 0:
 		return nil
@@ -228,6 +259,43 @@ func ConcatInitrds(initrds [][]byte) []byte {
 		}
 	}
 	return out
+}
+
+// WriteInitrds writes ramdisks to w as ConcatInitrds joins them, without
+// joining them in memory first. It returns the number of bytes written.
+func WriteInitrds(w io.Writer, initrds [][]byte) (int64, error) {
+	parts := nonEmpty(initrds)
+	var pad [InitrdPad]byte
+	var n int64
+	for i, r := range parts {
+		m, err := w.Write(r)
+		n += int64(m)
+		if err != nil {
+			return n, err
+		}
+		if i < len(parts)-1 {
+			m, err := w.Write(pad[:alignUp(uint64(len(r)), InitrdPad)-uint64(len(r))])
+			n += int64(m)
+			if err != nil {
+				return n, err
+			}
+		}
+	}
+	return n, nil
+}
+
+// InitrdsSize is the length of ConcatInitrds(initrds).
+func InitrdsSize(initrds [][]byte) int64 {
+	parts := nonEmpty(initrds)
+	var n int64
+	for i, r := range parts {
+		if i < len(parts)-1 {
+			n += int64(alignUp(uint64(len(r)), InitrdPad))
+		} else {
+			n += int64(len(r))
+		}
+	}
+	return n
 }
 
 func alignUp(n, align uint64) uint64 { return (n + align - 1) &^ (align - 1) }

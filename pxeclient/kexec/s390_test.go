@@ -10,39 +10,83 @@ import (
 	"github.com/s390netboot/s390netboot/s390image"
 )
 
-// parmOf decodes the parameter area of a layout's kernel segment.
+// parmOf decodes the parameter area of a layout's kernel segments.
 func parmOf(t *testing.T, l Layout) s390image.ParmArea {
 	t.Helper()
-	img := make([]byte, s390image.EntryOffset, s390image.EntryOffset+len(l.Segments[0].Buf))
-	img = append(img, l.Segments[0].Buf...)
-	p, err := s390image.ReadParmArea(img)
+	p, err := s390image.ReadParmArea(memory(l, 0, l.Segments[0].Mem+l.Segments[0].Memsz))
 	if err != nil {
 		t.Fatalf("parameter area of the kernel segment: %v", err)
 	}
 	return p
 }
 
+// memory returns physical memory [from, to) as kexec_load would leave it
+// with the segments of l: each Buf at its Mem, zeros elsewhere.
+func memory(l Layout, from, to uint64) []byte {
+	m := make([]byte, to-from)
+	for _, s := range l.Segments {
+		if s.Mem+uint64(len(s.Buf)) <= from || s.Mem >= to {
+			continue
+		}
+		src := s.Buf
+		dst := int64(s.Mem) - int64(from)
+		if dst < 0 {
+			src, dst = src[-dst:], 0
+		}
+		copy(m[dst:], src)
+	}
+	return m
+}
+
+// pageJoin joins ramdisks as the layout places them: each but the last
+// zero-padded to a page.
+func pageJoin(parts ...[]byte) []byte {
+	var out []byte
+	for i, r := range parts {
+		out = append(out, r...)
+		if i < len(parts)-1 {
+			out = append(out, make([]byte, alignUp(uint64(len(r)), 4096)-uint64(len(r)))...)
+		}
+	}
+	return out
+}
+
 func TestS390Segments(t *testing.T) {
 	const mib = 1 << 20
-	small := fakeS390(0x23456, 4096, "root=/dev/ram0 ro")
-	big := fakeS390(9*mib+5, 0, "")
+	small := fakeS390(0x23456, 4096, "root=/dev/ram0 ro") // command line area ends at 0x11480
+	big := fakeS390(9*mib+5, 0, "")                       // legacy area, ends at 0x10800
+	tiny := fakeS390(0x10f00, 0, "tiny")
 	initrd := bytes.Repeat([]byte("initrd"), 1000)
 	embedded := bytes.Repeat([]byte("embedded"), 999)
 	sbi := singleBootImage(small, embedded)
 	sbiKernelEnd := uint64(len(sbi) - len(embedded))
+	r1, r2, r3 := bytes.Repeat([]byte{1}, 5000), bytes.Repeat([]byte{2}, 4096), []byte("three")
+	var many [][]byte
+	for i := range 15 {
+		many = append(many, bytes.Repeat([]byte{byte(i + 1)}, 100+i))
+	}
+
+	smallSegs := []Segment{{Mem: 0x10000, Memsz: 0x2000}, {Mem: 0x12000, Memsz: 0x12000}}
+	bigSegs := []Segment{{Mem: 0x10000, Memsz: 0x1000}, {Mem: 0x11000, Memsz: 9*mib + 4096 - 0x11000}}
+	sbiSegs := []Segment{{Mem: 0x10000, Memsz: 0x2000}, {Mem: 0x12000, Memsz: sbiKernelEnd - 0x12000}}
+	manySegs := slices.Clone(smallSegs)
+	for i := range 13 {
+		manySegs = append(manySegs, Segment{Mem: 8*mib + uint64(i)*4096, Memsz: 4096})
+	}
+	manySegs = append(manySegs, Segment{Mem: 8*mib + 13*4096, Memsz: 4096})
 
 	type want struct {
-		segs          []Segment // Buf compared by length and first byte only
-		initrd        []byte    // the bytes of the ramdisk segment
-		initrdStart   uint64
-		embedded      bool
-		cmdline       string
-		kernelSegBufs int // len(Segments[0].Buf)
+		segs        []Segment // Mem and Memsz; the bytes are checked through memory()
+		kernelLen   int       // bytes of the kernel image in the segments
+		initrd      []byte    // the ramdisk as the kernel sees it
+		initrdStart uint64
+		embedded    bool
+		cmdline     string
 	}
 	tests := []struct {
 		name    string
 		kernel  []byte
-		initrd  []byte
+		initrds [][]byte
 		cmdline string
 		want    want
 		err     error
@@ -50,49 +94,58 @@ func TestS390Segments(t *testing.T) {
 	}{
 		{
 			name: "plain kernel, no ramdisk, keeps its command line", kernel: small,
+			want: want{segs: smallSegs, kernelLen: 0x23456, cmdline: "root=/dev/ram0 ro"},
+		},
+		{
+			name: "ramdisk at 8 MiB behind a small kernel", kernel: small, initrds: [][]byte{initrd}, cmdline: "console=ttysclp0 quiet",
 			want: want{
-				segs:    []Segment{{Mem: 0x10000, Memsz: 0x14000}},
-				cmdline: "root=/dev/ram0 ro", kernelSegBufs: 0x13456,
+				segs:      append(slices.Clone(smallSegs), Segment{Mem: 8 * mib, Memsz: 0x2000}),
+				kernelLen: 0x23456, initrd: initrd, initrdStart: 8 * mib, cmdline: "console=ttysclp0 quiet",
 			},
 		},
 		{
-			name: "ramdisk at 8 MiB behind a small kernel", kernel: small, initrd: initrd, cmdline: "console=ttysclp0 quiet",
+			name: "ramdisk on the next MiB behind a 9 MiB kernel", kernel: big, initrds: [][]byte{initrd},
 			want: want{
-				segs:        []Segment{{Mem: 0x10000, Memsz: 0x14000}, {Mem: 8 * mib, Memsz: 0x2000}},
-				initrd:      initrd,
-				initrdStart: 8 * mib, cmdline: "console=ttysclp0 quiet", kernelSegBufs: 0x13456,
+				segs:      append(slices.Clone(bigSegs), Segment{Mem: 10 * mib, Memsz: 0x2000}),
+				kernelLen: 9*mib + 5, initrd: initrd, initrdStart: 10 * mib,
 			},
 		},
 		{
-			name: "ramdisk on the next MiB behind a 9 MiB kernel", kernel: big, initrd: initrd,
+			name: "kernel shorter than a page behind its command line area: one kernel segment", kernel: tiny, cmdline: "x",
+			want: want{segs: []Segment{{Mem: 0x10000, Memsz: 0x1000}}, kernelLen: 0x10f00, cmdline: "x"},
+		},
+		{
+			name: "three ramdisks, one segment each, page after page", kernel: small, initrds: [][]byte{r1, nil, r2, {}, r3},
 			want: want{
-				segs:        []Segment{{Mem: 0x10000, Memsz: 9*mib + 4096 - 0x10000}, {Mem: 10 * mib, Memsz: 0x2000}},
-				initrd:      initrd,
-				initrdStart: 10 * mib, kernelSegBufs: 9*mib + 5 - 0x10000,
+				segs: append(slices.Clone(smallSegs),
+					Segment{Mem: 8 * mib, Memsz: 0x2000}, Segment{Mem: 8*mib + 0x2000, Memsz: 0x1000}, Segment{Mem: 8*mib + 0x3000, Memsz: 0x1000}),
+				kernelLen: 0x23456, initrd: pageJoin(r1, r2, r3), initrdStart: 8 * mib, cmdline: "root=/dev/ram0 ro",
+			},
+		},
+		{
+			name: "fifteen ramdisks: the last three joined to stay within 16 segments", kernel: small, initrds: many,
+			want: want{
+				segs:      manySegs,
+				kernelLen: 0x23456, initrd: slices.Concat(pageJoin(many[:13]...), make([]byte, 4096-112), ConcatInitrds(many[13:])), initrdStart: 8 * mib, cmdline: "root=/dev/ram0 ro",
 			},
 		},
 		{
 			name: "single boot image keeps its embedded ramdisk", kernel: sbi,
 			want: want{
-				segs:        []Segment{{Mem: 0x10000, Memsz: sbiKernelEnd - 0x10000}, {Mem: 8 * mib, Memsz: 0x2000}},
-				initrd:      embedded,
-				initrdStart: 8 * mib, embedded: true, cmdline: "root=/dev/ram0 ro", kernelSegBufs: int(sbiKernelEnd) - 0x10000,
+				segs:      append(slices.Clone(sbiSegs), Segment{Mem: 8 * mib, Memsz: 0x2000}),
+				kernelLen: int(sbiKernelEnd), initrd: embedded, initrdStart: 8 * mib, embedded: true, cmdline: "root=/dev/ram0 ro",
 			},
 		},
 		{
-			name: "the entry's ramdisk replaces the embedded one", kernel: sbi, initrd: initrd, cmdline: "x",
+			name: "the entry's ramdisk replaces the embedded one", kernel: sbi, initrds: [][]byte{initrd}, cmdline: "x",
 			want: want{
-				segs:        []Segment{{Mem: 0x10000, Memsz: sbiKernelEnd - 0x10000}, {Mem: 8 * mib, Memsz: 0x2000}},
-				initrd:      initrd,
-				initrdStart: 8 * mib, cmdline: "x", kernelSegBufs: int(sbiKernelEnd) - 0x10000,
+				segs:      append(slices.Clone(sbiSegs), Segment{Mem: 8 * mib, Memsz: 0x2000}),
+				kernelLen: int(sbiKernelEnd), initrd: initrd, initrdStart: 8 * mib, cmdline: "x",
 			},
 		},
 		{
 			name: "longest command line of an old kernel", kernel: big, cmdline: strings.Repeat("a", 895),
-			want: want{
-				segs:    []Segment{{Mem: 0x10000, Memsz: 9*mib + 4096 - 0x10000}},
-				cmdline: strings.Repeat("a", 895), kernelSegBufs: 9*mib + 5 - 0x10000,
-			},
+			want: want{segs: bigSegs, kernelLen: 9*mib + 5, cmdline: strings.Repeat("a", 895)},
 		},
 		{
 			name: "command line too long for an old kernel", kernel: big, cmdline: strings.Repeat("a", 896),
@@ -135,11 +188,10 @@ func TestS390Segments(t *testing.T) {
 				s390image.SetInitrd(b, 1<<40, 16)
 				return b
 			}(),
-			initrd: initrd,
+			initrds: [][]byte{initrd},
 			want: want{
-				segs:        []Segment{{Mem: 0x10000, Memsz: 0x14000}, {Mem: 8 * mib, Memsz: 0x2000}},
-				initrd:      initrd,
-				initrdStart: 8 * mib, cmdline: "root=/dev/ram0 ro", kernelSegBufs: 0x13456,
+				segs:      append(slices.Clone(smallSegs), Segment{Mem: 8 * mib, Memsz: 0x2000}),
+				kernelLen: 0x23456, initrd: initrd, initrdStart: 8 * mib, cmdline: "root=/dev/ram0 ro",
 			},
 		},
 		{
@@ -154,7 +206,7 @@ func TestS390Segments(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := bytes.Clone(tt.kernel)
-			l, err := S390Segments(tt.kernel, tt.initrd, tt.cmdline)
+			l, err := S390Segments(tt.kernel, tt.initrds, tt.cmdline)
 			if !bytes.Equal(before, tt.kernel) {
 				t.Error("S390Segments changed the kernel it was given")
 			}
@@ -175,16 +227,22 @@ func TestS390Segments(t *testing.T) {
 					t.Errorf("segment %d = %v, want %v", i, s, w)
 				}
 			}
-			if got := len(l.Segments[0].Buf); got != tt.want.kernelSegBufs {
-				t.Errorf("kernel segment holds %#x bytes, want %#x", got, tt.want.kernelSegBufs)
-			}
-			// The kernel segment is the image from 0x10000, with only the
-			// parameter area changed.
-			k := tt.kernel[0x10000 : 0x10000+tt.want.kernelSegBufs]
-			if seg := l.Segments[0].Buf; !bytes.Equal(seg[:0x400], k[:0x400]) || !bytes.Equal(seg[0x2000:], k[0x2000:]) {
-				t.Error("kernel segment differs from the image outside the parameter area")
-			}
+			// Memory from 0x10000 to the end of the kernel is the image,
+			// with only the parameter area changed.
+			kernelEnd := alignUp(uint64(tt.want.kernelLen), 4096)
+			got := memory(l, 0x10000, kernelEnd)
+			k := append(bytes.Clone(tt.kernel[0x10000:tt.want.kernelLen]), make([]byte, kernelEnd-uint64(tt.want.kernelLen))...)
 			p := parmOf(t, l)
+			areaEnd := 0x480 + p.CmdlineMax()
+			if !bytes.Equal(got[:0x400], k[:0x400]) || !bytes.Equal(got[areaEnd:], k[areaEnd:]) {
+				t.Error("kernel in memory differs from the image outside the parameter area")
+			}
+			// The kernel's buffer is used in place, not copied.
+			for _, s := range l.Segments[1:] {
+				if s.Mem < kernelEnd && &s.Buf[0] != &tt.kernel[s.Mem] {
+					t.Errorf("segment %v copies the kernel", s)
+				}
+			}
 			if p.InitrdStart != tt.want.initrdStart || p.InitrdSize != uint64(len(tt.want.initrd)) {
 				t.Errorf("parameter area: ramdisk %#x+%d, want %#x+%d", p.InitrdStart, p.InitrdSize, tt.want.initrdStart, len(tt.want.initrd))
 			}
@@ -194,8 +252,8 @@ func TestS390Segments(t *testing.T) {
 			if p.Cmdline != tt.want.cmdline || l.Cmdline != tt.want.cmdline {
 				t.Errorf("command line %q (Layout %q), want %q", p.Cmdline, l.Cmdline, tt.want.cmdline)
 			}
-			if tt.want.initrd != nil && !bytes.Equal(l.Segments[1].Buf, tt.want.initrd) {
-				t.Error("ramdisk segment does not hold the ramdisk")
+			if tt.want.initrd != nil && !bytes.Equal(memory(l, l.InitrdStart, l.InitrdStart+l.InitrdSize), tt.want.initrd) {
+				t.Error("ramdisk in memory is not the ramdisks joined")
 			}
 			if l.EmbeddedInitrd != tt.want.embedded {
 				t.Errorf("EmbeddedInitrd = %v", l.EmbeddedInitrd)
@@ -212,7 +270,7 @@ func TestS390SegmentsCmdlineAreaZeroed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	area := l.Segments[0].Buf[0x480 : 0x480+4096]
+	area := memory(l, 0x10480, 0x10480+4096)
 	if string(area[:6]) != "short\x00" || bytes.Count(area, []byte{0}) != 4096-5 {
 		t.Errorf("command line area not zeroed behind the new line: %q", bytes.TrimRight(area, "\x00"))
 	}
@@ -221,7 +279,7 @@ func TestS390SegmentsCmdlineAreaZeroed(t *testing.T) {
 func TestS390SegmentsDebianKernel(t *testing.T) {
 	k := cachedKernel(t, "s390x")
 	initrd := make([]byte, 3<<20+17)
-	l, err := S390Segments(k, initrd, "console=ttysclp0 root=/dev/ram0")
+	l, err := S390Segments(k, [][]byte{initrd}, "console=ttysclp0 root=/dev/ram0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +288,7 @@ func TestS390SegmentsDebianKernel(t *testing.T) {
 	if len(k) < 7<<20 && wantInitrd != 8<<20 {
 		t.Errorf("ramdisk address %#x for a %d-byte kernel, want 8 MiB", wantInitrd, len(k))
 	}
-	want := []Segment{{Mem: 0x10000, Memsz: end - 0x10000}, {Mem: wantInitrd, Memsz: alignUp(uint64(len(initrd)), 4096)}}
+	want := []Segment{{Mem: 0x10000, Memsz: 0x2000}, {Mem: 0x12000, Memsz: end - 0x12000}, {Mem: wantInitrd, Memsz: alignUp(uint64(len(initrd)), 4096)}}
 	for i, s := range l.Segments {
 		if s.Mem != want[i].Mem || s.Memsz != want[i].Memsz {
 			t.Errorf("segment %d = %v, want %v", i, s, want[i])
@@ -311,7 +369,7 @@ func FuzzS390Segments(f *testing.F) {
 	f.Add(fakeS390(0x10480+896, 0, "root=/dev/ram0"), []byte("initrd"), "console=ttysclp0")
 	f.Add(singleBootImage(fakeS390(0x11000, 0, ""), []byte("ramdisk")), []byte(nil), "")
 	f.Fuzz(func(t *testing.T, kernel, initrd []byte, cmdline string) {
-		l, err := S390Segments(kernel, initrd, cmdline)
+		l, err := S390Segments(kernel, [][]byte{initrd}, cmdline)
 		if err != nil {
 			return
 		}
@@ -321,7 +379,7 @@ func FuzzS390Segments(f *testing.F) {
 		if p := parmOf(t, l); p.InitrdStart != l.InitrdStart || p.InitrdSize != l.InitrdSize {
 			t.Fatalf("parameter area and layout disagree")
 		}
-		if l.InitrdSize > 0 && l.InitrdStart < l.Segments[0].Mem+l.Segments[0].Memsz {
+		if l.InitrdSize > 0 && len(initrd) > 0 && l.InitrdStart < l.Segments[len(l.Segments)-2].Mem+l.Segments[len(l.Segments)-2].Memsz {
 			t.Fatalf("ramdisk inside the kernel")
 		}
 	})
@@ -332,7 +390,7 @@ func BenchmarkS390Segments(b *testing.B) {
 	initrd := make([]byte, 16<<20)
 	b.SetBytes(int64(len(k) + len(initrd)))
 	for b.Loop() {
-		if _, err := S390Segments(k, initrd, "console=ttysclp0"); err != nil {
+		if _, err := S390Segments(k, [][]byte{initrd}, "console=ttysclp0"); err != nil {
 			b.Fatal(err)
 		}
 	}

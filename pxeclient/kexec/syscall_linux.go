@@ -5,6 +5,7 @@ package kexec
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"strconv"
@@ -12,7 +13,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// memfd returns a read-only file holding b, for kexec_file_load.
+// memfd returns a read-only file holding the concatenation of parts
+// (written by write), for kexec_file_load.
 //
 // The bytes go into a memfd. kexec_file_load refuses a file that someone
 // holds open for writing (ETXTBSY: deny_write_access in kernel_read_file).
@@ -20,15 +22,15 @@ import (
 // descriptor as a writer, the memfd is reopened read-only through
 // /proc/self/fd and the writable descriptor closed; without /proc the
 // writable memfd itself is used.
-func memfd(name string, b []byte) (*os.File, error) {
+func memfd(name string, write func(io.Writer) (int64, error)) (*os.File, error) {
 	fd, err := unix.MemfdCreate(name, unix.MFD_CLOEXEC)
 	if err != nil {
 		return nil, fmt.Errorf("memfd_create(%q): %w", name, err)
 	}
 	w := os.NewFile(uintptr(fd), name)
-	if _, err := w.Write(b); err != nil {
+	if n, err := write(w); err != nil {
 		w.Close()
-		return nil, fmt.Errorf("writing %d bytes to memfd %q: %w", len(b), name, err)
+		return nil, fmt.Errorf("writing to memfd %q after %d bytes: %w", name, n, err)
 	}
 	r, err := os.OpenFile("/proc/self/fd/"+strconv.Itoa(fd), os.O_RDONLY, 0)
 	if err != nil {
@@ -38,18 +40,21 @@ func memfd(name string, b []byte) (*os.File, error) {
 	return r, nil
 }
 
-// fileLoad calls kexec_file_load with kernel, initrd (nil: none) and
-// cmdline.
-func fileLoad(kernel, initrd []byte, cmdline string, log *slog.Logger) error {
-	call := fmt.Sprintf("kexec_file_load(kernel %d bytes, initrd %d bytes, cmdline %d bytes)", len(kernel), len(initrd), len(cmdline))
-	kf, err := memfd("kernel", kernel)
+// fileLoad calls kexec_file_load with kernel, the ramdisks initrds (joined
+// as ConcatInitrds does; none: no ramdisk) and cmdline.
+func fileLoad(kernel []byte, initrds [][]byte, cmdline string, log *slog.Logger) error {
+	call := fmt.Sprintf("kexec_file_load(kernel %d bytes, initrd %d bytes, cmdline %d bytes)", len(kernel), InitrdsSize(initrds), len(cmdline))
+	kf, err := memfd("kernel", func(w io.Writer) (int64, error) {
+		n, err := w.Write(kernel)
+		return int64(n), err
+	})
 	if err != nil {
 		return err
 	}
 	defer kf.Close()
 	initrdFd, flags := -1, 0
-	if len(initrd) > 0 {
-		rf, err := memfd("initrd", initrd)
+	if len(nonEmpty(initrds)) > 0 {
+		rf, err := memfd("initrd", func(w io.Writer) (int64, error) { return WriteInitrds(w, initrds) })
 		if err != nil {
 			return err
 		}
@@ -63,6 +68,15 @@ func fileLoad(kernel, initrd []byte, cmdline string, log *slog.Logger) error {
 		return explain(call, err)
 	}
 	return nil
+}
+
+// fileLoadMissing reports whether the running kernel lacks
+// kexec_file_load (built without CONFIG_KEXEC_FILE). It asks with a file
+// descriptor no file has: a kernel with the call answers EBADF (or EPERM)
+// without looking further, one without answers ENOSYS. So the kernel and
+// ramdisks are not copied into memfds for a call that cannot succeed.
+func fileLoadMissing() bool {
+	return errors.Is(unix.KexecFileLoad(-1, -1, "", unix.KEXEC_FILE_NO_INITRAMFS), unix.ENOSYS)
 }
 
 // Exec starts the loaded kernel: it syncs the file systems and calls

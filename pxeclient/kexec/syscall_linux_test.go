@@ -47,11 +47,16 @@ func TestExplain(t *testing.T) {
 	}
 }
 
-// TestMemfd checks that memfd gives a read-only file with the bytes, the
-// way kexec_file_load reads it (from offset 0).
+// TestMemfd checks that memfd gives a read-only file with the ramdisks
+// joined as ConcatInitrds joins them, the way kexec_file_load reads it
+// (from offset 0).
 func TestMemfd(t *testing.T) {
-	want := []byte(strings.Repeat("kernel", 100000))
-	f, err := memfd("kernel", want)
+	parts := [][]byte{[]byte(strings.Repeat("kernel", 100000)), nil, []byte("second")}
+	want := ConcatInitrds(parts)
+	if int64(len(want)) != InitrdsSize(parts) {
+		t.Errorf("InitrdsSize = %d, ConcatInitrds gives %d bytes", InitrdsSize(parts), len(want))
+	}
+	f, err := memfd("initrd", func(w io.Writer) (int64, error) { return WriteInitrds(w, parts) })
 	if err != nil {
 		t.Fatal(err)
 	}
