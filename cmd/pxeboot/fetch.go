@@ -108,6 +108,9 @@ func fetchOrBoot(ctx context.Context, name string, args []string, stdout, stderr
 	// A running system keeps its own resolver configuration: the lease's
 	// DNS servers go to a file of their own.
 	c.NetApply.ResolvConf = filepath.Join(os.TempDir(), "pxeboot-resolv.conf")
+	// plan.json records each file's SHA-256, taken while it arrived and
+	// checked again against what is written.
+	c.Fetch.SHA256 = f.out != ""
 	if fs.Changed("dhcp-arch") {
 		c.DHCP.Arch = &f.arch
 	}

@@ -107,6 +107,7 @@ func serveBytes(data []byte) http.Handler {
 }
 
 func fastHTTP(o Options) Options {
+	o.SHA256 = true
 	if o.IdleTimeout == 0 {
 		o.IdleTimeout = 2 * time.Second
 	}

@@ -27,7 +27,7 @@ type sink struct {
 	url   string
 	total int64 // announced size, -1 when unknown
 	buf   []byte
-	hash  hash.Hash
+	hash  hash.Hash // nil unless Options.SHA256
 
 	// reserved is the part of cap(buf) beyond len(buf), counted in
 	// f.reserved until it is filled or released.
@@ -40,7 +40,10 @@ type sink struct {
 // newSink allocates the buffer for a file of the announced size total
 // (-1 when unknown).
 func (f *Fetcher) newSink(ctx context.Context, url string, total int64) (*sink, error) {
-	s := &sink{f: f, ctx: ctx, url: url, total: total, hash: sha256.New(), start: time.Now()}
+	s := &sink{f: f, ctx: ctx, url: url, total: total, start: time.Now()}
+	if f.opts.SHA256 {
+		s.hash = sha256.New()
+	}
 	capacity := total
 	if total < 0 {
 		capacity = initialUnknownSize
@@ -141,7 +144,9 @@ func (s *sink) readFrom(r io.Reader) error {
 }
 
 func (s *sink) committed(p []byte) {
-	s.hash.Write(p)
+	if s.hash != nil {
+		s.hash.Write(p)
+	}
 	s.reserved -= int64(len(p))
 	s.f.reserved.Add(-int64(len(p)))
 	if time.Since(s.lastReport) >= progressTick {
@@ -161,9 +166,11 @@ func (s *sink) release() {
 	s.reserved = 0
 }
 
-// result returns the data and its digest.
+// result returns the data and its digest (zero without Options.SHA256).
 func (s *sink) result() ([]byte, [32]byte) {
 	var sum [32]byte
-	s.hash.Sum(sum[:0])
+	if s.hash != nil {
+		s.hash.Sum(sum[:0])
+	}
 	return s.buf, sum
 }

@@ -1,6 +1,7 @@
 package fetch
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -15,9 +16,11 @@ import (
 	"github.com/s390netboot/s390netboot/pxeclient/fetch/fetchtest"
 )
 
-// fastTFTP are client options for loopback tests: a short timeout and a
-// stall budget well inside the test timeout.
+// fastTFTP are client options for loopback tests: SHA-256 on (the tests
+// check it), a short timeout and a stall budget well inside the test
+// timeout.
 func fastTFTP(o Options) Options {
+	o.SHA256 = true
 	if o.TFTPTimeout == 0 {
 		o.TFTPTimeout = 20 * time.Millisecond
 	}
@@ -60,6 +63,17 @@ func TestTFTPBlockSizes(t *testing.T) {
 		}
 		if len(file.Data) != 0 || file.SHA256 != sha256.Sum256(nil) {
 			t.Fatalf("got %d bytes", len(file.Data))
+		}
+	})
+	t.Run("no SHA-256 unless asked", func(t *testing.T) {
+		o := fastTFTP(Options{})
+		o.SHA256 = false
+		file, err := New(o).Fetch(context.Background(), TFTPURL(srv.addr, "images/vmlinuz"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(file.Data, data) || file.SHA256 != [32]byte{} {
+			t.Fatalf("got %d bytes, digest %x; want the data and no digest", len(file.Data), file.SHA256)
 		}
 	})
 }
