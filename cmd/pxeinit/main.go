@@ -109,9 +109,17 @@ func boot(start time.Time) {
 	if c.Machine.UUID != "" {
 		log.Info("machine", "uuid", c.Machine.UUID)
 	}
-	for {
-		err := pid1.Recover(func() error { return c.Run(ctx) })
-		log.Error(fmt.Sprintf("boot loop ended: %v; starting again", err))
-		time.Sleep(time.Second)
-	}
+	loop(ctx, log, c)
+}
+
+// loopPause is the pause before the boot flow starts again after it
+// returned or panicked (Client.Run itself waits the retry time after a
+// failed pass; this only keeps a flow that fails at once from spinning).
+const loopPause = time.Second
+
+// loop is step 7: the boot flow for ever. A panic that escapes
+// Client.Run is reported with where it happened and the flow starts
+// again. It never returns.
+func loop(ctx context.Context, log *slog.Logger, c *pxeclient.Client) {
+	pid1.Forever(log, loopPause, func() error { return c.Run(ctx) })
 }

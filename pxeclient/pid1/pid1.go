@@ -1,8 +1,8 @@
 // Package pid1 does the chores of a Go program running as the first
 // process of a Linux system: mounting the pseudo file systems, putting the
 // console on the standard descriptors, reaping orphaned children, turning
-// panics into errors so the caller can retry, and rebooting or powering
-// off.
+// panics into errors and running the boot for ever (Forever), and
+// rebooting or powering off.
 //
 // It is written for the netboot ramdisk's init (cmd/pxeinit) in the style
 // of gokrazy's Boot: every step that can fail without ending the boot logs
@@ -12,10 +12,7 @@
 //	pid1.MountAll(log, pid1.DefaultMounts)
 //	pid1.Console(log, "/dev/console")
 //	go pid1.Reap(ctx, log)
-//	for {
-//		err := pid1.Recover(func() error { return run(ctx) })
-//		log.Error("boot failed", "err", err)
-//	}
+//	pid1.Forever(log, time.Second, func() error { return run(ctx) })
 //
 // Reap collects every child of the process, so a program that uses it must
 // not wait for its own children with os/exec (the init starts none).
@@ -25,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strings"
 )
 
 // ErrPanic is matched (errors.Is) by the error Recover returns for a panic.
@@ -39,6 +37,41 @@ type PanicError struct {
 
 func (e *PanicError) Error() string {
 	return fmt.Sprintf("panic: %v\n%s", e.Value, e.Stack)
+}
+
+// Where is the function and the file:line that panicked, read from
+// Stack: the first frame below the runtime's panic call that is not in
+// the runtime itself (a nil map write panics inside runtime.mapassign),
+// "" when the stack has no such frame. For
+//
+//	panic({0x4f1e20?, 0x5a7c30?})
+//		/usr/lib/go/src/runtime/panic.go:783 +0x132
+//	main.parse(...)
+//		/src/cmd/pxeinit/parse.go:42 +0x1d
+//
+// it is "main.parse /src/cmd/pxeinit/parse.go:42".
+func (e *PanicError) Where() string {
+	lines := strings.Split(string(e.Stack), "\n")
+	for i, l := range lines {
+		if !strings.HasPrefix(l, "panic(") {
+			continue
+		}
+		for j := i + 2; j+1 < len(lines); j += 2 {
+			fn := lines[j]
+			if strings.HasPrefix(fn, "runtime.") {
+				continue
+			}
+			if k := strings.LastIndexByte(fn, '('); k > 0 {
+				fn = fn[:k]
+			}
+			loc := strings.TrimSpace(lines[j+1])
+			if k := strings.Index(loc, " +0x"); k > 0 {
+				loc = loc[:k]
+			}
+			return fn + " " + loc
+		}
+	}
+	return ""
 }
 
 // Is makes errors.Is(err, ErrPanic) hold.

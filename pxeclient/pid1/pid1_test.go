@@ -46,7 +46,16 @@ func TestRecover(t *testing.T) {
 			if tt.wantPanic && !strings.Contains(err.Error(), "pid1_test.go") {
 				t.Errorf("panic error without stack: %v", err)
 			}
+			if tt.wantPanic && !strings.Contains(pe.Where(), "pid1.TestRecover.func") || tt.wantPanic && !strings.Contains(pe.Where(), "pid1_test.go:") {
+				t.Errorf("Where() = %q, want the test's closure and line", pe.Where())
+			}
 		})
+	}
+}
+
+func TestWhereWithoutPanicFrame(t *testing.T) {
+	if w := (&PanicError{Value: "x", Stack: []byte("goroutine 1 [running]:\nmain.main()\n")}).Where(); w != "" {
+		t.Errorf("Where() = %q, want \"\"", w)
 	}
 }
 
