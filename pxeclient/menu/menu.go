@@ -1,8 +1,14 @@
 // Package menu is the netboot client's console user interface: the
 // PXELINUX menu and boot: prompt, and the small command prompt shown when
-// nothing can boot. It is line mode only: every message is a whole line,
-// with no carriage returns and no cursor control, because the IBM Z SCLP
-// line-mode console (and a serial log) shows nothing else correctly.
+// nothing can boot. It is line mode only: no carriage returns and no
+// cursor control, because the IBM Z SCLP consoles (and a serial log) show
+// nothing else correctly. Every message is a whole line except the
+// TIMEOUT countdown, one line that grows as the seconds left are appended
+// (at most once a second, fewer when much time is left):
+//
+//	Type a number or a label (and kernel options) and Enter to boot it; Enter alone boots install.
+//	Booting install in 30 s (menu default): 30 20 10 5 4 3 2 1
+//	TIMEOUT: booting install
 //
 //	ui := menu.New(os.Stdin, os.Stdout, nil)
 //	ch, err := ui.Choose(ctx, cfg) // SAY text, menu, countdown, boot: prompt
@@ -213,11 +219,11 @@ func Usable(ch pxelinux.Choice) (bool, string) {
 
 // Choose shows c (Show) and returns what to boot, following
 // c.Autoboot: with neither UI nor PROMPT 1 the DEFAULT boots at once;
-// otherwise a countdown of TIMEOUT (printed at most once a second) runs
+// otherwise a countdown of TIMEOUT (one line, see the package doc) runs
 // until it expires, input arrives, or TOTALTIMEOUT (which input does not
 // stop) expires. Typed commands that name nothing or an entry that cannot
-// be booted get a message and another boot: prompt. The result is always
-// a Choice for which Usable holds (a KindConfig entry is for the caller to
+// be booted get a message and a boot: prompt. The result is always a
+// Choice for which Usable holds (a KindConfig entry is for the caller to
 // load with pxelinux.Parser.Follow).
 func (u *UI) Choose(ctx context.Context, c *pxelinux.Config) (pxelinux.Choice, error) {
 	u.start()
@@ -235,21 +241,31 @@ func (u *UI) Choose(ctx context.Context, c *pxelinux.Config) (pxelinux.Choice, e
 	}
 	u.Show(c)
 
+	hint := "Type a number or a label (and kernel options) and Enter to boot it"
+	if ch, err := c.Command(""); err == nil && ch.Entry != nil {
+		hint += "; Enter alone boots " + ch.Entry.Label
+	}
+	u.printf("%s.\n", hint)
+
 	var timeoutC, totalC, tickC <-chan time.Time
 	var deadline time.Time
+	var shown int // the last second shown on the countdown line
 	if a.Entry != nil && !a.Forever {
 		deadline = u.clock.Now().Add(a.Wait)
 		timeoutC = u.clock.After(a.Wait)
-		tickC = u.clock.After(time.Second)
 		if c.TotalTimeout > 0 {
 			totalC = u.clock.After(c.TotalTimeout)
 		}
-		u.printf("Booting %s in %s (%s); type a number or a label to choose, Enter for the default.\n",
-			a.Entry.Label, seconds(a.Wait), a.Via)
+		u.printf("Booting %s in %s (%s):", a.Entry.Label, seconds(a.Wait), a.Via)
+		shown = secondsLeft(a.Wait) + 1
+		if a.Wait%time.Second != 0 {
+			shown-- // "in 2.5 s:" is not followed by a 3
+		}
+		shown = u.countdown(shown, a.Wait)
+		tickC = u.clock.After(untilNextSecond(a.Wait))
 	} else {
-		u.printf("Type a number or a label (and extra kernel options) to boot.\n")
+		u.printf("boot: ")
 	}
-	u.printf("boot: ")
 	done := u.done
 	for {
 		select {
@@ -258,21 +274,24 @@ func (u *UI) Choose(ctx context.Context, c *pxelinux.Config) (pxelinux.Choice, e
 			return pxelinux.Choice{}, ctx.Err()
 		case <-tickC:
 			left := deadline.Sub(u.clock.Now())
-			if s := int((left + time.Second - 1) / time.Second); s > 0 && (s <= 5 || s%10 == 0) {
-				u.printf("\nBooting %s in %d s\nboot: ", a.Entry.Label, s)
-			}
-			tickC = u.clock.After(time.Second)
+			shown = u.countdown(shown, left)
+			tickC = u.clock.After(untilNextSecond(left))
 		case <-timeoutC:
 			u.printf("\nTIMEOUT: booting %s\n", a.Command)
 			return u.autoboot(a, c)
 		case <-totalC:
+			// The cursor is at the end of the countdown line or of
+			// a boot: prompt.
 			u.printf("\nTOTALTIMEOUT: booting %s\n", a.Command)
 			return u.autoboot(a, c)
 		case <-u.activity:
-			if timeoutC != nil {
-				timeoutC, tickC = nil, nil
-			}
+			// A key before its Enter (a raw console) stops the
+			// countdown; a line-mode console sends the whole line,
+			// whose echo ends the countdown line.
+			timeoutC, tickC = nil, nil
 		case line := <-u.lines:
+			// The console's echo of the typed line ended the
+			// countdown line or the boot: prompt.
 			timeoutC, tickC = nil, nil
 			ch, err := c.Command(line)
 			if err != nil {
@@ -298,6 +317,40 @@ func (u *UI) Choose(ctx context.Context, c *pxelinux.Config) (pxelinux.Choice, e
 	}
 }
 
+// countdown appends to the countdown line the marks (countdownMark) from
+// below shown down to the seconds left, so that a tick that comes late
+// (a busy machine) leaves no gap, and returns the last second shown.
+func (u *UI) countdown(shown int, left time.Duration) int {
+	s := max(secondsLeft(left), 1)
+	for m := shown - 1; m >= s; m-- {
+		if countdownMark(m) {
+			u.printf(" %d", m)
+		}
+	}
+	return min(shown, s)
+}
+
+// secondsLeft is left in whole seconds, rounded up.
+func secondsLeft(left time.Duration) int {
+	return int((left + time.Second - 1) / time.Second)
+}
+
+// untilNextSecond is the time from left to the next whole second before
+// the deadline, when the countdown shows the next number.
+func untilNextSecond(left time.Duration) time.Duration {
+	if left <= time.Second {
+		return left + time.Second // after the deadline: TIMEOUT comes first
+	}
+	return left - time.Duration(secondsLeft(left)-1)*time.Second
+}
+
+// countdownMark reports whether the countdown shows s seconds left: each
+// of the last 5, every 10 up to a minute, then every minute, so that a
+// 5-minute TIMEOUT adds 15 numbers to the line, not 300.
+func countdownMark(s int) bool {
+	return s <= 5 || (s <= 60 && s%10 == 0) || s%60 == 0
+}
+
 func (u *UI) autoboot(a pxelinux.Autoboot, c *pxelinux.Config) (pxelinux.Choice, error) {
 	if ok, why := Usable(a.Choice); !ok {
 		// Nothing sensible to do unattended: the caller falls back to
@@ -311,6 +364,11 @@ func (u *UI) autoboot(a pxelinux.Autoboot, c *pxelinux.Config) (pxelinux.Choice,
 // entry the client cannot boot (LOCALBOOT, a COM32 module).
 var ErrNotUsable = errors.New("entry cannot be booted")
 
+// seconds formats d for a message: "30 s", or "2.5 s" when it is no
+// whole number of seconds.
 func seconds(d time.Duration) string {
+	if d%time.Second == 0 {
+		return fmt.Sprintf("%d s", d/time.Second)
+	}
 	return fmt.Sprintf("%.1f s", d.Seconds())
 }

@@ -3,6 +3,7 @@ package menu
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"sync"
@@ -42,10 +43,13 @@ func (f *fakeClock) After(d time.Duration) <-chan time.Time {
 
 // Advance moves the clock in steps of 100 ms, firing timers as it goes
 // and giving the menu time to react between steps.
-func (f *fakeClock) Advance(d time.Duration) {
-	for step := time.Duration(0); step < d; step += 100 * time.Millisecond {
+func (f *fakeClock) Advance(d time.Duration) { f.AdvanceStep(d, 100*time.Millisecond) }
+
+// AdvanceStep is Advance in steps of size step.
+func (f *fakeClock) AdvanceStep(d, size time.Duration) {
+	for step := time.Duration(0); step < d; step += size {
 		f.mu.Lock()
-		f.now = f.now.Add(100 * time.Millisecond)
+		f.now = f.now.Add(size)
 		var keep []waiter
 		for _, w := range f.waiters {
 			if !w.at.After(f.now) {
@@ -161,9 +165,12 @@ func wait(t *testing.T, res chan run) run {
 	return run{}
 }
 
+// countingDown is on the console once the countdown of menuCfg runs.
+const countingDown = "Booting install in 3 s (menu default):"
+
 func TestChooseTimeout(t *testing.T) {
 	_, clk, out, _, res := start(t, menuCfg)
-	out.waitFor(t, "boot: ")
+	out.waitFor(t, countingDown)
 	clk.Advance(3100 * time.Millisecond)
 	r := wait(t, res)
 	if r.err != nil || r.ch.Entry == nil || r.ch.Entry.Label != "install" {
@@ -172,7 +179,9 @@ func TestChooseTimeout(t *testing.T) {
 	text := out.String()
 	for _, want := range []string{"Welcome to the lab", "Lab boot menu", " 1) Install Debian [install]",
 		" 2) Rescue shell [rescue]", "Boot from disk [disk] (cannot boot", "Tools:", "     4) Memory test [memtest]",
-		"Booting install in 3.0 s", "Booting install in 2 s", "TIMEOUT: booting install"} {
+		"Type a number or a label (and kernel options) and Enter to boot it; Enter alone boots install.\n",
+		// The countdown is one line, the seconds appended to it.
+		"\n" + countingDown + " 3 2 1\nTIMEOUT: booting install\n"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("console lacks %q:\n%s", want, text)
 		}
@@ -183,15 +192,73 @@ func TestChooseTimeout(t *testing.T) {
 	if strings.ContainsAny(text, "\r\x1b") {
 		t.Errorf("console output has \\r or escape codes: %q", text)
 	}
-	// At most one countdown line per second: 3 s gives at most 3.
-	if n := strings.Count(text, "Booting install in"); n > 4 {
-		t.Errorf("%d countdown lines in 3 s", n)
+	if n := strings.Count(text, "Booting install"); n != 1 {
+		t.Errorf("%d countdown lines, want 1:\n%s", n, text)
+	}
+}
+
+// TestChooseCountdown: the countdown line of longer and odd timeouts, and
+// what ends it.
+func TestChooseCountdown(t *testing.T) {
+	tests := []struct {
+		name, timeout string
+		advance       time.Duration
+		input         string
+		want          string
+	}{
+		{"30 s", "TIMEOUT 300", 31 * time.Second, "",
+			"Booting install in 30 s (menu default): 30 20 10 5 4 3 2 1\nTIMEOUT: booting install\n"},
+		{"5 min", "TIMEOUT 3000", 301 * time.Second, "",
+			"Booting install in 300 s (menu default): 300 240 180 120 60 50 40 30 20 10 5 4 3 2 1\nTIMEOUT: booting install\n"},
+		{"2.5 s", "TIMEOUT 25", 3500 * time.Millisecond, "",
+			"Booting install in 2.5 s (menu default): 2 1\nTIMEOUT: booting install\n"},
+		// A typed line stops the count; the console's echo ends the line.
+		{"typed", "TIMEOUT 300", 22 * time.Second, "rescue\n",
+			"Booting install in 30 s (menu default): 30 20 10"},
+		{"ontimeout", "TIMEOUT 20\nONTIMEOUT rescue", 3 * time.Second, "",
+			"Enter alone boots install.\nBooting rescue in 2 s (ONTIMEOUT): 2 1\nTIMEOUT: booting rescue\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, clk, out, pw, res := start(t, strings.Replace(menuCfg, "TIMEOUT 30", tt.timeout, 1))
+			out.waitFor(t, "):")
+			// Whole seconds: the menu's ticks come a second apart.
+			clk.AdvanceStep(tt.advance, time.Second)
+			if tt.input != "" {
+				pw.Write([]byte(tt.input))
+				clk.AdvanceStep(5*time.Second, time.Second)
+			}
+			r := wait(t, res)
+			if r.err != nil {
+				t.Fatal(r.err)
+			}
+			text := out.String()
+			if !strings.Contains(text, tt.want) {
+				t.Errorf("console lacks %q:\n%s", tt.want, text)
+			}
+			if tt.input != "" && !strings.HasSuffix(text, tt.want) {
+				t.Errorf("the countdown went on after input:\n%s", text)
+			}
+		})
+	}
+}
+
+func TestCountdownMark(t *testing.T) {
+	var marks []int
+	for s := 600; s > 0; s-- {
+		if countdownMark(s) {
+			marks = append(marks, s)
+		}
+	}
+	want := []int{600, 540, 480, 420, 360, 300, 240, 180, 120, 60, 50, 40, 30, 20, 10, 5, 4, 3, 2, 1}
+	if fmt.Sprint(marks) != fmt.Sprint(want) {
+		t.Errorf("marks %v, want %v", marks, want)
 	}
 }
 
 func TestChooseKeyCancelsTimeout(t *testing.T) {
 	_, clk, out, pw, res := start(t, menuCfg)
-	out.waitFor(t, "boot: ")
+	out.waitFor(t, countingDown)
 	clk.Advance(time.Second)
 	pw.Write([]byte("2")) // a key, no Enter yet
 	time.Sleep(20 * time.Millisecond)
@@ -211,7 +278,7 @@ func TestChooseKeyCancelsTimeout(t *testing.T) {
 func TestChooseTotalTimeout(t *testing.T) {
 	cfg := strings.Replace(menuCfg, "TIMEOUT 30", "TIMEOUT 20\nTOTALTIMEOUT 50\nONTIMEOUT rescue", 1)
 	_, clk, out, pw, res := start(t, cfg)
-	out.waitFor(t, "boot: ")
+	out.waitFor(t, "Booting rescue in 2 s (ONTIMEOUT): 2")
 	pw.Write([]byte("x"))
 	time.Sleep(20 * time.Millisecond)
 	clk.Advance(3 * time.Second)
@@ -243,7 +310,7 @@ func TestChooseTyped(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.label, func(t *testing.T) {
 			_, _, out, pw, res := start(t, menuCfg)
-			out.waitFor(t, "boot: ")
+			out.waitFor(t, countingDown)
 			pw.Write([]byte(tt.input))
 			r := wait(t, res)
 			if r.err != nil || r.ch.Entry.Label != tt.label || r.ch.Args != tt.args {
@@ -268,7 +335,7 @@ func TestChooseDefaultAtOnce(t *testing.T) {
 
 func TestChooseInputClosed(t *testing.T) {
 	_, _, out, pw, res := start(t, "PROMPT 1\nLABEL linux\nKERNEL vmlinuz\n")
-	out.waitFor(t, "boot: ")
+	out.waitFor(t, "to boot it.\nboot: ")
 	pw.Close()
 	r := wait(t, res)
 	if !errors.Is(r.err, ErrNoInput) {
@@ -321,6 +388,28 @@ func TestPrompt(t *testing.T) {
 			t.Errorf("console lacks %q:\n%s", want, out)
 		}
 	}
+	// The menu is shown again, and a label or menu number alone boots;
+	// a word that is neither stays an unknown command (no implicit
+	// kernel is fetched).
+	if n := strings.Count(out.String(), " 2) Rescue shell [rescue]"); n < 2 {
+		t.Errorf("the menu was not shown again on entering the prompt (%d times):\n%s", n, out)
+	}
+	for _, tt := range []struct{ in, label, args string }{
+		{"rescue single\n", "rescue", "single"},
+		{"vmlinuz-nothere\n4\n", "memtest", ""},
+		{"disk\nsecret\n", "secret", ""},
+	} {
+		prompt(time.Minute)
+		pw.Write([]byte(tt.in))
+		if a := get(); a.Kind != Boot || a.Choice.Entry.Label != tt.label || a.Choice.Args != tt.args {
+			t.Errorf("%q = %+v", tt.in, a)
+		}
+	}
+	for _, want := range []string{`unknown command "vmlinuz-nothere"`, `"disk" is LOCALBOOT 0`} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("console lacks %q:\n%s", want, out)
+		}
+	}
 	for _, tt := range []struct {
 		in   string
 		want ActionKind
@@ -338,5 +427,30 @@ func TestPrompt(t *testing.T) {
 	}
 	if strings.ContainsAny(out.String(), "\r\x1b") {
 		t.Errorf("\\r or escape codes in %q", out)
+	}
+}
+
+// TestPromptNoUI: a config without UI gets its entries listed too, and
+// a label typed alone boots.
+func TestPromptNoUI(t *testing.T) {
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	out := &console{}
+	ui := New(pr, out, newFakeClock())
+	c := parse(t, "PROMPT 1\nDEFAULT bad\nLABEL bad\nKERNEL nothere\nLABEL good\nKERNEL vmlinuz\n")
+	res := make(chan Action, 1)
+	go func() {
+		a, _ := ui.Prompt(context.Background(), c, 0, nil)
+		res <- a
+	}()
+	out.waitFor(t, " 1) bad\n 2) good\nNothing booted. Type a label to boot or a command (help lists them).\npxeinit> ")
+	pw.Write([]byte("good quiet\n"))
+	select {
+	case a := <-res:
+		if a.Kind != Boot || a.Choice.Entry.Label != "good" || a.Choice.Args != "quiet" {
+			t.Errorf("Prompt = %+v", a)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatalf("Prompt did not return:\n%s", out)
 	}
 }

@@ -49,28 +49,35 @@ const PromptHelp = `commands:
   retry               start over from DHCP
   list                show the menu of the last config
   boot LABEL [args]   boot an entry (or a menu number) with extra kernel options
+  LABEL [args]        the same, for a label or number that is no command
   log                 show the log
   reboot, poweroff
 `
 
 // Prompt is the command prompt offered when nothing could boot. c is the
-// last config read, or nil when there is none; log gives the lines of the
-// log for the log command. After retryAfter without input (0: never) it
+// last config read, or nil when there is none: its menu is shown again
+// and a label or menu number typed alone boots as with the boot command. log gives the lines of the log for the
+// log command. After retryAfter without input (0: never) it
 // returns a Retry action with Timeout set; any input stops that clock.
 // When the console input ends it returns Retry too: an unattended machine
 // keeps trying.
 func (u *UI) Prompt(ctx context.Context, c *pxelinux.Config, retryAfter time.Duration, log func() []string) (Action, error) {
 	u.start()
 	u.drainActivity()
+	what := "a command"
+	if c != nil {
+		u.showChoices(c)
+		what = "a label to boot or a command"
+	}
 	var timeoutC, tickC <-chan time.Time
 	var deadline time.Time
 	if retryAfter > 0 {
 		deadline = u.clock.Now().Add(retryAfter)
 		timeoutC = u.clock.After(retryAfter)
 		tickC = u.clock.After(time.Second)
-		u.printf("Nothing booted. Starting over in %s unless you type a command (help lists them).\n", seconds(retryAfter))
+		u.printf("Nothing booted. Starting over in %s unless you type %s (help lists them).\n", seconds(retryAfter), what)
 	} else {
-		u.printf("Nothing booted. Type a command (help lists them).\n")
+		u.printf("Nothing booted. Type %s (help lists them).\n", what)
 	}
 	u.printf("pxeinit> ")
 	done := u.done
@@ -146,9 +153,37 @@ func (u *UI) Prompt(ctx context.Context, c *pxelinux.Config, retryAfter time.Dur
 				}
 				return Action{Kind: Boot, Choice: ch}, nil
 			default:
+				// A label or menu number alone; not an implicit
+				// kernel: a mistyped command must not fetch a file.
+				if c != nil {
+					if ch, err := c.Command(line); err == nil && !ch.Entry.Implicit {
+						if ok, why := Usable(ch); !ok {
+							u.printf("%s\n", why)
+							break
+						}
+						return Action{Kind: Boot, Choice: ch}, nil
+					}
+				}
 				u.printf("unknown command %q\n%s", cmd, PromptHelp)
 			}
 			u.printf("pxeinit> ")
 		}
 	}
+}
+
+// showChoices writes what can be booted from c: its menu as Show writes
+// it, without the DISPLAY and SAY text. (The parser gives every config a
+// menu, UI or not; its entries are what the menu numbers count.)
+func (u *UI) showChoices(c *pxelinux.Config) {
+	if c.Menu == nil {
+		return
+	}
+	num := map[*pxelinux.Entry]int{}
+	for i, e := range c.Numbered() {
+		num[e] = i + 1
+	}
+	if c.Menu.Title != "" {
+		u.printf("%s\n", c.Menu.Title)
+	}
+	u.showMenu(c.Menu, num, "")
 }
