@@ -1,0 +1,226 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// faultsNetnsEnv marks the copy of the test binary that a test of this
+// file starts in its own network namespace.
+const faultsNetnsEnv = "S390NETBOOT_E2E_FAULTS_NETNS"
+
+// lateServerDelay is how long the link stays without a DHCP server.
+const lateServerDelay = 30 * time.Second
+
+// lateServerBound is how soon after dnsmasq starts the lease must come:
+// the DHCP client's documented worst gap between DISCOVERs (4 s + 5 s of
+// backoff with jitter, pxeclient/dhcp DefaultMinBackoff/MaxBackoff) plus
+// 3 s for dnsmasq to start and the DISCOVER/OFFER/REQUEST/ACK exchange.
+const lateServerBound = 12 * time.Second
+
+// inNetns re-executes the test binary (only the named test) in new network
+// and UTS namespaces and reports its output. It returns true in the
+// parent, which should return at once.
+func inNetns(t *testing.T, name string, timeout time.Duration, env ...string) bool {
+	t.Helper()
+	if os.Getenv(faultsNetnsEnv) == "1" {
+		return false
+	}
+	if os.Getenv("S390NETBOOT_EMULATED") == "1" {
+		t.Skip("user-mode emulation (qemu-user) has no network namespaces")
+	}
+	cmd := exec.Command("/proc/self/exe", "-test.run=^"+name+"$", "-test.v", "-test.timeout="+timeout.String())
+	cmd.Env = append(append(os.Environ(), faultsNetnsEnv+"=1"), env...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNET | syscall.CLONE_NEWUTS}
+	out, err := cmd.CombinedOutput()
+	// The FAULT lines go up to this test's log, for fault-report.sh.
+	for _, l := range strings.Split(string(out), "\n") {
+		if i := strings.Index(l, "FAULT |"); i >= 0 {
+			t.Log(l[i:])
+		}
+	}
+	if err != nil || testing.Verbose() {
+		// Without the FAULT lines, which are reported once above.
+		var rest []string
+		for _, l := range strings.Split(string(out), "\n") {
+			if !strings.Contains(l, "FAULT |") {
+				rest = append(rest, l)
+			}
+		}
+		t.Logf("in a new network namespace:\n%s", strings.Join(rest, "\n"))
+	}
+	if err != nil {
+		t.Fatalf("test in a new network namespace (needs root): %v", err)
+	}
+	return true
+}
+
+// timedLines collects a process's output lines with their arrival time.
+type timedLines struct {
+	mu    sync.Mutex
+	lines []string
+	at    []time.Time
+}
+
+func (tl *timedLines) scan(r *bufio.Scanner) {
+	for r.Scan() {
+		tl.mu.Lock()
+		tl.lines = append(tl.lines, r.Text())
+		tl.at = append(tl.at, time.Now())
+		tl.mu.Unlock()
+	}
+}
+
+// find returns the first line matching re and when it arrived.
+func (tl *timedLines) find(re *regexp.Regexp) (string, time.Time, bool) {
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	for i, l := range tl.lines {
+		if re.MatchString(l) {
+			return l, tl.at[i], true
+		}
+	}
+	return "", time.Time{}, false
+}
+
+func (tl *timedLines) String() string {
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	return strings.Join(tl.lines, "\n")
+}
+
+// TestDHCPLateServer starts `pxeboot fetch --iface` on a link where no
+// DHCP server answers and starts dnsmasq 30 s later: the client must keep
+// sending DISCOVERs with its backoff, get the lease soon after dnsmasq
+// appears (lateServerBound), fetch the entry and write plan.json. It
+// reports the time from dnsmasq's start to the lease.
+func TestDHCPLateServer(t *testing.T) {
+	if inNetns(t, "TestDHCPLateServer", 3*time.Minute, "PXEBOOT="+BuildCmd(t, "./cmd/pxeboot", runtime.GOARCH)) {
+		return
+	}
+	dnsmasq := NeedTool(t, "dnsmasq", "dnsmasq")
+	NeedTool(t, "ip", "iproute2")
+	for _, args := range [][]string{
+		{"link", "set", "lo", "up"},
+		{"link", "add", "srv0", "type", "veth", "peer", "name", "cli0"},
+		{"addr", "add", "10.32.0.1/24", "dev", "srv0"},
+		{"link", "set", "srv0", "up"},
+	} {
+		netbootRun(t, "ip", args...)
+	}
+	dir := t.TempDir()
+	tftp := filepath.Join(dir, "tftp")
+	kernel := strings.Repeat("late kernel ", 50000)
+	files := map[string]string{
+		"s390x/pxelinux.cfg/default": "DEFAULT lab\nLABEL lab\n  KERNEL images/vmlinuz\n  INITRD images/a.gz\n",
+		"s390x/images/vmlinuz":       kernel,
+		"s390x/images/a.gz":          "initrd a",
+	}
+	for name, data := range files {
+		p := filepath.Join(tftp, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// The client first, on a link with nobody to answer.
+	out := filepath.Join(dir, "out")
+	start := time.Now()
+	fetch := exec.Command(os.Getenv("PXEBOOT"), "fetch", "--iface", "cli0", "--dhcp-arch", "0x1f", "--timeout", "80s", "-o", out)
+	stderr, err := fetch.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fetch.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var console timedLines
+	scanned := make(chan struct{})
+	go func() { console.scan(bufio.NewScanner(stderr)); close(scanned) }()
+	t.Cleanup(func() { fetch.Process.Kill() })
+
+	time.Sleep(lateServerDelay)
+	if fetch.ProcessState != nil {
+		t.Fatalf("pxeboot ended before the server came:\n%s", console.String())
+	}
+	logFile := filepath.Join(dir, "dnsmasq.log")
+	dm := exec.Command(dnsmasq,
+		"--no-daemon", "--conf-file=/dev/null", "--user=root", "--port=0",
+		"--interface=srv0", "--bind-interfaces", "--pid-file="+filepath.Join(dir, "pid"),
+		"--dhcp-leasefile="+filepath.Join(dir, "leases"), "--log-dhcp", "--log-facility="+logFile,
+		"--enable-tftp", "--tftp-root="+tftp,
+		"--dhcp-range=10.32.0.50,10.32.0.99,255.255.255.0,1h",
+		"--dhcp-match=set:s390,option:client-arch,31",
+		"--dhcp-boot=tag:s390,s390x/pxelinux.0",
+		"--dhcp-option=option:router,10.32.0.1",
+	)
+	serverStart := time.Now()
+	if err := dm.Start(); err != nil {
+		t.Fatalf("start dnsmasq: %v", err)
+	}
+	t.Cleanup(func() {
+		dm.Process.Kill()
+		dm.Wait()
+		if t.Failed() {
+			b, _ := os.ReadFile(logFile)
+			t.Logf("dnsmasq log:\n%s", b)
+		}
+	})
+	<-scanned
+	err = fetch.Wait()
+	total := time.Since(start)
+	t.Logf("pxeboot fetch (%v):\n%s", total.Round(time.Millisecond), console.String())
+	if err != nil {
+		t.Fatalf("pxeboot fetch: %v", err)
+	}
+	line, leaseAt, ok := console.find(regexp.MustCompile(`stage=lease `))
+	if !ok {
+		t.Fatal("no stage=lease line")
+	}
+	toLease := leaseAt.Sub(serverStart)
+	if toLease > lateServerBound {
+		t.Errorf("lease %v after dnsmasq started, more than %v: %s", toLease.Round(time.Millisecond), lateServerBound, line)
+	}
+	// The client kept asking while nobody answered: one DISCOVER round
+	// (7 s) and a backoff pause (1 s, 2 s, 4 s, 4 s... ±25 %) after the
+	// other, so at least 3 rounds in 30 s.
+	rounds := len(regexp.MustCompile(`no DHCP lease; retrying .* round=\d+`).FindAllString(console.String(), -1))
+	if rounds < 3 {
+		t.Errorf("%d DHCP rounds logged before the server came, want at least 3", rounds)
+	}
+	var plan struct {
+		Boot struct {
+			Label  string `json:"label"`
+			Kernel struct {
+				SHA256 string
+				Size   int
+			} `json:"kernel"`
+		} `json:"boot"`
+	}
+	pj, err := os.ReadFile(filepath.Join(out, "plan.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte(kernel))
+	if err := json.Unmarshal(pj, &plan); err != nil || plan.Boot.Label != "lab" || plan.Boot.Kernel.Size != len(kernel) ||
+		plan.Boot.Kernel.SHA256 != hex.EncodeToString(sum[:]) {
+		t.Fatalf("plan.json (%v):\n%s", err, pj)
+	}
+	t.Logf("FAULT | DHCP: no server for %.0f s, then dnsmasq appears | %d DHCP rounds while alone, lease %.2f s after dnsmasq started (bound %.0f s), entry fetched | %.1fs total | %d B (kernel SHA-256 checked) |",
+		lateServerDelay.Seconds(), rounds, toLease.Seconds(), lateServerBound.Seconds(), total.Seconds(), len(kernel))
+}
