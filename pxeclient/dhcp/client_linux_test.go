@@ -188,6 +188,7 @@ func TestRunNAK(t *testing.T) {
 	srvIf, cliIf := link(t, "dn", "10.21.0.1")
 	srv := startServer(t, srvIf, "10.21.0.1", "10.21.0.50", map[uint8]string{67: "k"})
 	srv.naks.Store(2)
+	start := time.Now()
 	l, err := run(t, 10*time.Second, []string{cliIf}, fast())
 	if err != nil {
 		t.Fatal(err)
@@ -198,6 +199,8 @@ func TestRunNAK(t *testing.T) {
 	if n := len(srv.received(dhcpv4.MessageTypeDiscover)); n < 3 {
 		t.Errorf("server saw %d DISCOVERs, want 3 (two NAKs restart the exchange)", n)
 	}
+	t.Logf("FAULT | DHCP: server NAKs the first 2 REQUESTs | exchange restarted with DISCOVER, lease on the 3rd (%d DISCOVERs) | %.2fs | - |",
+		len(srv.received(dhcpv4.MessageTypeDiscover)), time.Since(start).Seconds())
 }
 
 // TestRunPrefersBootInfo runs two interfaces: the first answers at once
@@ -232,6 +235,8 @@ func TestRunPrefersBootInfo(t *testing.T) {
 	if len(plain.received(dhcpv4.MessageTypeRelease)) == 0 {
 		t.Error("the unused lease on the first interface was not released")
 	}
+	t.Logf("FAULT | DHCP: 2 links, the first answers at once without boot info | waited for the second link's lease with boot info, released the other | %.2fs | - |",
+		time.Since(start).Seconds())
 }
 
 // TestRunTwoServersOneLink has two servers answer the same DISCOVER; only
@@ -246,6 +251,7 @@ func TestRunTwoServersOneLink(t *testing.T) {
 	boot.delay.Store(int64(100 * time.Millisecond))
 	o := fast()
 	o.Timeout, o.Grace = 500*time.Millisecond, 2*time.Second // room for a loaded machine
+	start := time.Now()
 	l, err := run(t, 10*time.Second, []string{cliIf}, o)
 	if err != nil {
 		t.Fatal(err)
@@ -253,6 +259,7 @@ func TestRunTwoServersOneLink(t *testing.T) {
 	if l.ServerID.String() != "10.24.0.2" || l.Facts.ConfigFile != "cfg" || l.Facts.IP.String() != "10.24.0.60" {
 		t.Errorf("lease from %v: %+v, want the one from 10.24.0.2 with config file cfg", l.ServerID, l.Facts)
 	}
+	t.Logf("FAULT | DHCP: 2 servers on one link, the faster one without boot info | took the slower server's offer with boot info | %.2fs | - |", time.Since(start).Seconds())
 }
 
 // TestRunNoBootInfo takes a plain lease once the grace period is over.
@@ -261,6 +268,7 @@ func TestRunNoBootInfo(t *testing.T) {
 	t.Parallel()
 	srvIf, cliIf := link(t, "d4", "10.25.0.1")
 	startServer(t, srvIf, "10.25.0.1", "10.25.0.50", map[uint8]string{67: "../../../etc/shadow", 12: "bad name"})
+	start := time.Now()
 	l, err := run(t, 10*time.Second, []string{cliIf}, fast())
 	if err != nil {
 		t.Fatal(err)
@@ -271,6 +279,8 @@ func TestRunNoBootInfo(t *testing.T) {
 	if l.Facts.Server.String() != "10.25.0.1" || l.ServerSource != ServerOption54 {
 		t.Errorf("server %v from %v, want 10.25.0.1 from option 54", l.Facts.Server, l.ServerSource)
 	}
+	t.Logf("FAULT | DHCP: boot file ../../../etc/shadow and host name \"bad name\" | both refused (Lease.Refused: %d), the rest of the lease taken | %.2fs | - |",
+		len(l.Refused), time.Since(start).Seconds())
 }
 
 // TestRunLateServer starts the server after the client has been
@@ -294,6 +304,8 @@ func TestRunLateServer(t *testing.T) {
 	if d := time.Since(start); d < 2500*time.Millisecond || d > 8*time.Second {
 		t.Errorf("lease after %v, want between 2.5 s and 8 s (backoff capped at 400 ms)", d)
 	}
+	t.Logf("FAULT | DHCP: no server for 2.5 s (in-process server4) | kept retrying, lease %.2f s after the server started | %.2fs | - |",
+		time.Since(start).Seconds()-2.5, time.Since(start).Seconds())
 }
 
 func TestRunErrors(t *testing.T) {
