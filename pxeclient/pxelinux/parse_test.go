@@ -244,6 +244,7 @@ func TestLimits(t *testing.T) {
 			if !errors.Is(err, ErrLimit) {
 				t.Fatalf("err = %v, want ErrLimit", err)
 			}
+			t.Logf("FAULT | config limit: %s | refused: %v | - | - |", tc.name, err)
 		})
 	}
 }
