@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"strconv"
 	"strings"
 )
 
@@ -108,31 +107,4 @@ func (e *TFTPError) Is(target error) bool {
 		return target == ErrAccess || target == fs.ErrPermission
 	}
 	return target == ErrServer
-}
-
-// pinErrorPrefix starts the text pin/tftp makes from a received ERROR
-// packet: fmt.Errorf("code: %d, message: %s"), receiver.go in
-// github.com/pin/tftp/v3 v3.2.0.
-const pinErrorPrefix = "code: "
-
-// parseTFTPError turns the text pin/tftp makes of a server's ERROR packet
-// into a [*TFTPError]. It is the one place that reads pin/tftp's error
-// text; ok is false for any other error (timeouts, socket errors).
-func parseTFTPError(err error) (e *TFTPError, ok bool) {
-	if err == nil {
-		return nil, false
-	}
-	rest, found := strings.CutPrefix(err.Error(), pinErrorPrefix)
-	if !found {
-		return nil, false
-	}
-	num, msg, found := strings.Cut(rest, ", message: ")
-	if !found {
-		return nil, false
-	}
-	code, perr := strconv.ParseUint(num, 10, 16)
-	if perr != nil {
-		return nil, false
-	}
-	return &TFTPError{Code: int(code), Message: msg}, true
 }

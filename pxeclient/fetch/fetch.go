@@ -22,8 +22,8 @@ const (
 	// same first timeout busybox's tftp uses (TFTP_TIMEOUT_MS, networking/tftp.c).
 	DefaultTFTPTimeout = 100 * time.Millisecond
 	// DefaultTFTPStall is how long a TFTP transfer may go without any
-	// progress before it is given up: the retry count handed to pin/tftp
-	// is DefaultTFTPStall / TFTPTimeout. It must outlast a server that
+	// progress before it is given up: the TFTP client accepts
+	// DefaultTFTPStall / TFTPTimeout timeouts in a row. It must outlast a server that
 	// retransmits a lost DATA packet with backoff: dnsmasq 2.90 waits 3,
 	// 3, 4, 4, 6, 6, 10 s between retransmissions, so 60 s covers seven
 	// losses of the same block in a row (at 20 % loss, 0.2^7 ≈ 1.3e-5 per

@@ -9,51 +9,6 @@ import (
 	"time"
 )
 
-func TestParseTFTPError(t *testing.T) {
-	tests := []struct {
-		in   string
-		code int
-		msg  string
-		ok   bool
-		is   error
-	}{
-		{"code: 1, message: File not found", 1, "File not found", true, ErrNotFound},
-		{"code: 2, message: Access violation", 2, "Access violation", true, ErrAccess},
-		{"code: 0, message: ", 0, "", true, ErrServer},
-		{"code: 4, message: a, message: b", 4, "a, message: b", true, ErrServer},
-		{"code: 70000, message: x", 0, "", false, nil},
-		{"read udp 127.0.0.1:1: i/o timeout", 0, "", false, nil},
-		{"sending block 3: code=1, error: x", 0, "", false, nil},
-	}
-	for _, tt := range tests {
-		te, ok := parseTFTPError(errors.New(tt.in))
-		if ok != tt.ok {
-			t.Errorf("parseTFTPError(%q) ok = %v", tt.in, ok)
-			continue
-		}
-		if !ok {
-			continue
-		}
-		if te.Code != tt.code || te.Message != tt.msg || !errors.Is(te, tt.is) {
-			t.Errorf("parseTFTPError(%q) = %+v, want code %d %q matching %v", tt.in, te, tt.code, tt.msg, tt.is)
-		}
-	}
-	if _, ok := parseTFTPError(nil); ok {
-		t.Error("nil parsed")
-	}
-}
-
-func FuzzParseTFTPError(f *testing.F) {
-	f.Add("code: 1, message: File not found")
-	f.Add("code: 8, message: ")
-	f.Fuzz(func(t *testing.T, s string) {
-		te, ok := parseTFTPError(errors.New(s))
-		if ok && (te.Code < 0 || te.Code > 0xffff) {
-			t.Fatalf("code %d", te.Code)
-		}
-	})
-}
-
 func TestSentinels(t *testing.T) {
 	if !errors.Is(ErrNotFound, fs.ErrNotExist) || !errors.Is(ErrAccess, fs.ErrPermission) {
 		t.Error("sentinels do not match the fs errors")

@@ -2,7 +2,6 @@ package fetch
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -119,14 +118,6 @@ func rawServer(t testing.TB, reply func(req []byte) []byte) (addr string, reques
 		}
 	}()
 	return c.LocalAddr().String(), requests
-}
-
-// errorPacket builds a TFTP ERROR packet, RFC 1350 section 5.
-func errorPacket(code uint16, msg string) []byte {
-	p := binary.BigEndian.AppendUint16(nil, 5)
-	p = binary.BigEndian.AppendUint16(p, code)
-	p = append(p, msg...)
-	return append(p, 0)
 }
 
 // testData returns n deterministic pseudo-random bytes.

@@ -90,7 +90,7 @@ func (s *sink) grow(n int) error {
 	return s.resize(max(next, need, initialUnknownSize))
 }
 
-// Write appends p (the TFTP path: pin/tftp hands over each block).
+// Write appends p (the TFTP path: one block at a time).
 func (s *sink) Write(p []byte) (int, error) {
 	if err := s.ctx.Err(); err != nil {
 		return 0, err

@@ -2,13 +2,13 @@ package fetch
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"net"
+	"net/netip"
+	"strconv"
 	"time"
-
-	"github.com/pin/tftp/v3"
 )
 
 // TFTP block sizes, RFC 2348: 512 is the classic size, 65464 the largest
@@ -31,114 +31,281 @@ type noAnswerError struct{ err error }
 func (e *noAnswerError) Error() string { return e.err.Error() }
 func (e *noAnswerError) Unwrap() error { return e.err }
 
-// tftpRetries is the retry count handed to pin/tftp: the stall budget in
-// units of the per-packet timeout. pin/tftp stores any value it is
-// given, so it is computed here and always at least 1.
+// tftpRetries is how many timeouts in a row end a transfer: the stall
+// budget in units of the per-packet timeout, at least 1. A packet is sent
+// that many times before the transfer is given up.
 func (f *Fetcher) tftpRetries() int {
 	return max(1, int((f.opts.TFTPStall+f.opts.TFTPTimeout-1)/f.opts.TFTPTimeout))
 }
 
+// fetchTFTP fetches loc over TFTP, asking for the blksize and tsize
+// options and asking again without them when the server refuses options
+// (error code 8, RFC 2347).
 func (f *Fetcher) fetchTFTP(ctx context.Context, loc *location) ([]byte, [32]byte, error) {
-	type result struct {
-		data []byte
-		sum  [32]byte
-		err  error
+	data, sum, err := f.receiveTFTP(ctx, loc, true)
+	var te *TFTPError
+	if errors.As(err, &te) && te.Code == tftpErrOptionsDeny {
+		f.log.Debug("TFTP server refused options, asking without", "server", loc.server, "file", loc.name)
+		data, sum, err = f.receiveTFTP(ctx, loc, false)
 	}
-	// pin/tftp takes no context: the transfer runs on its own and is
-	// abandoned on cancellation (its writer fails at the next block).
-	done := make(chan result, 1)
-	go func() {
-		data, sum, err := f.receiveTFTP(ctx, loc, true)
-		var te *TFTPError
-		if errors.As(err, &te) && te.Code == tftpErrOptionsDeny {
-			f.log.Debug("TFTP server refused options, asking without", "server", loc.server, "file", loc.name)
-			data, sum, err = f.receiveTFTP(ctx, loc, false)
-		}
-		done <- result{data, sum, err}
-	}()
-	select {
-	case r := <-done:
-		return r.data, r.sum, r.err
-	case <-ctx.Done():
-		return nil, [32]byte{}, ctx.Err()
-	}
+	return data, sum, err
+}
+
+// tftpTransfer is one read transfer (RFC 1350 with the options of RFC
+// 2347-2349), run by the client side of the lock-step protocol: every
+// DATA block is acknowledged before the next one comes; the client
+// sends its last packet again when nothing arrives for the timeout, and
+// acknowledges a repeated DATA block again (the server lost the ACK).
+type tftpTransfer struct {
+	f       *Fetcher
+	ctx     context.Context
+	loc     *location
+	c       *udpConn
+	retries int
+
+	buf      []byte // receive buffer: one block, its header and a byte more
+	last     []byte // the packet to send again on a timeout
+	ackBuf   [4]byte
+	sink     *sink
+	received int64
 }
 
 func (f *Fetcher) receiveTFTP(ctx context.Context, loc *location, withOptions bool) ([]byte, [32]byte, error) {
 	var sum [32]byte
-	c, err := tftp.NewClient(loc.server)
+	server, err := resolveUDP(ctx, loc.server)
 	if err != nil {
 		return nil, sum, fmt.Errorf("%w: %w", ErrNetwork, err)
 	}
-	// Validated in New: pin/tftp stores bad values anyway.
-	c.SetTimeout(f.opts.TFTPTimeout)
-	c.SetRetries(f.tftpRetries())
-	// The default backoff sleeps a random 0-1 s before every retransmit.
-	c.SetBackoff(func(int) time.Duration { return 0 })
+	c, err := dialUDP(server, f.opts.TFTPTimeout)
+	if err != nil {
+		return nil, sum, fmt.Errorf("%w: %w", ErrNetwork, err)
+	}
+	defer c.close()
+	t := &tftpTransfer{f: f, ctx: ctx, loc: loc, c: c, retries: f.tftpRetries()}
+	defer func() {
+		if t.sink != nil {
+			t.sink.release()
+		}
+	}()
 	blksize := 0
 	if withOptions {
 		blksize = f.blockSize(loc.server)
-		c.SetBlockSize(blksize)
-		c.RequestTSize(true)
 	}
-	wt, err := c.Receive(loc.name, "octet")
-	if err != nil {
-		return nil, sum, f.tftpError(err, 0, true)
-	}
-	// The announced size must be read before WriteTo. pin/tftp reports
-	// its own request's "0" when the server ignored the options, so 0
-	// counts as unknown.
-	total := int64(-1)
-	if it, ok := wt.(tftp.IncomingTransfer); ok {
-		if n, ok := it.Size(); ok && n > 0 {
-			total = n
-		}
-	}
-	s, err := f.newSink(ctx, loc.raw, total)
-	if err != nil {
-		// WriteTo is the only thing that closes the socket; the failing
-		// writer makes it send the server an ERROR and stop.
-		wt.WriteTo(failWriter{err})
+	if err := t.run(server, blksize); err != nil {
 		return nil, sum, err
 	}
-	defer s.release()
-	n, err := wt.WriteTo(s)
-	if err != nil {
-		if errors.Is(err, ErrNoMemory) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-			return nil, sum, err
-		}
-		return nil, sum, f.tftpError(err, n, false)
-	}
-	if total >= 0 && n < total {
-		return nil, sum, fmt.Errorf("%w: server announced %d bytes (tsize) and sent %d", ErrTruncated, total, n)
-	}
-	data, sum := s.result()
-	f.log.Debug("TFTP transfer done", "server", loc.server, "file", loc.name, "bytes", n, "blksize", blksize)
+	data, sum := t.sink.result()
+	f.log.Debug("TFTP transfer done", "server", loc.server, "file", loc.name, "bytes", len(data), "blksize", blksize)
 	return data, sum, nil
 }
 
-// tftpError classifies an error from pin/tftp. request is true while the
-// request had not been answered yet.
-func (f *Fetcher) tftpError(err error, received int64, request bool) error {
-	if te, ok := parseTFTPError(err); ok {
-		if request {
-			return te
-		}
-		// An ERROR in the middle of a transfer is an abort (pin/tftp's
-		// server even sends code 1 for any failed read), not a missing
-		// file.
-		return fmt.Errorf("%w: transfer aborted after %d bytes: %v", ErrServer, received, te)
+// run asks server for the file with the given blksize (0: no options)
+// and receives it into t.sink.
+func (t *tftpTransfer) run(server netip.AddrPort, blksize int) error {
+	t.buf = make([]byte, max(blksize, minBlockSize)+tftpHeader+1)
+	n, peer, err := t.request(server, requestPacket(t.loc.name, blksize))
+	if err != nil {
+		return err
 	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		silence := f.opts.TFTPTimeout * time.Duration(f.tftpRetries())
-		if request {
-			return &noAnswerError{fmt.Errorf("%w: no answer to the request in %v (%d tries, %v apart)",
-				ErrNetwork, silence, f.tftpRetries(), f.opts.TFTPTimeout)}
-		}
-		return fmt.Errorf("%w: server went silent after %d bytes (nothing for %v)", ErrNetwork, received, silence)
+	// The server's reply comes from its transfer ID (RFC 1350 section
+	// 4): from now on only that address and port are heard.
+	if err := t.c.connect(peer); err != nil {
+		return fmt.Errorf("%w: %w", ErrNetwork, err)
 	}
-	return fmt.Errorf("%w: %w", ErrNetwork, err)
+	bs, size := minBlockSize, int64(-1)
+	if binary.BigEndian.Uint16(t.buf) == opOACK {
+		o, err := parseOACK(t.buf[2:n])
+		if err != nil {
+			t.abort(tftpErrOptionsDeny, "bad option acknowledgment")
+			return fmt.Errorf("%w: %w", ErrServer, err)
+		}
+		if o.blksize > blksize {
+			t.abort(tftpErrOptionsDeny, "blksize larger than requested")
+			return fmt.Errorf("%w: server acknowledged blksize %d, more than the %d asked for", ErrServer, o.blksize, blksize)
+		}
+		if o.blksize != 0 {
+			bs = o.blksize
+		}
+		size = o.tsize
+		if err := t.newSink(size); err != nil {
+			return err
+		}
+		if n, err = t.send(ackPacket(t.ackBuf[:], 0), 1); err != nil {
+			return err
+		}
+	} else if err := t.newSink(-1); err != nil {
+		// The server ignored the options and sent block 1 at once.
+		return err
+	}
+	for block := uint16(1); ; block++ { // block numbers wrap from 65535 to 0, as servers do
+		payload := t.buf[tftpHeader:n]
+		if len(payload) > bs {
+			t.abort(tftpErrUndefined, "block larger than blksize")
+			return fmt.Errorf("%w: block %d holds %d bytes, the block size is %d", ErrServer, block, len(payload), bs)
+		}
+		if _, err := t.sink.Write(payload); err != nil {
+			t.abort(abortCode(err), err.Error())
+			return err
+		}
+		t.received += int64(len(payload))
+		ack := ackPacket(t.ackBuf[:], block)
+		if len(payload) < bs {
+			// The last block. A lost final ACK costs the server its
+			// retransmissions, not us the file.
+			t.c.write(ack)
+			break
+		}
+		if n, err = t.send(ack, block+1); err != nil {
+			return err
+		}
+	}
+	if size >= 0 && t.received < size {
+		return fmt.Errorf("%w: server announced %d bytes (tsize) and sent %d", ErrTruncated, size, t.received)
+	}
+	return nil
+}
+
+// newSink allocates the buffer for a file of size bytes (-1: unknown),
+// telling the server when it does not fit.
+func (t *tftpTransfer) newSink(size int64) error {
+	s, err := t.f.newSink(t.ctx, t.loc.raw, size)
+	if err != nil {
+		t.abort(abortCode(err), err.Error())
+		return err
+	}
+	t.sink = s
+	return nil
+}
+
+// abortCode is the TFTP error code that tells the server why the client
+// stops.
+func abortCode(err error) uint16 {
+	if errors.Is(err, ErrNoMemory) {
+		return tftpErrDiskFull
+	}
+	return tftpErrUndefined
+}
+
+// abort tells the server the transfer is over (best effort).
+func (t *tftpTransfer) abort(code uint16, msg string) {
+	t.c.write(errorPacket(code, msg))
+}
+
+// request sends the read request to server until an answer comes from
+// the server's address: an OACK or DATA block 1, which it leaves in
+// t.buf. An ERROR answer is returned as a *TFTPError.
+func (t *tftpTransfer) request(server netip.AddrPort, req []byte) (int, netip.AddrPort, error) {
+	for try := 0; try < t.retries; try++ {
+		if err := t.ctx.Err(); err != nil {
+			return 0, netip.AddrPort{}, err
+		}
+		if err := t.c.writeTo(req, server); err != nil {
+			return 0, netip.AddrPort{}, fmt.Errorf("%w: %w", ErrNetwork, err)
+		}
+		deadline := time.Now().Add(t.f.opts.TFTPTimeout)
+		for time.Now().Before(deadline) {
+			n, from, err := t.c.readFrom(t.buf)
+			if err == errTimeout {
+				break
+			}
+			if err != nil {
+				return 0, from, fmt.Errorf("%w: %w", ErrNetwork, err)
+			}
+			if from.Addr() != server.Addr() || n < tftpHeader {
+				continue // not the server, or not a TFTP packet
+			}
+			switch binary.BigEndian.Uint16(t.buf) {
+			case opOACK:
+				return n, from, nil
+			case opDATA:
+				if binary.BigEndian.Uint16(t.buf[2:]) == 1 {
+					return n, from, nil
+				}
+			case opERROR:
+				te, err := parseError(t.buf[2:n])
+				if err != nil {
+					return 0, from, fmt.Errorf("%w: %w", ErrServer, err)
+				}
+				return 0, from, te
+			}
+		}
+	}
+	silence := t.f.opts.TFTPTimeout * time.Duration(t.retries)
+	return 0, netip.AddrPort{}, &noAnswerError{fmt.Errorf("%w: no answer to the request in %v (%d tries, %v apart)",
+		ErrNetwork, silence.Round(time.Millisecond), t.retries, t.f.opts.TFTPTimeout)}
+}
+
+// send sends p (an ACK) and waits for DATA block want, sending p again
+// on each timeout, and leaves the block in t.buf. A repeat of the block
+// p acknowledges is acknowledged again.
+func (t *tftpTransfer) send(p []byte, want uint16) (int, error) {
+	if err := t.c.write(p); err != nil {
+		return 0, fmt.Errorf("%w: after %d bytes: %w", ErrNetwork, t.received, err)
+	}
+	for tries := 0; ; {
+		if err := t.ctx.Err(); err != nil {
+			t.abort(tftpErrUndefined, "transfer cancelled")
+			return 0, err
+		}
+		n, err := t.c.read(t.buf)
+		if err == errTimeout {
+			if tries++; tries >= t.retries {
+				silence := t.f.opts.TFTPTimeout * time.Duration(t.retries)
+				return 0, fmt.Errorf("%w: server went silent after %d bytes (nothing for %v)", ErrNetwork, t.received, silence.Round(time.Millisecond))
+			}
+			if err := t.c.write(p); err != nil {
+				return 0, fmt.Errorf("%w: after %d bytes: %w", ErrNetwork, t.received, err)
+			}
+			continue
+		}
+		if err != nil {
+			return 0, fmt.Errorf("%w: after %d bytes: %w", ErrNetwork, t.received, err)
+		}
+		if n < tftpHeader {
+			continue
+		}
+		switch binary.BigEndian.Uint16(t.buf) {
+		case opDATA:
+			switch binary.BigEndian.Uint16(t.buf[2:]) {
+			case want:
+				return n, nil
+			case want - 1:
+				// Our ACK was lost and the server sent the block again.
+				if err := t.c.write(p); err != nil {
+					return 0, fmt.Errorf("%w: after %d bytes: %w", ErrNetwork, t.received, err)
+				}
+			}
+		case opERROR:
+			te, perr := parseError(t.buf[2:n])
+			if perr != nil {
+				return 0, fmt.Errorf("%w: transfer aborted after %d bytes: %w", ErrServer, t.received, perr)
+			}
+			// An ERROR in the middle of a transfer is an abort, not a
+			// missing file.
+			return 0, fmt.Errorf("%w: transfer aborted after %d bytes: %v", ErrServer, t.received, te)
+		}
+	}
+}
+
+// resolveUDP turns host:port into an address, looking the host up when
+// it is a name.
+func resolveUDP(ctx context.Context, hostport string) (netip.AddrPort, error) {
+	if ap, err := netip.ParseAddrPort(hostport); err == nil {
+		return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), nil
+	}
+	host, port, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	p, err := strconv.ParseUint(port, 10, 16)
+	if err != nil {
+		return netip.AddrPort{}, fmt.Errorf("port %q: %w", port, err)
+	}
+	ips, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	return netip.AddrPortFrom(ips[0].Unmap(), uint16(p)), nil
 }
 
 // blockSize is the blksize to ask server for.
@@ -186,10 +353,3 @@ func pathBlockSize(server string) int {
 	}
 	return fallbackBlockSize
 }
-
-// failWriter fails every write with err.
-type failWriter struct{ err error }
-
-func (w failWriter) Write([]byte) (int, error) { return 0, w.err }
-
-var _ io.Writer = failWriter{}

@@ -22,11 +22,10 @@ const (
 	httpsPort = "443"
 )
 
-// TFTP request packet limits, RFC 1350: the request must fit the 512-byte
-// data area plus the 4-byte header that pin/tftp's send buffer holds
-// (datagramLength = 516, packet.go). pin/tftp truncates longer names
-// silently and panics when the options no longer fit, so names are
-// checked here first.
+// TFTP request packet limits: a request must fit in 516 bytes, the
+// 512-byte data area plus the 4-byte header of RFC 1350, which is what
+// servers read a request into (pin/tftp's datagramLength, for one);
+// longer names are refused here, before anything is sent.
 const (
 	tftpRequestMax = 516
 	// tftpRequestOverhead is opcode (2) + NUL after the name (1) +

@@ -116,7 +116,7 @@ func TestFetchLoss(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			f := fetch.New(fetch.Options{TFTPBlockSize: blksize, Attempts: 1})
+			f := fetch.New(fetch.Options{TFTPBlockSize: blksize, Attempts: 1, SHA256: true})
 			start := time.Now()
 			file, err := f.Fetch(context.Background(), fetch.TFTPURL(relay.Addr(), tt.file))
 			ours := time.Since(start)
@@ -171,7 +171,7 @@ func TestFetchLoss(t *testing.T) {
 			run("nft", "flush", "chain", "inet", "loss", "in")
 			run("nft", "add", "rule", "inet", "loss", "in", "meta", "l4proto", "tcp",
 				"numgen", "random", "mod", "100", "<", fmt.Sprint(loss), "counter", "drop")
-			f := fetch.New(fetch.Options{})
+			f := fetch.New(fetch.Options{SHA256: true})
 			for _, name := range []string{"k256", "m4"} {
 				start := time.Now()
 				file, err := f.Fetch(context.Background(), "http://127.0.0.1:8080/"+name)
