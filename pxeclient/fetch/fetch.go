@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -123,6 +124,13 @@ type Fetcher struct {
 	httpClient *http.Client
 	httpErr    error
 
+	// tftpMu lets one TFTP transfer run at a time. Lock-step transfers
+	// gain nothing from sharing a slow CPU (measured: two at once were
+	// no faster than one after the other in a TCG guest), and the
+	// client's blocking reads (tftpconn_linux.go) would starve each other
+	// on a 1-CPU machine.
+	tftpMu sync.Mutex
+
 	// memMu makes a memory check and the allocation it allows one step.
 	memMu sync.Mutex
 	// reserved counts bytes allocated for transfers in flight that have
@@ -197,7 +205,7 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string) (*File, error) {
 }
 
 // FetchAll fetches several files at once (kernel and initrds), at most
-// Options.Concurrency at a time. files[i] belongs to urls[i] and is nil
+// Options.Concurrency at a time; TFTP transfers take turns. files[i] belongs to urls[i] and is nil
 // when that file failed; err joins one [*Error] per failed file.
 func (f *Fetcher) FetchAll(ctx context.Context, urls []string) (files []*File, err error) {
 	files = make([]*File, len(urls))
@@ -210,6 +218,14 @@ func (f *Fetcher) FetchAll(ctx context.Context, urls []string) (files []*File, e
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
+			// A panic here (in a Progress or MemCheck callback, or a
+			// bug) would end the program: the caller's recover cannot
+			// see this goroutine. It fails this file instead.
+			defer func() {
+				if r := recover(); r != nil {
+					files[i], errs[i] = nil, &Error{URL: u, Err: fmt.Errorf("panic while fetching: %v\n%s", r, debug.Stack())}
+				}
+			}()
 			files[i], errs[i] = f.Fetch(ctx, u)
 		}()
 	}
@@ -220,6 +236,8 @@ func (f *Fetcher) FetchAll(ctx context.Context, urls []string) (files []*File, e
 func (f *Fetcher) fetchOnce(ctx context.Context, loc *location) ([]byte, [32]byte, error) {
 	switch loc.scheme {
 	case schemeTFTP:
+		f.tftpMu.Lock()
+		defer f.tftpMu.Unlock()
 		return f.fetchTFTP(ctx, loc)
 	default:
 		return f.fetchHTTP(ctx, loc)

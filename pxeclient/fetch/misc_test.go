@@ -1,9 +1,12 @@
 package fetch
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -98,5 +101,29 @@ func TestLineProgress(t *testing.T) {
 	}
 	if strings.ContainsAny(out.String(), "\r\x1b") {
 		t.Error("carriage return or escape in output")
+	}
+}
+
+// panicProgress panics on the report of one file.
+type panicProgress struct{ suffix string }
+
+func (p panicProgress) Update(s Status) {
+	if strings.HasSuffix(s.URL, p.suffix) {
+		panic("injected panic in a progress report")
+	}
+}
+
+// TestFetchAllPanic checks that a panic in a FetchAll worker fails that
+// file instead of ending the program.
+func TestFetchAllPanic(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("data")) }))
+	defer srv.Close()
+	f := New(fastHTTP(Options{Progress: panicProgress{"/vmlinuz"}}))
+	files, err := f.FetchAll(context.Background(), []string{srv.URL + "/vmlinuz", srv.URL + "/initrd"})
+	if files[0] != nil || files[1] == nil || string(files[1].Data) != "data" {
+		t.Fatalf("files %v: want the kernel failed and the initrd fetched", files)
+	}
+	if err == nil || !strings.Contains(err.Error(), "panic while fetching: injected panic") {
+		t.Fatalf("err = %v", err)
 	}
 }
