@@ -181,8 +181,14 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string) (*File, error) {
 	}
 	delay := f.opts.RetryDelay
 	for attempt := 1; ; attempt++ {
+		if loc.scheme == schemeTFTP {
+			f.tftpMu.Lock()
+		}
 		start := time.Now()
 		data, sum, err := f.fetchOnce(ctx, loc)
+		if loc.scheme == schemeTFTP {
+			f.tftpMu.Unlock()
+		}
 		if err == nil {
 			file := &File{URL: rawURL, Data: data, SHA256: sum, Duration: time.Since(start), Attempts: attempt}
 			f.report(Status{URL: rawURL, Done: int64(len(data)), Total: int64(len(data)), Elapsed: file.Duration, Finished: true})
@@ -236,8 +242,6 @@ func (f *Fetcher) FetchAll(ctx context.Context, urls []string) (files []*File, e
 func (f *Fetcher) fetchOnce(ctx context.Context, loc *location) ([]byte, [32]byte, error) {
 	switch loc.scheme {
 	case schemeTFTP:
-		f.tftpMu.Lock()
-		defer f.tftpMu.Unlock()
 		return f.fetchTFTP(ctx, loc)
 	default:
 		return f.fetchHTTP(ctx, loc)

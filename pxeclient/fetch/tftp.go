@@ -242,13 +242,19 @@ func (t *tftpTransfer) send(p []byte, want uint16) (int, error) {
 	if err := t.c.write(p); err != nil {
 		return 0, fmt.Errorf("%w: after %d bytes: %w", ErrNetwork, t.received, err)
 	}
-	for tries := 0; ; {
-		if err := t.ctx.Err(); err != nil {
-			t.abort(tftpErrUndefined, "transfer cancelled")
+	// Cancellation is checked every ctxCheckBlocks blocks and on every
+	// timeout, not for every block: this is the per-block path.
+	if want%ctxCheckBlocks == 0 {
+		if err := t.cancelled(); err != nil {
 			return 0, err
 		}
+	}
+	for tries := 0; ; {
 		n, err := t.c.read(t.buf)
 		if err == errTimeout {
+			if err := t.cancelled(); err != nil {
+				return 0, err
+			}
 			if tries++; tries >= t.retries {
 				silence := t.f.opts.TFTPTimeout * time.Duration(t.retries)
 				return 0, fmt.Errorf("%w: server went silent after %d bytes (nothing for %v)", ErrNetwork, t.received, silence.Round(time.Millisecond))
@@ -285,6 +291,19 @@ func (t *tftpTransfer) send(p []byte, want uint16) (int, error) {
 			return 0, fmt.Errorf("%w: transfer aborted after %d bytes: %v", ErrServer, t.received, te)
 		}
 	}
+}
+
+// ctxCheckBlocks is how often (in blocks) a transfer looks at its
+// context: 32 blocks take a few milliseconds.
+const ctxCheckBlocks = 32
+
+// cancelled returns the context's error, telling the server first.
+func (t *tftpTransfer) cancelled() error {
+	if err := t.ctx.Err(); err != nil {
+		t.abort(tftpErrUndefined, "transfer cancelled")
+		return err
+	}
+	return nil
 }
 
 // resolveUDP turns host:port into an address, looking the host up when

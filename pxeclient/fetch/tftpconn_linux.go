@@ -118,9 +118,12 @@ func (c *udpConn) write(p []byte) error {
 	}
 }
 
-// read waits for a datagram from the connected peer.
+// read waits for a datagram from the connected peer. A read interrupted
+// by a signal is started again until the timeout has passed since the
+// first interruption (the clock is read only then: this is the per-block
+// path).
 func (c *udpConn) read(p []byte) (int, error) {
-	start := time.Now()
+	var interrupted time.Time
 	for {
 		n, _, e := unix.RawSyscall(unix.SYS_READ, uintptr(c.fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
 		switch {
@@ -128,7 +131,10 @@ func (c *udpConn) read(p []byte) (int, error) {
 			return int(n), nil
 		case e == unix.EAGAIN:
 			return 0, errTimeout
-		case e == unix.EINTR && time.Since(start) < c.timeout:
+		case e == unix.EINTR && interrupted.IsZero():
+			interrupted = time.Now()
+			continue
+		case e == unix.EINTR && time.Since(interrupted) < c.timeout:
 			continue
 		case e == unix.EINTR:
 			return 0, errTimeout
