@@ -182,38 +182,27 @@ func fetchEntry(ctx context.Context, c *pxeclient.Client, f *fetchFlags, fs *pfl
 	return d, cfg, lease, via, err
 }
 
-// overrideFacts copies the lease flags the user gave over the DHCP facts.
+// overrideFacts copies the lease flags the user gave over the DHCP facts:
+// one row for each flag of leaseFlags.register.
 func overrideFacts(dst *pxelinux.Facts, src pxelinux.Facts, fs *pflag.FlagSet) {
-	set := func(n string) bool { return fs.Changed(n) }
-	if set("mac") {
-		dst.MAC = src.MAC
-	}
-	if set("hwtype") {
-		dst.HWType = src.HWType
-	}
-	if set("ip") {
-		dst.IP = src.IP
-	}
-	if set("netmask") {
-		dst.Netmask = src.Netmask
-	}
-	if set("gateway") {
-		dst.Gateway = src.Gateway
-	}
-	if set("server") {
-		dst.Server = src.Server
-	}
-	if set("uuid") {
-		dst.UUID = src.UUID
-	}
-	if set("bootfile") {
-		dst.BootFile = src.BootFile
-	}
-	if set("prefix") {
-		dst.PathPrefix = src.PathPrefix
-	}
-	if set("configfile") {
-		dst.ConfigFile = src.ConfigFile
+	for _, o := range []struct {
+		flag string
+		copy func()
+	}{
+		{"mac", func() { dst.MAC = src.MAC }},
+		{"hwtype", func() { dst.HWType = src.HWType }},
+		{"ip", func() { dst.IP = src.IP }},
+		{"netmask", func() { dst.Netmask = src.Netmask }},
+		{"gateway", func() { dst.Gateway = src.Gateway }},
+		{"server", func() { dst.Server = src.Server }},
+		{"uuid", func() { dst.UUID = src.UUID }},
+		{"bootfile", func() { dst.BootFile = src.BootFile }},
+		{"prefix", func() { dst.PathPrefix = src.PathPrefix }},
+		{"configfile", func() { dst.ConfigFile = src.ConfigFile }},
+	} {
+		if fs.Changed(o.flag) {
+			o.copy()
+		}
 	}
 }
 
