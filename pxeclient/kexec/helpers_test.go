@@ -7,34 +7,16 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/s390netboot/s390netboot/internal/testenv"
 	"github.com/s390netboot/s390netboot/s390image"
 )
-
-// repoRoot walks up from the working directory to the directory holding
-// go.mod.
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the working directory")
-		}
-		dir = parent
-	}
-}
 
 var cacheMu sync.Mutex
 var cacheFiles = map[string][]byte{}
 
-// cachedKernel returns .cache/ARCH/vmlinuz, the Debian kernel
-// scripts/fetch-kernels.sh unpacks.
+// cachedKernel returns the Debian kernel vmlinuz that
+// scripts/fetch-kernels.sh unpacks in the cache (testenv.Cache), read once
+// per test binary.
 func cachedKernel(t testing.TB, arch string) []byte {
 	t.Helper()
 	cacheMu.Lock()
@@ -42,8 +24,7 @@ func cachedKernel(t testing.TB, arch string) []byte {
 	if b, ok := cacheFiles[arch]; ok {
 		return b
 	}
-	p := filepath.Join(repoRoot(t), ".cache", arch, "vmlinuz")
-	b, err := os.ReadFile(p)
+	b, err := os.ReadFile(filepath.Join(testenv.Cache(t, arch), "vmlinuz"))
 	if err != nil {
 		t.Fatalf("%v: run scripts/fetch-kernels.sh", err)
 	}

@@ -32,40 +32,24 @@ import (
 	"time"
 
 	"github.com/u-root/u-root/pkg/cpio"
+
+	"github.com/s390netboot/s390netboot/internal/testenv"
 )
 
-// RepoRoot returns the directory holding the project's go.mod.
+// RepoRoot returns the directory holding the project's go.mod
+// (testenv.RepoRoot).
 func RepoRoot(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("cannot find go.mod above the working directory")
-		}
-		dir = parent
-	}
+	return testenv.RepoRoot(t)
 }
 
 // Cache returns the unpacked Debian kernel cache for arch ("s390x" or
-// "amd64"): vmlinuz, config, modules/, version, busybox.
+// "amd64"): vmlinuz, config, modules/, version, busybox (testenv.Cache:
+// $S390NETBOOT_CACHE/ARCH or .cache/ARCH, failing the test when
+// scripts/fetch-kernels.sh has not been run).
 func Cache(t testing.TB, arch string) string {
 	t.Helper()
-	dir := os.Getenv("S390NETBOOT_CACHE")
-	if dir == "" {
-		dir = filepath.Join(RepoRoot(t), ".cache")
-	}
-	dir = filepath.Join(dir, arch)
-	if _, err := os.Stat(filepath.Join(dir, ".complete")); err != nil {
-		t.Fatalf("no Debian %s kernel in %s: run scripts/fetch-kernels.sh %s", arch, dir, arch)
-	}
-	return dir
+	return testenv.Cache(t, arch)
 }
 
 // NeedTool fails the test when name is not on PATH, saying which Debian
