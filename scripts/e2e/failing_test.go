@@ -3,14 +3,9 @@
 package e2e
 
 import (
-	"bufio"
 	"fmt"
-	"io"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -82,8 +77,8 @@ LABEL good
 			})
 			q := base
 			q.TFTPDir = tftp
-			g, stdin := startQEMUInput(t, q)
-			defer stdin.Close()
+			q.Input = true
+			g := StartQEMU(t, q)
 			g.Expect(`pxeinit: starting on`, 120*time.Second)
 
 			l, i, err := g.ExpectAny(60*time.Second, missingRe, `^pxeinit: stage=kexec`, `^pxeinit: error:`)
@@ -102,9 +97,7 @@ LABEL good
 				g.Expect(`^ 2\) Good: the target \[good\]$`, 10*time.Second)
 				l := g.Expect(`^Nothing booted\. .*type a label to boot`, 10*time.Second)
 				t.Logf("prompt after %v: %s", (l.At - failedAt).Round(time.Millisecond), l.Text)
-				if _, err := io.WriteString(stdin, tt.typed); err != nil {
-					t.Fatalf("typing on the guest's console: %v", err)
-				}
+				g.Type(tt.typed)
 			}
 			l, i, err = g.ExpectAny(60*time.Second, tt.chosen, `^pxeinit: error:`)
 			if err != nil {
@@ -132,61 +125,4 @@ LABEL good
 			}
 		})
 	}
-}
-
-// startQEMUInput is StartQEMU with the guest's console input on a pipe:
-// what the test writes to the returned writer is typed on the console
-// (the SCLP console on s390x, the serial port on amd64).
-func startQEMUInput(t *testing.T, q QEMU) (*Guest, io.WriteCloser) {
-	t.Helper()
-	bin, args := q.Args(t)
-	g := &Guest{t: t, logPath: filepath.Join(t.TempDir(), "console.log")}
-	g.cond = sync.NewCond(&g.mu)
-	logf, err := os.Create(g.logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g.cmd = exec.Command(bin, args...)
-	stdin, err := g.cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pr, pw := io.Pipe()
-	g.cmd.Stdout = pw
-	g.cmd.Stderr = pw
-	t.Logf("%s %s", bin, strings.Join(args, " "))
-	g.start = time.Now()
-	if err := g.cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", bin, err)
-	}
-	go func() {
-		sc := bufio.NewScanner(pr)
-		sc.Buffer(make([]byte, 64*1024), 1<<20)
-		for sc.Scan() {
-			text := ansiEscape.ReplaceAllString(strings.TrimRight(sc.Text(), "\r"), "")
-			at := time.Since(g.start)
-			fmt.Fprintf(logf, "[%7.3f] %s\n", at.Seconds(), text)
-			g.mu.Lock()
-			g.lines = append(g.lines, Line{At: at, Text: text})
-			g.cond.Broadcast()
-			g.mu.Unlock()
-		}
-	}()
-	go func() {
-		g.cmd.Wait()
-		pw.Close()
-		g.mu.Lock()
-		g.done = true
-		g.cond.Broadcast()
-		g.mu.Unlock()
-		logf.Close()
-	}()
-	t.Cleanup(func() {
-		g.Kill()
-		if t.Failed() || testing.Verbose() {
-			b, _ := os.ReadFile(g.logPath)
-			t.Logf("console of %s:\n%s", q.Arch, b)
-		}
-	})
-	return g, stdin
 }

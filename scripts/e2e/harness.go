@@ -210,6 +210,10 @@ type QEMU struct {
 	// MAC of the guest's NIC; default 52:54:00:12:34:56.
 	MAC string
 
+	// Input puts the guest's console input on a pipe that Guest.Type
+	// writes to; without it the console reads /dev/null.
+	Input bool
+
 	Extra []string // more qemu arguments
 }
 
@@ -217,6 +221,7 @@ type QEMU struct {
 type Guest struct {
 	t       testing.TB
 	cmd     *exec.Cmd
+	stdin   io.WriteCloser // console input with QEMU.Input, else nil
 	start   time.Time
 	mu      sync.Mutex
 	lines   []Line
@@ -308,7 +313,12 @@ func StartQEMU(t testing.TB, q QEMU) *Guest {
 		t.Fatal(err)
 	}
 	g.cmd = exec.Command(bin, args...)
-	g.cmd.Stdin = nil
+	if q.Input {
+		// Wait closes it when QEMU exits.
+		if g.stdin, err = g.cmd.StdinPipe(); err != nil {
+			t.Fatal(err)
+		}
+	}
 	pr, pw := io.Pipe()
 	g.cmd.Stdout = pw
 	g.cmd.Stderr = pw
@@ -355,6 +365,19 @@ func StartQEMU(t testing.TB, q QEMU) *Guest {
 func (g *Guest) Kill() {
 	if g.cmd.Process != nil {
 		g.cmd.Process.Kill()
+	}
+}
+
+// Type writes s to the guest's console input, as if typed on its console
+// (the SCLP console on s390x, the serial port on amd64). The guest must
+// have been started with QEMU.Input.
+func (g *Guest) Type(s string) {
+	g.t.Helper()
+	if g.stdin == nil {
+		g.t.Fatal("Guest.Type: the guest was started without QEMU.Input")
+	}
+	if _, err := io.WriteString(g.stdin, s); err != nil {
+		g.t.Fatalf("typing %q on the guest's console: %v", s, err)
 	}
 }
 
