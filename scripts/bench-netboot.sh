@@ -13,9 +13,9 @@
 #
 #   scripts/bench-netboot.sh                  both, seed first
 #   scripts/bench-netboot.sh --only seed      one side only (seed|ours)
-#   scripts/bench-netboot.sh --accel tcg,tb-size=16
-#                                             QEMU -accel argument (default
-#                                             tcg); see docs/kexec-tcg-delay.md
+#   scripts/bench-netboot.sh --accel tcg      QEMU -accel argument (default
+#                                             tcg,tb-size=16, as the tests;
+#                                             see docs/kexec-tcg-delay.md)
 #   scripts/bench-netboot.sh --keep DIR       keep the TFTP tree, images and
 #                                             console logs in DIR
 #   scripts/bench-netboot.sh --timeout SEC    per boot (default 600)
@@ -30,13 +30,19 @@
 # average; compare runs made under the same load.
 #
 # Under QEMU 7.2's TCG the kexec'd kernel's decompressor is ~30x slower than
-# in a direct boot unless the translation cache is small (--accel
-# tcg,tb-size=16): a QEMU bug, explained in docs/kexec-tcg-delay.md. The
-# "kexec -> banner" row shows it.
+# in a direct boot unless the translation cache is small (tb-size=16, the
+# default here; --accel tcg shows the slow case): a QEMU bug, explained in
+# docs/kexec-tcg-delay.md. The "kexec -> banner" row shows it.
+#
+# The targets (issues 5 and 6) are printed with "met" or "MISSED": ours
+# /init -> kexec <= 6.5 s, <= 0.5 x the seed's, and the init's peak RSS
+# under the downloaded bytes + 32 MiB. The exit status is 1 when a side did
+# not boot its target, 0 otherwise (timings depend on the machine's load
+# and are reported, not enforced).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-only= keep= accel=tcg boot_timeout=600
+only= keep= accel=tcg,tb-size=16 boot_timeout=600
 while [ $# -gt 0 ]; do
 	case $1 in
 	--only) only=${2:?--only needs seed or ours}; shift 2;;
@@ -167,8 +173,12 @@ boot() {
 		printf '[%4d.%03d] %s\n' $((d / 1000000)) $((d / 1000 % 1000)) "$line"
 	done >"$work/$side.log"
 	set -e
-	grep -q 'target: up' "$work/$side.log" || say "$side: the target did not come up within ${boot_timeout}s (console: $work/$side.log)"
+	if ! grep -q 'target: up' "$work/$side.log"; then
+		say "$side: the target did not come up within ${boot_timeout}s (console: $work/$side.log)"
+		failed=1
+	fi
 }
+failed=0
 
 say "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
 for side in "${sides[@]}"; do
@@ -241,9 +251,23 @@ line "/init -> kexec (guest clock)" total
 line "kexec -> banner" gap
 line "pxelinux.0 bytes" image
 line "ramdisk bytes" ramfs
+verdict() { awk -v v="$1" -v lim="$2" 'BEGIN { print (v <= lim) ? "met" : "MISSED" }'; }
+if [ "${row[ours.total]}" != - ]; then
+	printf 'ours /init -> kexec: %s s (target: <= 6.5 s): %s\n' "${row[ours.total]}" "$(verdict "${row[ours.total]}" 6.5)"
+fi
 if [ "${row[seed.total]}" != - ] && [ "${row[ours.total]}" != - ]; then
-	awk -v s="${row[seed.total]}" -v o="${row[ours.total]}" \
-		'BEGIN { if (s > 0) printf "ours/seed /init -> kexec: %.2f (target: <= 0.5)\n", o / s }'
+	ratio=$(awk -v s="${row[seed.total]}" -v o="${row[ours.total]}" 'BEGIN { if (s > 0) printf "%.2f", o / s; else print "-" }')
+	printf 'ours/seed /init -> kexec: %s (target: <= 0.5): %s\n' "$ratio" "$(verdict "$ratio" 0.5)"
+fi
+if [ -f "$work/ours.log" ]; then
+	hwm=$(grep -m1 'pxeinit: stage=load' "$work/ours.log" | sed -nE 's/.* vmhwm=([0-9]+).*/\1/p')
+	got=$(grep -m1 'pxeinit: stage=fetched' "$work/ours.log" | sed -nE 's/.* bytes=([0-9]+).*/\1/p')
+	if [ -n "$hwm" ] && [ -n "$got" ]; then
+		awk -v h="$hwm" -v g="$got" 'BEGIN {
+			lim = g + 32 * 1048576
+			printf "ours peak RSS: %.1f MiB (target: <= downloaded %.1f MiB + 32 MiB = %.1f MiB): %s\n",
+				h / 1048576, g / 1048576, lim / 1048576, (h <= lim) ? "met" : "MISSED" }'
+	fi
 fi
 [ -n "$keep" ] && say "console logs: $work/seed.log $work/ours.log"
-exit 0
+exit "$failed"

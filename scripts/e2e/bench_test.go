@@ -1,0 +1,44 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+)
+
+// TestBenchNetboot runs the side-by-side speed report (issue 6),
+// scripts/bench-netboot.sh: the seed's busybox + kexec-tools ramdisk and
+// ours network-boot the same TFTP tree through the s390-ccw firmware.
+// Both targets must come up and the report must carry its figures; the
+// figures themselves are logged with their verdicts (met/MISSED), not
+// enforced, because they depend on the machine's load under TCG.
+func TestBenchNetboot(t *testing.T) {
+	Cache(t, "s390x")
+	NeedTool(t, "qemu-system-s390x", "qemu-system-misc")
+	NeedTool(t, "cpio", "cpio")
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(RepoRoot(t), "scripts", "bench-netboot.sh"), "--timeout", "240")
+	cmd.Dir = RepoRoot(t)
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	t.Logf("scripts/bench-netboot.sh (%v):\n%s", time.Since(start).Round(time.Second), out)
+	if err != nil {
+		t.Fatalf("bench-netboot.sh: %v", err)
+	}
+	for _, re := range []string{
+		`(?m)^target /init +[0-9.]+ +[0-9.]+$`,
+		`(?m)^ours /init -> kexec: [0-9.]+ s \(target: <= 6\.5 s\): (met|MISSED)$`,
+		`(?m)^ours/seed /init -> kexec: [0-9.]+ \(target: <= 0\.5\): (met|MISSED)$`,
+		`(?m)^ours peak RSS: [0-9.]+ MiB \(target: <= downloaded [0-9.]+ MiB \+ 32 MiB = [0-9.]+ MiB\): (met|MISSED)$`,
+	} {
+		if !regexp.MustCompile(re).Match(out) {
+			t.Errorf("the report has no line matching %s", re)
+		}
+	}
+}
