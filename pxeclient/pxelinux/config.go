@@ -163,8 +163,10 @@ type Config struct {
 	Entries []*Entry
 	// Warnings are the problems the parser worked around: unknown
 	// keywords, missing includes, include cycles, over-long lines. Each
-	// names the file and line. Test them with errors.Is (ErrUnknownKeyword,
-	// ErrIncludeCycle, ...).
+	// is a *Warning naming the file and line. Test them with errors.Is
+	// (ErrUnknownKeyword, ErrIncludeCycle, ...). Their number has no cap
+	// of its own (a 1 MiB file of garbage gives thousands): whoever shows
+	// them decides how many.
 	Warnings []error
 }
 

@@ -141,7 +141,7 @@ func TestHostileConfigs(t *testing.T) {
 		{
 			name:    "10,000 labels",
 			files:   genFS{cfg: text(labels.String())},
-			wantErr: ErrLimit, wantMsg: `LABEL "l4096": pxelinux.cfg/default:`,
+			wantErr: ErrLimit, wantMsg: `pxelinux.cfg/default:8193: LABEL "l4096": more than 4096 entries`,
 		},
 		{
 			name:     "1 MiB of binary garbage (seed 7)",

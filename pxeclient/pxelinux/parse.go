@@ -59,6 +59,21 @@ var (
 	ErrOutOfScope = errors.New("pxelinux: keyword out of scope")
 )
 
+// Warning is a problem the parser worked around (Config.Warnings): File
+// and Line say where, Err what; Err wraps the sentinel that says which
+// problem it is (ErrUnknownKeyword, ErrIncludeCycle, ...), so errors.Is
+// works on the Warning. Its text is "FILE:LINE: what".
+type Warning struct {
+	File Path
+	Line int
+	Err  error
+}
+
+func (w *Warning) Error() string { return fmt.Sprintf("%s:%d: %v", w.File, w.Line, w.Err) }
+
+// Unwrap returns Err.
+func (w *Warning) Unwrap() error { return w.Err }
+
 // Limits against broken or hostile configs. Zero fields take the defaults.
 type Limits struct {
 	// MaxFileSize is the largest config, include or DISPLAY file.
@@ -106,7 +121,9 @@ func (l Limits) withDefaults() Limits {
 }
 
 // Parser reads PXELINUX configs through Opener. The zero Limits are the
-// defaults; a nil Logger discards messages.
+// defaults; a nil Logger discards messages. Logger gets debug messages
+// only (ignored keywords, each warning): warnings are returned in
+// Config.Warnings for the caller to show.
 type Parser struct {
 	Opener Opener
 	Logger *slog.Logger
@@ -218,6 +235,8 @@ func (p *Parser) logger() *slog.Logger {
 // labelData collects one LABEL until the next LABEL (record in
 // readconfig.c).
 type labelData struct {
+	file      Path // where the LABEL line is
+	line      int
 	label     string
 	typ       string // kernel keyword, lower case
 	kernel    string // rest of the KERNEL line (image and options)
@@ -270,9 +289,13 @@ func (p *Parser) parse(ctx context.Context, dir string, file Path, data []byte) 
 	return st.cfg, nil
 }
 
-func (st *parser) warn(err error) {
-	st.cfg.Warnings = append(st.cfg.Warnings, err)
-	st.log.Warn("pxelinux config", "warning", err.Error())
+// warn records a warning about line n of file. It is logged at debug
+// level only: the caller gets all of them in Config.Warnings and decides
+// how many to show (a file of garbage gives thousands).
+func (st *parser) warn(file Path, n int, err error) {
+	w := &Warning{File: file, Line: n, Err: err}
+	st.cfg.Warnings = append(st.cfg.Warnings, w)
+	st.log.Debug("pxelinux config", "warning", w.Error())
 }
 
 // file parses one file's lines into the shared state; includes nest.
@@ -330,7 +353,7 @@ func (st *parser) next(ls *lines, name Path) (string, bool) {
 		line, ls.data = ls.data, nil
 	}
 	if len(line) > MaxLineLength-1 {
-		st.warn(fmt.Errorf("%s:%d: %d bytes, more than %d, rest dropped: %w", name, ls.n, len(line), MaxLineLength-1, ErrLineTooLong))
+		st.warn(name, ls.n, fmt.Errorf("%d bytes, more than %d, rest dropped: %w", len(line), MaxLineLength-1, ErrLineTooLong))
 		line = line[:MaxLineLength-1]
 	}
 	if i := bytes.IndexAny(line, "\r\x00"); i >= 0 {
@@ -419,7 +442,7 @@ func digitOK(c byte, base int) bool {
 func (st *parser) num(name Path, n int, kw, arg string, base int) int64 {
 	v, ok := number(arg, base)
 	if !ok {
-		st.warn(fmt.Errorf("%s:%d: %s %q is not a number, taken as 0: %w", name, n, kw, arg, ErrBadValue))
+		st.warn(name, n, fmt.Errorf("%s %q is not a number, taken as 0: %w", kw, arg, ErrBadValue))
 	}
 	return v
 }
@@ -503,10 +526,10 @@ func (st *parser) line(name Path, ls *lines, raw string) error {
 			return err
 		}
 		word, _ := splitWord(arg)
-		st.ld = &labelData{label: word, kernel: word, typ: "kernel", ipappend: st.cfg.IPAppend}
+		st.ld = &labelData{file: name, line: n, label: word, kernel: word, typ: "kernel", ipappend: st.cfg.IPAppend}
 	case kernelKeywords[kw]:
 		if st.ld == nil {
-			st.warn(fmt.Errorf("%s:%d: %s outside a LABEL is ignored, as PXELINUX does: %w", name, n, strings.ToUpper(kw), ErrOutOfScope))
+			st.warn(name, n, fmt.Errorf("%s outside a LABEL is ignored, as PXELINUX does: %w", strings.ToUpper(kw), ErrOutOfScope))
 			return nil
 		}
 		st.ld.kernel, st.ld.typ = trimSpace(arg), kw
@@ -549,7 +572,7 @@ func (st *parser) line(name Path, ls *lines, raw string) error {
 	case ignored[kw] != "":
 		st.log.Debug("pxelinux: ignored: "+ignored[kw], "keyword", kw, "file", name.String(), "line", n)
 	default:
-		st.warn(fmt.Errorf("%s:%d: %q: %w", name, n, kw, ErrUnknownKeyword))
+		st.warn(name, n, fmt.Errorf("%q: %w", kw, ErrUnknownKeyword))
 	}
 	return nil
 }
@@ -623,7 +646,7 @@ func (st *parser) menuLine(name Path, n int, rest string) error {
 		if err := st.record(); err != nil {
 			return err
 		}
-		if err := st.count(name, n); err != nil {
+		if err := st.count(name, n, "MENU SEPARATOR"); err != nil {
 			return err
 		}
 		m.Items = append(m.Items, &Item{Separator: true})
@@ -631,13 +654,13 @@ func (st *parser) menuLine(name Path, n int, rest string) error {
 		if err := st.record(); err != nil {
 			return err
 		}
-		return st.begin(name, n, trimSpace(arg))
+		return st.begin(name, n, "MENU BEGIN", trimSpace(arg))
 	case "end":
 		if err := st.record(); err != nil {
 			return err
 		}
 		if m.Parent == nil {
-			st.warn(fmt.Errorf("%s:%d: MENU END without MENU BEGIN: %w", name, n, ErrOutOfScope))
+			st.warn(name, n, fmt.Errorf("MENU END without MENU BEGIN: %w", ErrOutOfScope))
 			return nil
 		}
 		st.menu = m.Parent
@@ -653,7 +676,7 @@ func (st *parser) menuLine(name Path, n int, rest string) error {
 			st.log.Debug("pxelinux: ignored menu look", "keyword", "menu "+sub, "file", name.String(), "line", n)
 			return nil
 		}
-		st.warn(fmt.Errorf("%s:%d: %q: %w", name, n, "menu "+sub, ErrUnknownKeyword))
+		st.warn(name, n, fmt.Errorf("%q: %w", "menu "+sub, ErrUnknownKeyword))
 	}
 	return nil
 }
@@ -667,8 +690,9 @@ func parentItem(m *Menu) *Item {
 	return &Item{} // unreachable: begin always adds the item
 }
 
-func (st *parser) begin(name Path, n int, tag string) error {
-	if err := st.count(name, n); err != nil {
+// begin opens a submenu (kw: the keyword that does, for messages).
+func (st *parser) begin(name Path, n int, kw, tag string) error {
+	if err := st.count(name, n, kw); err != nil {
 		return err
 	}
 	sub := &Menu{Tag: tag, Parent: st.menu}
@@ -677,10 +701,12 @@ func (st *parser) begin(name Path, n int, tag string) error {
 	return nil
 }
 
-func (st *parser) count(name Path, n int) error {
+// count counts one entry (what: the keyword that makes it) at line n of
+// name against Limits.MaxEntries.
+func (st *parser) count(name Path, n int, what string) error {
 	st.nitems++
 	if st.nitems > st.lim.MaxEntries {
-		return fmt.Errorf("%s:%d: more than %d entries: %w", name, n, st.lim.MaxEntries, ErrLimit)
+		return fmt.Errorf("%s:%d: %s: more than %d entries: %w", name, n, what, st.lim.MaxEntries, ErrLimit)
 	}
 	return nil
 }
@@ -690,23 +716,23 @@ func (st *parser) count(name Path, n int) error {
 func (st *parser) include(from Path, n int, file, tag string) error {
 	file = firstWord(file)
 	if file == "" {
-		st.warn(fmt.Errorf("%s:%d: INCLUDE without a file name: %w", from, n, ErrBadValue))
+		st.warn(from, n, fmt.Errorf("INCLUDE without a file name: %w", ErrBadValue))
 		return nil
 	}
 	p := Resolve(st.dir, file)
 	for _, s := range st.stack {
 		if s == p.String() {
-			st.warn(fmt.Errorf("%s:%d: INCLUDE %s: %w (%s), skipped", from, n, p, ErrIncludeCycle, strings.Join(append(st.stack, p.String()), " -> ")))
+			st.warn(from, n, fmt.Errorf("INCLUDE %s: %w (%s), skipped", p, ErrIncludeCycle, strings.Join(append(st.stack, p.String()), " -> ")))
 			return nil
 		}
 	}
 	if len(st.stack) >= st.lim.MaxIncludeDepth {
-		st.warn(fmt.Errorf("%s:%d: INCLUDE %s: %w (more than %d), skipped", from, n, p, ErrIncludeDepth, st.lim.MaxIncludeDepth))
+		st.warn(from, n, fmt.Errorf("INCLUDE %s: %w (more than %d), skipped", p, ErrIncludeDepth, st.lim.MaxIncludeDepth))
 		return nil
 	}
 	data, err := st.Opener.Open(st.ctx, p)
 	if errors.Is(err, fs.ErrNotExist) {
-		st.warn(fmt.Errorf("%s:%d: INCLUDE %s: %w, skipped", from, n, p, ErrIncludeMissing))
+		st.warn(from, n, fmt.Errorf("INCLUDE %s: %w, skipped", p, ErrIncludeMissing))
 		return nil
 	}
 	if err != nil {
@@ -716,7 +742,7 @@ func (st *parser) include(from Path, n int, file, tag string) error {
 		if err := st.record(); err != nil {
 			return err
 		}
-		if err := st.begin(from, n, tag); err != nil {
+		if err := st.begin(from, n, "MENU INCLUDE", tag); err != nil {
 			return err
 		}
 	}
@@ -860,8 +886,8 @@ func (st *parser) record() error {
 	if ld == nil {
 		return nil
 	}
-	if err := st.count(st.cfg.Source, 0); err != nil {
-		return fmt.Errorf("LABEL %q: %w", ld.label, err)
+	if err := st.count(ld.file, ld.line, fmt.Sprintf("LABEL %q", ld.label)); err != nil {
+		return err
 	}
 	e := newEntry(ld.label, ld.typ, ld.kernel, ld.append, ld.hasAppend, st.cfg.Append, ld.initrd, ld.ipappend, st.dir)
 	if ld.action != "" {

@@ -147,23 +147,28 @@ func TestWarnings(t *testing.T) {
 	for _, tc := range []struct {
 		name, cfg string
 		want      error
+		line      int
 	}{
-		{"unknown keyword", "frobnicate 1\n", ErrUnknownKeyword},
-		{"unknown menu keyword", "menu frobnicate\n", ErrUnknownKeyword},
-		{"kernel outside label", "kernel k\n", ErrOutOfScope},
-		{"menu end without begin", "menu end\n", ErrOutOfScope},
-		{"bad number", "ipappend x\n", ErrBadValue},
-		{"missing include", "include nothere.cfg\n", ErrIncludeMissing},
-		{"include cycle", "include cfg\n", ErrIncludeCycle},
-		{"long line", "say " + strings.Repeat("x", 5000) + "\n", ErrLineTooLong},
+		{"unknown keyword", "frobnicate 1\n", ErrUnknownKeyword, 1},
+		{"unknown menu keyword", "# c\nmenu frobnicate\n", ErrUnknownKeyword, 2},
+		{"kernel outside label", "kernel k\n", ErrOutOfScope, 1},
+		{"menu end without begin", "\n\nmenu end\n", ErrOutOfScope, 3},
+		{"bad number", "ipappend x\n", ErrBadValue, 1},
+		{"missing include", "include nothere.cfg\n", ErrIncludeMissing, 1},
+		{"include cycle", "label a\ninclude cfg\n", ErrIncludeCycle, 2},
+		{"long line", "say " + strings.Repeat("x", 5000) + "\n", ErrLineTooLong, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := mustParse(t, tc.cfg)
 			if len(c.Warnings) != 1 || !errors.Is(c.Warnings[0], tc.want) {
 				t.Fatalf("warnings %v, want one %v", c.Warnings, tc.want)
 			}
-			if !strings.Contains(c.Warnings[0].Error(), "cfg:") {
-				t.Errorf("warning %q does not name the file and line", c.Warnings[0])
+			var w *Warning
+			if !errors.As(c.Warnings[0], &w) || w.File.String() != "cfg" || w.Line != tc.line {
+				t.Fatalf("warning %#v, want a *Warning for cfg line %d", c.Warnings[0], tc.line)
+			}
+			if prefix := fmt.Sprintf("cfg:%d: ", tc.line); !strings.HasPrefix(w.Error(), prefix) {
+				t.Errorf("warning %q does not start with %q", w, prefix)
 			}
 		})
 	}
@@ -231,18 +236,25 @@ func TestLimits(t *testing.T) {
 		name  string
 		files map[string]string
 		lim   Limits
+		msg   string // the start of the error's text
 	}{
-		{"file size", map[string]string{"cfg": strings.Repeat("# x\n", 300)}, Limits{MaxFileSize: 1000}},
-		{"entries", map[string]string{"cfg": strings.Repeat("label x\n", 101)}, Limits{MaxEntries: 100}},
-		{"separators count", map[string]string{"cfg": strings.Repeat("menu separator\n", 11)}, Limits{MaxEntries: 10}},
-		{"include bomb", bomb, Limits{}},
-		{"total size", map[string]string{"cfg": "include a\ninclude b\n", "a": strings.Repeat("#", 600), "b": strings.Repeat("#", 600)}, Limits{MaxTotalSize: 1000}},
-		{"display size", map[string]string{"cfg": "display a\n", "a": strings.Repeat("#", 2000)}, Limits{MaxFileSize: 1000}},
+		{"file size", map[string]string{"cfg": strings.Repeat("# x\n", 300)}, Limits{MaxFileSize: 1000}, "cfg: 1200 bytes, more than 1000"},
+		{"entries", map[string]string{"cfg": strings.Repeat("label x\n", 101)}, Limits{MaxEntries: 100}, `cfg:101: LABEL "x": more than 100 entries`},
+		{"entries, the last ended by the file's end", map[string]string{"cfg": "# many\n" + strings.Repeat("label x\n  kernel k\n", 101)}, Limits{MaxEntries: 100}, `cfg:202: LABEL "x": more than 100 entries`},
+		{"entries in an include", map[string]string{"cfg": "label a\ninclude b\n", "b": "\nlabel b1\nlabel b2\n"}, Limits{MaxEntries: 2}, `b:3: LABEL "b2": more than 2 entries`},
+		{"separators count", map[string]string{"cfg": strings.Repeat("menu separator\n", 11)}, Limits{MaxEntries: 10}, "cfg:11: MENU SEPARATOR: more than 10 entries"},
+		{"submenus count", map[string]string{"cfg": "label a\nmenu begin x\n"}, Limits{MaxEntries: 1}, "cfg:2: MENU BEGIN: more than 1 entries"},
+		{"include bomb", bomb, Limits{}, "b12: more than 256 files read"},
+		{"total size", map[string]string{"cfg": "include a\ninclude b\n", "a": strings.Repeat("#", 600), "b": strings.Repeat("#", 600)}, Limits{MaxTotalSize: 1000}, "b: more than 1000 bytes read in all files"},
+		{"display size", map[string]string{"cfg": "display a\n", "a": strings.Repeat("#", 2000)}, Limits{MaxFileSize: 1000}, "a: 2000 bytes, more than 1000"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := parseFiles(t, tc.files, tc.lim)
 			if !errors.Is(err, ErrLimit) {
 				t.Fatalf("err = %v, want ErrLimit", err)
+			}
+			if !strings.HasPrefix(err.Error(), tc.msg) {
+				t.Errorf("err = %q, want it to start with %q", err, tc.msg)
 			}
 			t.Logf("FAULT | config limit: %s | refused: %v | - | - |", tc.name, err)
 		})
