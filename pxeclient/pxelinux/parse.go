@@ -122,8 +122,8 @@ func (l Limits) withDefaults() Limits {
 
 // Parser reads PXELINUX configs through Opener. The zero Limits are the
 // defaults; a nil Logger discards messages. Logger gets debug messages
-// only (ignored keywords, each warning): warnings are returned in
-// Config.Warnings for the caller to show.
+// only (ignored keywords and the like); warnings are not logged but
+// returned in Config.Warnings for the caller to show.
 type Parser struct {
 	Opener Opener
 	Logger *slog.Logger
@@ -289,13 +289,12 @@ func (p *Parser) parse(ctx context.Context, dir string, file Path, data []byte) 
 	return st.cfg, nil
 }
 
-// warn records a warning about line n of file. It is logged at debug
-// level only: the caller gets all of them in Config.Warnings and decides
-// how many to show (a file of garbage gives thousands).
+// warn records a warning about line n of file. It is not logged: the
+// caller gets all of them in Config.Warnings and decides how many to show
+// (a file of garbage gives thousands, which would also push everything
+// else out of a log ring).
 func (st *parser) warn(file Path, n int, err error) {
-	w := &Warning{File: file, Line: n, Err: err}
-	st.cfg.Warnings = append(st.cfg.Warnings, w)
-	st.log.Debug("pxelinux config", "warning", w.Error())
+	st.cfg.Warnings = append(st.cfg.Warnings, &Warning{File: file, Line: n, Err: err})
 }
 
 // file parses one file's lines into the shared state; includes nest.
