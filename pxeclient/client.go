@@ -35,6 +35,11 @@ const (
 	MaxOnError = 3
 	// MaxFollow bounds CONFIG chains (a config that names itself).
 	MaxFollow = 8
+	// MaxWarningsShown is how many warnings of one config file the client
+	// logs; the rest are counted in one line. A file of garbage gives
+	// thousands (4041 for 1 MiB of random bytes), minutes of output on
+	// a slow line console such as the SCLP's.
+	MaxWarningsShown = 10
 )
 
 // ErrNothingToBoot is returned when the config gives nothing the client
@@ -349,11 +354,35 @@ func (c *Client) LoadConfig(ctx context.Context, l *Lease) (*pxelinux.Config, er
 			return nil, fmt.Errorf("config lookup on server %s: %w", l.Source.Server(), err)
 		}
 	}
-	for _, w := range cfg.Warnings {
-		c.Log.Warn(w.Error())
-	}
+	c.logWarnings(cfg)
 	c.stages.mark("config", "file", cfg.Source.String(), "tried", len(cfg.Tried), "server", l.Source.Server())
 	return cfg, nil
+}
+
+// logWarnings logs the first MaxWarningsShown warnings of each file of
+// cfg and then one line with the number of the others.
+func (c *Client) logWarnings(cfg *pxelinux.Config) {
+	count := map[string]int{}
+	var files []string
+	for _, w := range cfg.Warnings {
+		file := cfg.Source.String()
+		var pw *pxelinux.Warning
+		if errors.As(w, &pw) {
+			file = pw.File.String()
+		}
+		if count[file] == 0 {
+			files = append(files, file)
+		}
+		count[file]++
+		if count[file] <= MaxWarningsShown {
+			c.Log.Warn(w.Error())
+		}
+	}
+	for _, f := range files {
+		if n := count[f] - MaxWarningsShown; n > 0 {
+			c.Log.Warn(fmt.Sprintf("%d more warnings in %s", n, f))
+		}
+	}
 }
 
 // Choose picks the entry to boot: the pxeinit.label= setting, else the
@@ -409,6 +438,7 @@ func (c *Client) Resolve(ctx context.Context, cfg *pxelinux.Config, ch pxelinux.
 		}
 		cfg = next
 		c.cfg = cfg
+		c.logWarnings(cfg)
 		c.stages.mark("config", "file", cfg.Source.String(), "tried", len(cfg.Tried), "server", src.Server())
 		ch, _, err = c.Choose(ctx, cfg)
 		if err != nil {
