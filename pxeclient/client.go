@@ -281,6 +281,10 @@ func (c *Client) network(ctx context.Context) (*Lease, error) {
 // fetcher returns a Fetcher with the client's options and progress on the
 // console.
 func (c *Client) fetcher(progress bool) *fetch.Fetcher {
+	return fetch.New(c.fetchOptions(progress))
+}
+
+func (c *Client) fetchOptions(progress bool) fetch.Options {
 	o := c.Fetch
 	if o.Logger == nil {
 		o.Logger = c.Log
@@ -288,12 +292,57 @@ func (c *Client) fetcher(progress bool) *fetch.Fetcher {
 	if progress && o.Progress == nil && c.Console != nil {
 		o.Progress = fetch.NewLineProgress(c.Console, time.Second)
 	}
+	return o
+}
+
+// maxConfigBuffer is the largest buffer the config fetcher allocates:
+// twice the parser's per-file limit, because the memory check sees
+// buffer sizes, not file sizes. When the server does not announce the
+// size (HTTP without Content-Length) the buffer doubles as data comes
+// (64 KiB, 128 KiB, ..., 1 MiB), and a config of exactly
+// pxelinux.DefaultMaxFileSize asks for the next step before its end shows.
+// A file between one and two times the limit arrives and the parser
+// refuses it with its own message.
+const maxConfigBuffer = 2 * pxelinux.DefaultMaxFileSize
+
+// configTooBigError is the config fetcher's memory check refusing a
+// buffer larger than maxConfigBuffer. It matches pxelinux.ErrLimit, which
+// says what it is, and fetch.ErrNoMemory, as the check's contract asks:
+// the fetch then stops at once, is not tried again, and a TFTP server is
+// told.
+type configTooBigError struct{ max int64 }
+
+func (e *configTooBigError) Error() string {
+	return fmt.Sprintf("more than the %d bytes a config file may have: %v", e.max, pxelinux.ErrLimit)
+}
+
+func (e *configTooBigError) Is(target error) bool {
+	return target == pxelinux.ErrLimit || target == fetch.ErrNoMemory
+}
+
+// configFetcher is the Fetcher of config files: no progress, and a
+// memory check that also refuses buffers a config cannot need, so a huge
+// file is refused when its size is announced (TFTP tsize, HTTP
+// Content-Length) or when the buffer outgrows maxConfigBuffer, not after
+// it has arrived whole.
+func (c *Client) configFetcher() *fetch.Fetcher {
+	o := c.fetchOptions(false)
+	mem := o.MemCheck
+	if mem == nil {
+		mem = fetch.MemAvailable
+	}
+	o.MemCheck = func(need int64) error {
+		if need > maxConfigBuffer {
+			return &configTooBigError{max: pxelinux.DefaultMaxFileSize}
+		}
+		return mem(need)
+	}
 	return fetch.New(o)
 }
 
 // opener fetches config files for the parser, logging each name tried.
 func (c *Client) opener(src Source) pxelinux.Opener {
-	f := c.fetcher(false)
+	f := c.configFetcher()
 	var o pxelinux.Opener = pxelinux.OpenerFunc(func(ctx context.Context, p pxelinux.Path) ([]byte, error) {
 		u := src.URL(p)
 		file, err := f.Fetch(ctx, u)

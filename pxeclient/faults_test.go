@@ -8,8 +8,11 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +22,7 @@ import (
 	"github.com/s390netboot/s390netboot/pxeclient/fetch"
 	"github.com/s390netboot/s390netboot/pxeclient/kexec"
 	"github.com/s390netboot/s390netboot/pxeclient/menu"
+	"github.com/s390netboot/s390netboot/pxeclient/pxelinux"
 )
 
 // served is a file of the fault tests' TFTP server: data, or size bytes
@@ -279,4 +283,121 @@ func waitCount(t *testing.T, out *syncBuffer, s string, n int) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// TestHugeConfig serves a 100 MiB pxelinux.cfg/default over TFTP (size
+// announced) and HTTP (with and without Content-Length): the client must
+// refuse it without downloading it, with an error that says why. A
+// config just at the parser's limit sent without a size still loads, and
+// one a little over it is refused by the parser.
+func TestHugeConfig(t *testing.T) {
+	const huge = 100 << 20
+	atLimit := append(bytes.Repeat([]byte("# padding to the limit #\n"), (pxelinux.DefaultMaxFileSize-200)/25), "DEFAULT a\nLABEL a\nKERNEL k\n"...)
+	atLimit = append(atLimit, bytes.Repeat([]byte("#"), pxelinux.DefaultMaxFileSize-len(atLimit)-1)...)
+	atLimit = append(atLimit, '\n')
+	if len(atLimit) != pxelinux.DefaultMaxFileSize {
+		t.Fatalf("test config is %d bytes", len(atLimit))
+	}
+	tests := []struct {
+		name, via string
+		file      served
+		wantMsg   string // "" when it must load
+	}{
+		{"100 MiB over TFTP (tsize)", "tftp", served{size: huge}, "file is 100 MiB: more than the 1048576 bytes a config file may have"},
+		{"100 MiB over HTTP (Content-Length)", "http", served{size: huge}, "file is 100 MiB: more than the 1048576 bytes a config file may have"},
+		{"100 MiB over HTTP (chunked)", "chunked", served{size: huge}, "more than the 1048576 bytes a config file may have"},
+		{"1.5 MiB over TFTP (tsize)", "tftp", served{size: 3 << 19}, "pxelinux.cfg/default: 1572864 bytes, more than 1048576"},
+		{"exactly the limit over HTTP (chunked)", "chunked", served{data: atLimit}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			files := map[string]served{"pxelinux.cfg/default": tt.file}
+			c, out, _ := faultClient(t, files)
+			c.Fetch.MemCheck = nil // the machine's own: the config limit must work without a test limit
+			if tt.via != "tftp" {
+				base := startHTTP(t, files, tt.via == "chunked")
+				network := c.Network
+				c.Network = func(ctx context.Context) (*Lease, error) {
+					l, err := network(ctx)
+					if l != nil {
+						l.Source = Source{Base: base}
+					}
+					return l, err
+				}
+			}
+			ctx := context.Background()
+			l, err := c.network(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			runtime.GC()
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			start := time.Now()
+			cfg, err := c.LoadConfig(ctx, l)
+			elapsed := time.Since(start)
+			runtime.ReadMemStats(&after)
+			alloc := after.TotalAlloc - before.TotalAlloc
+			// Bound: a buffer of up to 2 MiB and the smaller ones it grew
+			// from (4 MiB together), the parser's lines of a 1 MiB file
+			// and the HTTP server, which runs in this process. Before the
+			// config fetcher had its limit, the 100 MiB file cost 111 MiB.
+			const bound = 8 << 20
+			if alloc > bound {
+				t.Errorf("LoadConfig allocated %.1f MiB, more than %d MiB", float64(alloc)/(1<<20), bound>>20)
+			}
+			outcome := ""
+			if tt.wantMsg == "" {
+				if err != nil {
+					t.Fatalf("LoadConfig: %v\n%s", err, out)
+				}
+				if a := cfg.Autoboot(); a.Entry == nil || a.Entry.Label != "a" {
+					t.Errorf("config at the limit does not boot \"a\"")
+				}
+				outcome = fmt.Sprintf("loaded, %d bytes", len(atLimit))
+			} else {
+				if !errors.Is(err, pxelinux.ErrLimit) || !strings.Contains(fmt.Sprint(err), tt.wantMsg) {
+					t.Fatalf("LoadConfig = %v, want ErrLimit with %q\n%s", err, tt.wantMsg, out)
+				}
+				outcome = "refused: " + err.Error()
+			}
+			t.Logf("FAULT | config: %s | %s | %.3fs | %.1f MiB allocated (bound %d MiB) |",
+				tt.name, strings.ReplaceAll(outcome, "|", "/"), elapsed.Seconds(), float64(alloc)/(1<<20), bound>>20)
+		})
+	}
+}
+
+// startHTTP serves files over HTTP on 127.0.0.1 and returns the base URL;
+// chunked leaves out Content-Length.
+func startHTTP(t *testing.T, files map[string]served, chunked bool) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f, ok := files[strings.TrimPrefix(r.URL.Path, "/")]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		rd, n := f.reader()
+		if !chunked {
+			w.Header().Set("Content-Length", fmt.Sprint(n))
+		}
+		w.WriteHeader(http.StatusOK)
+		buf := make([]byte, 64<<10)
+		for {
+			k, err := rd.Read(buf)
+			if k > 0 {
+				if _, err := w.Write(buf[:k]); err != nil {
+					return // the client went away
+				}
+				if chunked {
+					w.(http.Flusher).Flush()
+				}
+			}
+			if err != nil {
+				return
+			}
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + "/"
 }
