@@ -379,6 +379,43 @@ pxeinit: error: boom
 	}
 }
 
+// TestConsoleHandlerLines: a message of several lines gives one console
+// line each, every one starting with the prefix and level, the further
+// ones indented, the attributes on the first.
+func TestConsoleHandlerLines(t *testing.T) {
+	joined := fmt.Errorf("boot %q: %w", "linux", errors.Join(errors.New("fetch k: file not found"), errors.New("fetch i: file not found")))
+	tests := []struct {
+		name  string
+		level slog.Level
+		msg   string
+		attrs []any
+		want  string
+	}{
+		{"joined error", slog.LevelError, joined.Error(), []any{"next", "command prompt"},
+			`pxeinit: error: boot "linux": fetch k: file not found next="command prompt"
+pxeinit: error:   fetch i: file not found
+`},
+		{"trailing newline", slog.LevelWarn, "panic: x\ngoroutine 1:\n\tmain.go:3\n", nil,
+			"pxeinit: warning: panic: x\npxeinit: warning:   goroutine 1:\npxeinit: warning:   \tmain.go:3\n"},
+		{"info", slog.LevelInfo, "a\nb", []any{"k", 1}, "pxeinit: a k=1\npxeinit:   b\n"},
+		{"one line", slog.LevelInfo, "a", nil, "pxeinit: a\n"},
+		{"empty", slog.LevelInfo, "", nil, "pxeinit: \n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			h := NewConsoleHandler(&buf, "pxeinit", slog.LevelInfo)
+			slog.New(h).Log(context.Background(), tt.level, tt.msg, tt.attrs...)
+			if buf.String() != tt.want {
+				t.Errorf("console:\n%s\nwant:\n%s", buf.String(), tt.want)
+			}
+			if got := strings.Join(h.Lines(), "\n") + "\n"; got != tt.want {
+				t.Errorf("Lines:\n%s\nwant:\n%s", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestPrefixMask(t *testing.T) {
 	for _, tt := range []struct{ p, want string }{{"10.0.2.15/24", "255.255.255.0"}, {"10.0.0.1/0", "0.0.0.0"}, {"10.0.0.1/32", "255.255.255.255"}, {"10.0.0.1/20", "255.255.240.0"}} {
 		if got := prefixMask(netip.MustParsePrefix(tt.p)); got.String() != tt.want {

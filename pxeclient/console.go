@@ -15,11 +15,18 @@ import (
 // prompt's log command.
 const LogLines = 500
 
-// ConsoleHandler is a slog.Handler writing one plain line per record to a
-// console: "PREFIX: message key=value ...", with "warning: " or "error: "
-// before the message of those levels and no time stamp (the stage lines
-// carry their own). It keeps the last LogLines lines, debug ones included,
-// for Lines.
+// ConsoleHandler is a slog.Handler writing plain lines to a console:
+// "PREFIX: message key=value ...", with "warning: " or "error: " before
+// the message of those levels and no time stamp (the stage lines carry
+// their own). A message of several lines (errors.Join of several failed
+// files, a panic's stack) gives one console line each, the attributes
+// after the first and every further line with the same start and
+// indented, so that on a line-mode console each still says what it is:
+//
+//	pxeinit: error: boot "linux": entry "linux": fetch tftp://10.0.2.2/vmlinuz ...: file not found next="command prompt"
+//	pxeinit: error:   fetch tftp://10.0.2.2/initrd.img ...: file not found
+//
+// It keeps the last LogLines lines, debug ones included, for Lines.
 type ConsoleHandler struct {
 	shared *consoleShared
 	pre    string // attributes of WithAttrs, rendered
@@ -48,36 +55,45 @@ func (h *ConsoleHandler) Enabled(context.Context, slog.Level) bool { return true
 
 // Handle formats and writes r.
 func (h *ConsoleHandler) Handle(_ context.Context, r slog.Record) error {
-	var b strings.Builder
-	b.WriteString(h.shared.prefix)
-	b.WriteString(": ")
+	start := h.shared.prefix + ": "
 	switch {
 	case r.Level >= slog.LevelError:
-		b.WriteString("error: ")
+		start += "error: "
 	case r.Level >= slog.LevelWarn:
-		b.WriteString("warning: ")
+		start += "warning: "
 	}
-	b.WriteString(r.Message)
+	msg := strings.Split(strings.TrimRight(r.Message, "\n"), "\n")
+	var b strings.Builder
+	b.WriteString(start)
+	b.WriteString(msg[0])
 	b.WriteString(h.pre)
 	r.Attrs(func(a slog.Attr) bool {
 		writeAttr(&b, h.group, a)
 		return true
 	})
-	line := b.String()
+	lines := []string{b.String()}
+	for _, l := range msg[1:] {
+		lines = append(lines, start+continuationIndent+l)
+	}
 	s := h.shared
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.ring[s.next] = line
-	s.next = (s.next + 1) % len(s.ring)
-	if s.next == 0 {
-		s.full = true
+	for _, l := range lines {
+		s.ring[s.next] = l
+		s.next = (s.next + 1) % len(s.ring)
+		if s.next == 0 {
+			s.full = true
+		}
 	}
 	if r.Level >= s.level.Level() {
-		_, err := io.WriteString(s.w, line+"\n")
+		_, err := io.WriteString(s.w, strings.Join(lines, "\n")+"\n")
 		return err
 	}
 	return nil
 }
+
+// continuationIndent starts the second and further lines of a message.
+const continuationIndent = "  "
 
 func writeAttr(b *strings.Builder, group string, a slog.Attr) {
 	a.Value = a.Value.Resolve()
