@@ -23,14 +23,18 @@
 // # TFTP
 //
 // The TFTP client is this package's own (RFC 1350 with the blksize and
-// tsize options of RFC 2347-2349, octet mode, block numbers wrapping
-// after 65535). It asks for a block size that fills the path MTU (1468
-// on Ethernet; QEMU's user network grants 1428), uses tsize so the
-// buffer is allocated once, retransmits after a short timeout (100 ms)
-// without random backoff, acknowledges a repeated block again at once,
-// and keeps trying long enough to wait out a server's own
-// retransmission backoff (60 s without progress, see
-// [DefaultTFTPStall]). A server that refuses options (error 8) is asked
+// tsize options of RFC 2347-2349 and windowsize of RFC 7440, octet mode,
+// block numbers wrapping after 65535). It asks for a block size that
+// fills the path MTU (1468 on Ethernet; QEMU's user network grants
+// 1428), uses tsize so the buffer is allocated once, and asks for a
+// window of 16 blocks per ACK (dnsmasq grants it; servers without the
+// option ignore it). When blocks stop coming for a short timeout (100
+// ms, no random backoff), or a block past a lost one arrives, it
+// acknowledges the last block it has in order, which makes the server
+// send again from there at once, instead of after the server's own
+// retransmission timer (seconds). It keeps trying long enough to wait
+// out that timer's backoff when it is all that is left (60 s without
+// progress, see [DefaultTFTPStall]). A server that refuses options (error 8) is asked
 // again without them. Error packets become a [*TFTPError]; code 1
 // matches [ErrNotFound], code 2 [ErrAccess]. Timeouts match
 // [ErrNetwork].

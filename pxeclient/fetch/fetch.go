@@ -22,6 +22,13 @@ const (
 	// ignore duplicate ACKs. 100 ms is far above LAN round trips and the
 	// same first timeout busybox's tftp uses (TFTP_TIMEOUT_MS, networking/tftp.c).
 	DefaultTFTPTimeout = 100 * time.Millisecond
+	// DefaultTFTPWindowSize is the windowsize asked for (RFC 7440).
+	// dnsmasq grants it (up to 32): one ACK per 16 blocks, and a lost
+	// block costs one ACK of the last block before it, sent as soon as
+	// the gap shows or after TFTPTimeout, instead of the server's
+	// retransmission timer (seconds). 16 blocks of 1468 bytes are 23 KiB,
+	// well inside a socket's default receive buffer (208 KiB).
+	DefaultTFTPWindowSize = 16
 	// DefaultTFTPStall is how long a TFTP transfer may go without any
 	// progress before it is given up: the TFTP client accepts
 	// DefaultTFTPStall / TFTPTimeout timeouts in a row. It must outlast a server that
@@ -57,6 +64,11 @@ type Options struct {
 	// IP, UDP and TFTP headers (1468 on Ethernet), or 1468 when the
 	// interface cannot be found.
 	TFTPBlockSize int
+	// TFTPWindowSize is the windowsize asked for (RFC 7440): how many
+	// blocks the server may send before it waits for an ACK. 0 means
+	// DefaultTFTPWindowSize; 1 asks for no window (one ACK per block, as
+	// RFC 1350). Servers without the option (QEMU's, pin/tftp) ignore it.
+	TFTPWindowSize int
 	// TFTPTimeout is the per-packet retransmission timeout (default
 	// DefaultTFTPTimeout).
 	TFTPTimeout time.Duration
@@ -144,6 +156,10 @@ func New(opts Options) *Fetcher {
 	if opts.TFTPTimeout <= 0 {
 		opts.TFTPTimeout = DefaultTFTPTimeout
 	}
+	if opts.TFTPWindowSize <= 0 {
+		opts.TFTPWindowSize = DefaultTFTPWindowSize
+	}
+	opts.TFTPWindowSize = min(opts.TFTPWindowSize, maxWindowSize)
 	if opts.TFTPStall <= 0 {
 		opts.TFTPStall = DefaultTFTPStall
 	}

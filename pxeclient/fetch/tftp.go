@@ -52,10 +52,11 @@ func (f *Fetcher) fetchTFTP(ctx context.Context, loc *location) ([]byte, [32]byt
 }
 
 // tftpTransfer is one read transfer (RFC 1350 with the options of RFC
-// 2347-2349), run by the client side of the lock-step protocol: every
-// DATA block is acknowledged before the next one comes; the client
-// sends its last packet again when nothing arrives for the timeout, and
-// acknowledges a repeated DATA block again (the server lost the ACK).
+// 2347-2349 and RFC 7440), run by the client side: the client
+// acknowledges every window of blocks (one block without the windowsize
+// option), and when blocks stop coming for the timeout, or a block
+// arrives beyond a gap, it acknowledges the last block it has in order,
+// which makes the server send again from there.
 type tftpTransfer struct {
 	f       *Fetcher
 	ctx     context.Context
@@ -64,7 +65,6 @@ type tftpTransfer struct {
 	retries int
 
 	buf      []byte // receive buffer: one block, its header and a byte more
-	last     []byte // the packet to send again on a timeout
 	ackBuf   [4]byte
 	sink     *sink
 	received int64
@@ -87,82 +87,100 @@ func (f *Fetcher) receiveTFTP(ctx context.Context, loc *location, withOptions bo
 			t.sink.release()
 		}
 	}()
-	blksize := 0
+	blksize, window := 0, 1
 	if withOptions {
-		blksize = f.blockSize(loc.server)
+		blksize, window = f.blockSize(loc.server), f.opts.TFTPWindowSize
 	}
-	if err := t.run(server, blksize); err != nil {
+	got, err := t.run(server, blksize, window)
+	if err != nil {
 		return nil, sum, err
 	}
 	data, sum := t.sink.result()
-	f.log.Debug("TFTP transfer done", "server", loc.server, "file", loc.name, "bytes", len(data), "blksize", blksize)
+	f.log.Debug("TFTP transfer done", "server", loc.server, "file", loc.name, "bytes", len(data), "blksize", got.blksize, "windowsize", got.window)
 	return data, sum, nil
 }
 
 // run asks server for the file with the given blksize (0: no options)
-// and receives it into t.sink.
-func (t *tftpTransfer) run(server netip.AddrPort, blksize int) error {
+// and window, receives it into t.sink and returns the options the server
+// granted.
+func (t *tftpTransfer) run(server netip.AddrPort, blksize, window int) (oack, error) {
 	t.buf = make([]byte, max(blksize, minBlockSize)+tftpHeader+1)
-	n, peer, err := t.request(server, requestPacket(t.loc.name, blksize))
+	n, peer, err := t.request(server, requestPacket(t.loc.name, blksize, window))
 	if err != nil {
-		return err
+		return oack{}, err
 	}
 	// The server's reply comes from its transfer ID (RFC 1350 section
 	// 4): from now on only that address and port are heard.
 	if err := t.c.connect(peer); err != nil {
-		return fmt.Errorf("%w: %w", ErrNetwork, err)
+		return oack{}, fmt.Errorf("%w: %w", ErrNetwork, err)
 	}
-	bs, size := minBlockSize, int64(-1)
+	got := oack{blksize: minBlockSize, tsize: -1, window: 1}
 	if binary.BigEndian.Uint16(t.buf) == opOACK {
 		o, err := parseOACK(t.buf[2:n])
 		if err != nil {
 			t.abort(tftpErrOptionsDeny, "bad option acknowledgment")
-			return fmt.Errorf("%w: %w", ErrServer, err)
+			return got, fmt.Errorf("%w: %w", ErrServer, err)
 		}
-		if o.blksize > blksize {
-			t.abort(tftpErrOptionsDeny, "blksize larger than requested")
-			return fmt.Errorf("%w: server acknowledged blksize %d, more than the %d asked for", ErrServer, o.blksize, blksize)
+		if o.blksize > blksize || o.window > window {
+			t.abort(tftpErrOptionsDeny, "option value larger than requested")
+			return got, fmt.Errorf("%w: server acknowledged blksize %d and windowsize %d, more than the %d and %d asked for",
+				ErrServer, o.blksize, o.window, blksize, window)
 		}
 		if o.blksize != 0 {
-			bs = o.blksize
+			got.blksize = o.blksize
 		}
-		size = o.tsize
-		if err := t.newSink(size); err != nil {
-			return err
+		if o.window != 0 {
+			got.window = o.window
 		}
-		if n, err = t.send(ackPacket(t.ackBuf[:], 0), 1); err != nil {
-			return err
+		got.tsize = o.tsize
+		if err := t.newSink(got.tsize); err != nil {
+			return got, err
+		}
+		if n, _, err = t.next(1, true, got.window); err != nil {
+			return got, err
 		}
 	} else if err := t.newSink(-1); err != nil {
 		// The server ignored the options and sent block 1 at once.
-		return err
+		return got, err
 	}
+	inWindow := 0
 	for block := uint16(1); ; block++ { // block numbers wrap from 65535 to 0, as servers do
 		payload := t.buf[tftpHeader:n]
-		if len(payload) > bs {
+		if len(payload) > got.blksize {
 			t.abort(tftpErrUndefined, "block larger than blksize")
-			return fmt.Errorf("%w: block %d holds %d bytes, the block size is %d", ErrServer, block, len(payload), bs)
+			return got, fmt.Errorf("%w: block %d holds %d bytes, the block size is %d", ErrServer, block, len(payload), got.blksize)
 		}
 		if _, err := t.sink.Write(payload); err != nil {
 			t.abort(abortCode(err), err.Error())
-			return err
+			return got, err
 		}
 		t.received += int64(len(payload))
-		ack := ackPacket(t.ackBuf[:], block)
-		if len(payload) < bs {
+		if len(payload) < got.blksize {
 			// The last block. A lost final ACK costs the server its
 			// retransmissions, not us the file.
-			t.c.write(ack)
+			t.c.write(ackPacket(t.ackBuf[:], block))
 			break
 		}
-		if n, err = t.send(ack, block+1); err != nil {
-			return err
+		// The server's window starts behind the block last
+		// acknowledged: the client acknowledges every got.window blocks
+		// from there.
+		inWindow++
+		ack := inWindow == got.window
+		if ack {
+			inWindow = 0
+		}
+		var acked bool
+		if n, acked, err = t.next(block+1, ack, got.window); err != nil {
+			return got, err
+		}
+		if acked {
+			inWindow = 0
 		}
 	}
-	if size >= 0 && t.received < size {
-		return fmt.Errorf("%w: server announced %d bytes (tsize) and sent %d", ErrTruncated, size, t.received)
+	if got.tsize >= 0 && t.received < got.tsize {
+		return got, fmt.Errorf("%w: server announced %d bytes (tsize) and sent %d", ErrTruncated, got.tsize, t.received)
 	}
-	return nil
+	return got, nil
 }
 
 // newSink allocates the buffer for a file of size bytes (-1: unknown),
@@ -235,60 +253,79 @@ func (t *tftpTransfer) request(server netip.AddrPort, req []byte) (int, netip.Ad
 		ErrNetwork, silence.Round(time.Millisecond), t.retries, t.f.opts.TFTPTimeout)}
 }
 
-// send sends p (an ACK) and waits for DATA block want, sending p again
-// on each timeout, and leaves the block in t.buf. A repeat of the block
-// p acknowledges is acknowledged again.
-func (t *tftpTransfer) send(p []byte, want uint16) (int, error) {
-	if err := t.c.write(p); err != nil {
-		return 0, fmt.Errorf("%w: after %d bytes: %w", ErrNetwork, t.received, err)
+// next waits for DATA block want and leaves it in t.buf, first
+// acknowledging block want-1 when ack is set. On each timeout, and once
+// when a block beyond want shows that one was lost, it acknowledges
+// want-1 (again), so the server sends from want on, and reports that it
+// did: the server's next window starts there. Without a window (1), a
+// repeat of block want-1 means the server missed that acknowledgment,
+// which is sent again at once; with a window, repeats are normal (windows
+// overlap after a loss) and are dropped.
+func (t *tftpTransfer) next(want uint16, ack bool, window int) (n int, acked bool, err error) {
+	p := ackPacket(t.ackBuf[:], want-1)
+	if ack {
+		if err := t.c.write(p); err != nil {
+			return 0, false, fmt.Errorf("%w: after %d bytes: %w", ErrNetwork, t.received, err)
+		}
 	}
 	// Cancellation is checked every ctxCheckBlocks blocks and on every
 	// timeout, not for every block: this is the per-block path.
 	if want%ctxCheckBlocks == 0 {
 		if err := t.cancelled(); err != nil {
-			return 0, err
+			return 0, false, err
 		}
 	}
+	gapAcked := false
 	for tries := 0; ; {
 		n, err := t.c.read(t.buf)
 		if err == errTimeout {
 			if err := t.cancelled(); err != nil {
-				return 0, err
+				return 0, acked, err
 			}
 			if tries++; tries >= t.retries {
 				silence := t.f.opts.TFTPTimeout * time.Duration(t.retries)
-				return 0, fmt.Errorf("%w: server went silent after %d bytes (nothing for %v)", ErrNetwork, t.received, silence.Round(time.Millisecond))
+				return 0, acked, fmt.Errorf("%w: server went silent after %d bytes (nothing for %v)", ErrNetwork, t.received, silence.Round(time.Millisecond))
 			}
 			if err := t.c.write(p); err != nil {
-				return 0, fmt.Errorf("%w: after %d bytes: %w", ErrNetwork, t.received, err)
+				return 0, acked, fmt.Errorf("%w: after %d bytes: %w", ErrNetwork, t.received, err)
 			}
+			acked = true
 			continue
 		}
 		if err != nil {
-			return 0, fmt.Errorf("%w: after %d bytes: %w", ErrNetwork, t.received, err)
+			return 0, acked, fmt.Errorf("%w: after %d bytes: %w", ErrNetwork, t.received, err)
 		}
 		if n < tftpHeader {
 			continue
 		}
 		switch binary.BigEndian.Uint16(t.buf) {
 		case opDATA:
-			switch binary.BigEndian.Uint16(t.buf[2:]) {
-			case want:
-				return n, nil
-			case want - 1:
-				// Our ACK was lost and the server sent the block again.
+			block := binary.BigEndian.Uint16(t.buf[2:])
+			resend := false
+			switch ahead := block - want; {
+			case ahead == 0:
+				return n, acked, nil
+			case ahead < 0x8000:
+				// A block past a lost one.
+				resend, gapAcked = !gapAcked, true
+			case block == want-1:
+				// A repeat of the last block.
+				resend = window == 1
+			}
+			if resend {
 				if err := t.c.write(p); err != nil {
-					return 0, fmt.Errorf("%w: after %d bytes: %w", ErrNetwork, t.received, err)
+					return 0, acked, fmt.Errorf("%w: after %d bytes: %w", ErrNetwork, t.received, err)
 				}
+				acked = true
 			}
 		case opERROR:
 			te, perr := parseError(t.buf[2:n])
 			if perr != nil {
-				return 0, fmt.Errorf("%w: transfer aborted after %d bytes: %w", ErrServer, t.received, perr)
+				return 0, acked, fmt.Errorf("%w: transfer aborted after %d bytes: %w", ErrServer, t.received, perr)
 			}
 			// An ERROR in the middle of a transfer is an abort, not a
 			// missing file.
-			return 0, fmt.Errorf("%w: transfer aborted after %d bytes: %v", ErrServer, t.received, te)
+			return 0, acked, fmt.Errorf("%w: transfer aborted after %d bytes: %v", ErrServer, t.received, te)
 		}
 	}
 }

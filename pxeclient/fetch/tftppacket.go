@@ -23,6 +23,9 @@ const (
 // the server when a file does not fit in memory.
 const tftpErrDiskFull = 3
 
+// maxWindowSize is the largest windowsize, RFC 7440.
+const maxWindowSize = 65535
+
 // tftpHeader is the size of the DATA, ACK and ERROR headers: opcode and
 // block number (or error code).
 const tftpHeader = 4
@@ -31,8 +34,9 @@ const tftpHeader = 4
 var errMalformed = errors.New("malformed TFTP packet")
 
 // requestPacket builds a read request for name in octet mode, with the
-// blksize and tsize options (RFC 2348, RFC 2349) when blksize > 0.
-func requestPacket(name string, blksize int) []byte {
+// blksize and tsize options (RFC 2348, RFC 2349) when blksize > 0, and
+// windowsize (RFC 7440) when window > 1 too.
+func requestPacket(name string, blksize, window int) []byte {
 	p := binary.BigEndian.AppendUint16(nil, opRRQ)
 	p = append(p, name...)
 	p = append(p, 0)
@@ -42,6 +46,11 @@ func requestPacket(name string, blksize int) []byte {
 		p = strconv.AppendInt(p, int64(blksize), 10)
 		p = append(p, 0)
 		p = append(p, "tsize\x000\x00"...)
+		if window > 1 {
+			p = append(p, "windowsize\x00"...)
+			p = strconv.AppendInt(p, int64(window), 10)
+			p = append(p, 0)
+		}
 	}
 	return p
 }
@@ -66,12 +75,14 @@ func errorPacket(code uint16, msg string) []byte {
 type oack struct {
 	blksize int
 	tsize   int64 // -1 when absent
+	window  int
 }
 
 // parseOACK decodes the body of an OACK packet (after the opcode): pairs
 // of NUL-terminated option names and values, names case-insensitive
-// (RFC 2347). blksize must lie in 8..65464 (RFC 2348) and tsize be a
-// non-negative decimal (RFC 2349). Other options are ignored: a server
+// (RFC 2347). blksize must lie in 8..65464 (RFC 2348), tsize be a
+// non-negative decimal (RFC 2349) and windowsize lie in 1..65535 (RFC
+// 7440). Other options are ignored: a server
 // should not acknowledge what was not asked for, and one that does has
 // not changed the transfer by it.
 func parseOACK(body []byte) (oack, error) {
@@ -98,6 +109,12 @@ func parseOACK(body []byte) (oack, error) {
 				return o, fmt.Errorf("%w: OACK tsize \"%s\" is not a size", errMalformed, printable(fields[i+1]))
 			}
 			o.tsize = n
+		case "windowsize":
+			n, err := strconv.Atoi(value)
+			if err != nil || n < 1 || n > maxWindowSize {
+				return o, fmt.Errorf("%w: OACK windowsize \"%s\" is not a number in 1..%d", errMalformed, printable(fields[i+1]), maxWindowSize)
+			}
+			o.window = n
 		}
 	}
 	return o, nil

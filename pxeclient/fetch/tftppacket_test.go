@@ -8,14 +8,17 @@ import (
 )
 
 func TestRequestPacket(t *testing.T) {
-	if got, want := requestPacket("pxelinux.cfg/default", 1468), "\x00\x01pxelinux.cfg/default\x00octet\x00blksize\x001468\x00tsize\x000\x00"; string(got) != want {
+	if got, want := requestPacket("pxelinux.cfg/default", 1468, 1), "\x00\x01pxelinux.cfg/default\x00octet\x00blksize\x001468\x00tsize\x000\x00"; string(got) != want {
 		t.Errorf("with options: %q, want %q", got, want)
 	}
-	if got, want := requestPacket("a", 0), "\x00\x01a\x00octet\x00"; string(got) != want {
+	if got, want := requestPacket("f", 1428, 16), "\x00\x01f\x00octet\x00blksize\x001428\x00tsize\x000\x00windowsize\x0016\x00"; string(got) != want {
+		t.Errorf("with a window: %q, want %q", got, want)
+	}
+	if got, want := requestPacket("a", 0, 16), "\x00\x01a\x00octet\x00"; string(got) != want {
 		t.Errorf("without options: %q, want %q", got, want)
 	}
 	// The longest name URLs let through fits the 516-byte request.
-	if n := len(requestPacket(strings.Repeat("n", maxTFTPName), maxBlockSize)); n > tftpRequestMax {
+	if n := len(requestPacket(strings.Repeat("n", maxTFTPName), maxBlockSize, maxWindowSize)); n > tftpRequestMax {
 		t.Errorf("request with the longest name is %d bytes, more than %d", n, tftpRequestMax)
 	}
 }
@@ -30,6 +33,8 @@ func TestParseOACK(t *testing.T) {
 		{"TSIZE\x000\x00", oack{tsize: 0}, ""},
 		{"BlkSize\x008\x00", oack{blksize: 8, tsize: -1}, ""},
 		{"blksize\x001428\x00timeout\x001\x00", oack{blksize: 1428, tsize: -1}, ""},
+		{"windowsize\x0016\x00blksize\x001468\x00", oack{blksize: 1468, tsize: -1, window: 16}, ""},
+		{"windowsize\x000\x00", oack{}, `windowsize "0" is not a number in 1..65535`},
 		{"", oack{}, "not NUL-terminated"},
 		{"blksize\x001428", oack{}, "not NUL-terminated"},
 		{"blksize\x00", oack{}, `option "blksize" has no value`},
@@ -88,7 +93,7 @@ func FuzzParseOACK(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if o.blksize != 0 && (o.blksize < 8 || o.blksize > maxBlockSize) || o.tsize < -1 {
+		if o.blksize != 0 && (o.blksize < 8 || o.blksize > maxBlockSize) || o.tsize < -1 || o.window < 0 || o.window > maxWindowSize {
 			t.Fatalf("parseOACK(%q) = %+v", body, o)
 		}
 	})

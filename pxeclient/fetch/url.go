@@ -29,8 +29,9 @@ const (
 const (
 	tftpRequestMax = 516
 	// tftpRequestOverhead is opcode (2) + NUL after the name (1) +
-	// "octet\x00" (6) + "blksize\x0065464\x00" (14) + "tsize\x000\x00" (8).
-	tftpRequestOverhead = 2 + 1 + 6 + 14 + 8
+	// "octet\x00" (6) + "blksize\x0065464\x00" (14) + "tsize\x000\x00" (8)
+	// + "windowsize\x0065535\x00" (17).
+	tftpRequestOverhead = 2 + 1 + 6 + 14 + 8 + 17
 	// maxTFTPName is the longest file name a request can carry.
 	maxTFTPName = tftpRequestMax - tftpRequestOverhead
 )

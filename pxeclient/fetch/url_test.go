@@ -28,7 +28,7 @@ func TestParseLocation(t *testing.T) {
 		{"tftp://boot/", "", "", "names no file"},
 		{"tftp://boot/a%00b", "", "", "NUL byte"},
 		{"tftp://boot/a?b", "", "", "no ?query"},
-		{"tftp://boot/" + strings.Repeat("a", maxTFTPName+1), "", "", "a request holds at most 485"},
+		{"tftp://boot/" + strings.Repeat("a", maxTFTPName+1), "", "", "a request holds at most 468"},
 		{"ftp://boot/x", "", "", "scheme \"ftp\" is not supported"},
 		{"pxelinux.cfg/default", "", "", "has no server"},
 		{"http://user:pw@boot/x", "", "", "user names"},
