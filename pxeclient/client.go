@@ -147,7 +147,9 @@ func (c *Client) Stage(name string, attrs ...any) {
 
 // Run is the init's loop and never returns while ctx lives: Once, and
 // after a failure the command prompt, which starts over from DHCP after
-// the retry time. A panic in a pass is reported and treated as a failure.
+// the retry time. A panic in a pass is reported
+// and treated as a failure. Each failure is logged once, with what
+// happens next (next=...).
 func (c *Client) Run(ctx context.Context) error {
 	c.init()
 	for {
@@ -158,7 +160,7 @@ func (c *Client) Run(ctx context.Context) error {
 		if err == nil {
 			return nil // only a test Booter returns after booting
 		}
-		c.Log.Error(err.Error())
+		c.logFailure(err, c.nextStep())
 		if err := c.afterFailure(ctx); ctx.Err() != nil {
 			return ctx.Err()
 		} else if err != nil {
@@ -167,13 +169,36 @@ func (c *Client) Run(ctx context.Context) error {
 	}
 }
 
+// nextStep says what Run does after a failed pass, for the log line of
+// the failure.
+func (c *Client) nextStep() string {
+	retry := c.retryTime()
+	switch {
+	case c.UI == nil:
+		return fmt.Sprintf("starting over in %.0f s", max(retry, time.Second).Seconds())
+	case retry > 0:
+		return fmt.Sprintf("command prompt, starting over in %.0f s", retry.Seconds())
+	}
+	return "command prompt"
+}
+
+// logFailure logs a failed pass or boot once: the part of err not logged
+// yet (see bootError), followed by next, what happens now.
+func (c *Client) logFailure(err error, next string) {
+	var be *bootError
+	if errors.As(err, &be) {
+		err = be.last
+	}
+	c.Log.Error(err.Error(), "next", next)
+}
+
 // afterFailure runs the command prompt until the user (or the retry time)
 // decides to start over.
 func (c *Client) afterFailure(ctx context.Context) error {
 	retry := c.retryTime()
 	for {
 		if c.UI == nil {
-			c.Log.Info(fmt.Sprintf("starting over in %.0f s", retry.Seconds()))
+			c.Log.Info(fmt.Sprintf("starting over in %.0f s", max(retry, time.Second).Seconds()))
 			select {
 			case <-ctx.Done():
 				return ctx.Err()
@@ -202,8 +227,8 @@ func (c *Client) afterFailure(ctx context.Context) error {
 				c.Log.Error(fmt.Sprintf("%s: %v", name, err))
 			}
 		case menu.Boot:
-			if err := pid1.Recover(func() error { return c.bootFrom(ctx, c.cfg, act.Choice, "typed") }); err != nil {
-				c.Log.Error(err.Error())
+			if err := pid1.Recover(func() error { return c.bootFrom(ctx, c.cfg, act.Choice) }); err != nil {
+				c.logFailure(err, c.nextStep())
 			}
 		}
 	}
@@ -237,11 +262,11 @@ func (c *Client) Once(ctx context.Context) error {
 		return err
 	}
 	c.cfg = cfg
-	ch, via, err := c.Choose(ctx, cfg)
+	ch, _, err := c.Choose(ctx, cfg) // Choose writes the choice stage line
 	if err != nil {
 		return err
 	}
-	return c.bootFrom(ctx, cfg, ch, via)
+	return c.bootFrom(ctx, cfg, ch)
 }
 
 func (c *Client) network(ctx context.Context) (*Lease, error) {
@@ -497,17 +522,33 @@ func (c *Client) Resolve(ctx context.Context, cfg *pxelinux.Config, ch pxelinux.
 	return cfg, ch, nil
 }
 
+// bootError is the error of bootFrom: every failed attempt, in order.
+// Those that ONERROR followed were logged already (with the command it
+// ran); last, the final one, was not: the caller logs it with what
+// happens next (logFailure).
+type bootError struct {
+	logged []error
+	last   error
+}
+
+func (e *bootError) Error() string { return errors.Join(e.Unwrap()...).Error() }
+
+// Unwrap returns all failures, for errors.Is and errors.As.
+func (e *bootError) Unwrap() []error { return append(e.logged[:len(e.logged):len(e.logged)], e.last) }
+
 // bootFrom boots ch, following CONFIG entries and, on failure, ONERROR.
-func (c *Client) bootFrom(ctx context.Context, cfg *pxelinux.Config, ch pxelinux.Choice, via string) error {
+// A failure that ONERROR follows is logged here, with next="ONERROR
+// COMMAND"; the last one is left to the caller (a *bootError).
+func (c *Client) bootFrom(ctx context.Context, cfg *pxelinux.Config, ch pxelinux.Choice) error {
 	if cfg == nil {
 		return errors.New("no config was read")
 	}
-	var errs []error
+	var logged []error
 	for tries := 0; ; tries++ {
 		var err error
 		cfg, ch, err = c.Resolve(ctx, cfg, ch)
 		if err != nil {
-			return errors.Join(append(errs, err)...)
+			return &bootError{logged, err}
 		}
 		d, err := c.FetchChoice(ctx, c.lease, ch)
 		if err == nil {
@@ -517,19 +558,18 @@ func (c *Client) bootFrom(ctx context.Context, cfg *pxelinux.Config, ch pxelinux
 			}
 		}
 		err = fmt.Errorf("boot %q: %w", ch.Command, err)
-		errs = append(errs, err)
-		c.Log.Error(err.Error())
 		if ctx.Err() != nil {
-			return errors.Join(errs...)
+			return &bootError{logged, err}
 		}
 		next, ok := cfg.OnErrorChoice(ch)
 		if !ok {
-			return errors.Join(errs...)
+			return &bootError{logged, err}
 		}
 		if tries+1 >= MaxOnError {
-			return errors.Join(append(errs, fmt.Errorf("ONERROR ran %d times; giving up", MaxOnError))...)
+			return &bootError{logged, fmt.Errorf("%w (ONERROR ran %d times: giving up)", err, MaxOnError)}
 		}
-		c.Log.Info("ONERROR", "command", next.Command)
+		c.Log.Error(err.Error(), "next", "ONERROR "+next.Command)
+		logged = append(logged, err)
 		c.stages.mark("choice", "label", next.Entry.Label, "via", "ONERROR")
 		ch = next
 	}

@@ -1,0 +1,96 @@
+package pxeclient
+
+import (
+	"context"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/s390netboot/s390netboot/pxeclient/menu"
+)
+
+const twoBrokenCfg = `DEFAULT broken
+ONERROR rescue
+LABEL broken
+  KERNEL images/missing
+  INITRD images/missing.img
+LABEL rescue
+  KERNEL images/gone
+`
+
+// runToPrompt starts c.Run with the console input from the returned
+// pipe and waits for the command prompt to be shown n times.
+func runToPrompt(t *testing.T, c *Client, out *syncBuffer) *io.PipeWriter {
+	t.Helper()
+	pr, pw := io.Pipe()
+	c.UI = menu.New(pr, out, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx) }()
+	t.Cleanup(func() { cancel(); pw.Close(); <-done })
+	waitCount(t, out, "pxeinit> ", 1)
+	return pw
+}
+
+// linesWith returns the console lines containing s.
+func linesWith(out *syncBuffer, s string) []string {
+	var found []string
+	for _, l := range strings.Split(out.String(), "\n") {
+		if strings.Contains(l, s) {
+			found = append(found, l)
+		}
+	}
+	return found
+}
+
+// TestFailureLoggedOnce: an entry whose two files are missing fails,
+// then ONERROR's entry, twice (ONERROR applies to it too, with the failed
+// command appended, as in PXELINUX), and the prompt follows. Each failure
+// is on the console once, every line of it marked as an error, each
+// saying what happens next; so again when the entry is typed at the
+// prompt.
+func TestFailureLoggedOnce(t *testing.T) {
+	c, out := newClient(t, map[string][]byte{"pxelinux.cfg/default": []byte(twoBrokenCfg)}, &booted{})
+	pw := runToPrompt(t, c, out)
+
+	check := func(round int, lastNext string) {
+		t.Helper()
+		if n := len(linesWith(out, "pxeinit: error: boot ")); n != 3*round {
+			t.Errorf("round %d: %d failures on the console, want %d:\n%s", round, n, 3*round, out)
+		}
+		for _, f := range []struct{ command, next string }{
+			{"broken", "ONERROR rescue broken"},
+			{"rescue broken", "ONERROR rescue rescue broken"},
+			{"rescue rescue broken", lastNext},
+		} {
+			ls := linesWith(out, `pxeinit: error: boot "`+f.command+`": entry `)
+			if len(ls) != round {
+				t.Fatalf("round %d: %d lines about the failure of %q, want %d:\n%s", round, len(ls), f.command, round, out)
+			}
+			if l := ls[round-1]; !strings.Contains(l, "file not found") || !strings.HasSuffix(l, ` next="`+f.next+`"`) {
+				t.Errorf("round %d: failure of %q:\n%s\nwant next=%q", round, f.command, l, f.next)
+			}
+		}
+		if ls := linesWith(out, "giving up"); len(ls) != round {
+			t.Errorf("round %d: %d lines say it gives up, want %d", round, len(ls), round)
+		}
+		// Both missing files of "broken", each on a line of its own
+		// marked as an error.
+		for _, f := range []string{"images/missing from", "images/missing.img from"} {
+			ls := linesWith(out, f)
+			if len(ls) != round {
+				t.Errorf("round %d: %d lines name %s, want %d:\n%s", round, len(ls), f, round, out)
+			}
+			for _, l := range ls {
+				if !strings.HasPrefix(l, "pxeinit: error: ") || !strings.Contains(l, "file not found") {
+					t.Errorf("line %q is not marked as an error", l)
+				}
+			}
+		}
+	}
+	check(1, "command prompt, starting over in 60 s")
+
+	pw.Write([]byte("broken\n"))
+	waitCount(t, out, "pxeinit> ", 2)
+	check(2, "command prompt, starting over in 60 s")
+}
