@@ -227,6 +227,7 @@ func (c *Client) afterFailure(ctx context.Context) error {
 				c.Log.Error(fmt.Sprintf("%s: %v", name, err))
 			}
 		case menu.Boot:
+			c.stages.mark("choice", "label", act.Choice.Entry.Label, "via", "typed")
 			if err := pid1.Recover(func() error { return c.bootFrom(ctx, c.cfg, act.Choice) }); err != nil {
 				c.logFailure(err, c.nextStep())
 			}

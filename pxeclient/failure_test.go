@@ -3,6 +3,7 @@ package pxeclient
 import (
 	"context"
 	"io"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -93,4 +94,31 @@ func TestFailureLoggedOnce(t *testing.T) {
 	pw.Write([]byte("broken\n"))
 	waitCount(t, out, "pxeinit> ", 2)
 	check(2, "command prompt, starting over in 60 s")
+}
+
+// TestPromptChoiceStage: an entry typed at the command prompt gets its
+// stage=choice line with via=typed (the package doc's list), before the
+// attempt and its ONERROR lines.
+func TestPromptChoiceStage(t *testing.T) {
+	c, out := newClient(t, map[string][]byte{"pxelinux.cfg/default": []byte(twoBrokenCfg)}, &booted{})
+	pw := runToPrompt(t, c, out)
+	pw.Write([]byte("rescue quiet\n"))
+	waitCount(t, out, "pxeinit> ", 2)
+	pw.Write([]byte("boot broken\n"))
+	waitCount(t, out, "pxeinit> ", 3)
+	// Not anchored at the line's start: the test's console input is not
+	// echoed, so the line after the prompt starts with "pxeinit> ".
+	re := regexp.MustCompile(`(?m)pxeinit: stage=choice t=\d+\.\d{3}s dt=\d+\.\d{3}s label=(\S+) via=(.*)$`)
+	var got []string
+	for _, m := range re.FindAllStringSubmatch(out.String(), -1) {
+		got = append(got, m[1]+" "+m[2])
+	}
+	want := []string{
+		"broken DEFAULT", "rescue ONERROR", "rescue ONERROR", // the pass
+		"rescue typed", "rescue ONERROR", "rescue ONERROR", // rescue quiet
+		"broken typed", "rescue ONERROR", "rescue ONERROR", // boot broken
+	}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("choice stage lines:\n%q\nwant\n%q\n%s", got, want, out)
+	}
 }
