@@ -147,7 +147,7 @@ func (c *Client) Stage(name string, attrs ...any) {
 
 // Run is the init's loop and never returns while ctx lives: Once, and
 // after a failure the command prompt, which starts over from DHCP after
-// the retry time. A panic in a pass is reported
+// the retry time. A panic in a pass is reported with where it happened
 // and treated as a failure. Each failure is logged once, with what
 // happens next (next=...).
 func (c *Client) Run(ctx context.Context) error {
@@ -183,8 +183,15 @@ func (c *Client) nextStep() string {
 }
 
 // logFailure logs a failed pass or boot once: the part of err not logged
-// yet (see bootError), followed by next, what happens now.
+// yet (see bootError), or a panic's value with where it happened
+// (where=FUNCTION FILE:LINE, as pid1.Forever writes it) and the stack;
+// then next, what happens now.
 func (c *Client) logFailure(err error, next string) {
+	var pe *pid1.PanicError
+	if errors.As(err, &pe) {
+		c.Log.Error(pe.Error(), "where", pe.Where(), "next", next)
+		return
+	}
 	var be *bootError
 	if errors.As(err, &be) {
 		err = be.last

@@ -3,10 +3,12 @@ package pxeclient
 import (
 	"context"
 	"io"
+	"log/slog"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/s390netboot/s390netboot/pxeclient/kexec"
 	"github.com/s390netboot/s390netboot/pxeclient/menu"
 )
 
@@ -120,5 +122,45 @@ func TestPromptChoiceStage(t *testing.T) {
 	}
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("choice stage lines:\n%q\nwant\n%q\n%s", got, want, out)
+	}
+}
+
+// nilMapWrite is a runtime error in the boot step.
+func nilMapWrite(img kexec.Image) {
+	var m map[string]int
+	m["kernel"] = len(img.Kernel)
+}
+
+// TestPanicWhere: a panic in a pass (here in the Booter) and in a boot
+// typed at the prompt is logged once, with where it happened as
+// pid1.Forever says it, the stack on lines marked as the error's, and
+// what happens next.
+func TestPanicWhere(t *testing.T) {
+	files := map[string][]byte{"pxelinux.cfg/default": []byte("DEFAULT a\nLABEL a\nKERNEL k\n"), "k": []byte("kernel")}
+	c, out := newClient(t, files, &booted{})
+	c.Boot = func(img kexec.Image, _ *slog.Logger) error { nilMapWrite(img); return nil }
+	pw := runToPrompt(t, c, out)
+	pw.Write([]byte("a\n"))
+	waitCount(t, out, "pxeinit> ", 2)
+
+	lines := linesWith(out, "panic: assignment to entry in nil map")
+	if len(lines) != 2 {
+		t.Fatalf("%d panic lines, want 2 (pass, typed boot):\n%s", len(lines), out)
+	}
+	where := regexp.MustCompile(`^pxeinit: error: panic: assignment to entry in nil map where="github.com/s390netboot/s390netboot/pxeclient.nilMapWrite \S+/pxeclient/failure_test.go:\d+" next="command prompt, starting over in 60 s"$`)
+	for _, l := range lines {
+		if !where.MatchString(strings.TrimPrefix(l, "pxeinit> ")) {
+			t.Errorf("panic line:\n%s\nwant it to match %s", l, where)
+		}
+	}
+	// The stack: each line marked and indented.
+	stack := linesWith(out, "/pxeclient/failure_test.go:")
+	if len(stack) < 4 { // the where= lines and at least one stack line each
+		t.Errorf("%d lines name failure_test.go, want the stack too:\n%s", len(stack), out)
+	}
+	for _, l := range stack {
+		if !strings.Contains(l, "pxeinit: error: ") {
+			t.Errorf("stack line %q is not marked", l)
+		}
 	}
 }
