@@ -6,21 +6,15 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/s390netboot/s390netboot/pxeclient/dhcp"
 	"github.com/s390netboot/s390netboot/pxeclient/netconf"
 )
-
-// dhcpNetnsEnv marks the copy of the test binary that TestDHCPDnsmasq
-// starts in its own network namespace.
-const dhcpNetnsEnv = "S390NETBOOT_E2E_DHCP_NETNS"
 
 // TestDHCPDnsmasq runs the netboot client's DHCP against dnsmasq on a veth
 // pair. dnsmasq hands out the s390x boot file and options 209/210 only to
@@ -33,41 +27,12 @@ const dhcpNetnsEnv = "S390NETBOOT_E2E_DHCP_NETNS"
 // namespaces, so the veth pair, dnsmasq and the raw sockets never touch
 // the host's network.
 func TestDHCPDnsmasq(t *testing.T) {
-	if os.Getenv("S390NETBOOT_EMULATED") == "1" {
-		t.Skip("user-mode emulation (qemu-user) has no network namespaces or raw packet sockets")
-	}
-	if os.Getenv(dhcpNetnsEnv) != "1" {
-		cmd := exec.Command("/proc/self/exe", "-test.run=^TestDHCPDnsmasq$", "-test.v", "-test.timeout=2m")
-		cmd.Env = append(os.Environ(), dhcpNetnsEnv+"=1")
-		cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNET | syscall.CLONE_NEWUTS}
-		out, err := cmd.CombinedOutput()
-		t.Logf("in a new network namespace:\n%s", out)
-		if err != nil {
-			t.Fatalf("test in a new network namespace (needs root): %v", err)
-		}
+	if inNetns(t, 2*time.Minute, nil) {
 		return
 	}
-
-	dnsmasq := NeedTool(t, "dnsmasq", "dnsmasq")
-	NeedTool(t, "ip", "iproute2")
-	ip := func(args ...string) {
-		t.Helper()
-		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
-			t.Fatalf("ip %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-	}
-	ip("link", "set", "lo", "up")
-	ip("link", "add", "srv0", "type", "veth", "peer", "name", "cli0")
-	ip("addr", "add", "10.30.0.1/24", "dev", "srv0")
-	ip("link", "set", "srv0", "up")
-	ip("link", "set", "cli0", "up")
-
-	dir := t.TempDir()
-	logFile := filepath.Join(dir, "dnsmasq.log")
-	cmd := exec.Command(dnsmasq,
-		"--no-daemon", "--conf-file=/dev/null", "--user=root", "--port=0",
-		"--interface=srv0", "--bind-interfaces", "--pid-file="+filepath.Join(dir, "pid"),
-		"--dhcp-leasefile="+filepath.Join(dir, "leases"), "--log-dhcp", "--log-facility="+logFile,
+	vethPair(t, "10.30.0.1/24")
+	netbootRun(t, "ip", "link", "set", vethClient, "up")
+	startDnsmasq(t, vethServer,
 		"--dhcp-range=10.30.0.50,10.30.0.99,255.255.255.0,1h",
 		"--dhcp-match=set:s390,option:client-arch,31",
 		"--dhcp-boot=tag:s390,s390x/pxelinux.0",
@@ -77,17 +42,6 @@ func TestDHCPDnsmasq(t *testing.T) {
 		"--dhcp-option=option:dns-server,10.30.0.1",
 		"--dhcp-option=option:domain-name,lab.example",
 	)
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start dnsmasq: %v", err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		if t.Failed() {
-			b, _ := os.ReadFile(logFile)
-			t.Logf("dnsmasq log:\n%s", b)
-		}
-	})
 
 	log := slog.New(slog.NewTextHandler(dhcpLogWriter{t}, nil))
 	get := func(arch uint16) *dhcp.Lease {
@@ -95,7 +49,7 @@ func TestDHCPDnsmasq(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		start := time.Now()
-		l, err := dhcp.Run(ctx, log, []string{"cli0"}, dhcp.Options{
+		l, err := dhcp.Run(ctx, log, []string{vethClient}, dhcp.Options{
 			Arch: &arch, UUID: "12345678-9abc-def0-1234-56789abcdef0", Grace: time.Second,
 		})
 		if err != nil {
@@ -120,8 +74,8 @@ func TestDHCPDnsmasq(t *testing.T) {
 	}
 
 	// Apply it, and the address is reachable from the server side.
-	if err := netconf.Apply(context.Background(), log, "cli0", s390.Net, netconf.ApplyOptions{
-		ResolvConf: filepath.Join(dir, "resolv.conf"),
+	if err := netconf.Apply(context.Background(), log, vethClient, s390.Net, netconf.ApplyOptions{
+		ResolvConf: filepath.Join(t.TempDir(), "resolv.conf"),
 	}); err != nil {
 		t.Fatalf("apply lease: %v", err)
 	}
@@ -131,7 +85,7 @@ func TestDHCPDnsmasq(t *testing.T) {
 			t.Errorf("ping %v: %v\n%s", f.IP, err, out)
 		}
 	}
-	ip("addr", "flush", "dev", "cli0")
+	netbootRun(t, "ip", "addr", "flush", "dev", vethClient)
 
 	x86 := get(dhcp.ArchX64UEFI)
 	if x86.HasBootInfo() {

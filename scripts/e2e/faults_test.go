@@ -11,17 +11,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
-
-// faultsNetnsEnv marks the copy of the test binary that a test of this
-// file starts in its own network namespace.
-const faultsNetnsEnv = "S390NETBOOT_E2E_FAULTS_NETNS"
 
 // lateServerDelay is how long the link stays without a DHCP server.
 const lateServerDelay = 30 * time.Second
@@ -31,43 +25,6 @@ const lateServerDelay = 30 * time.Second
 // backoff with jitter, pxeclient/dhcp DefaultMinBackoff/MaxBackoff) plus
 // 3 s for dnsmasq to start and the DISCOVER/OFFER/REQUEST/ACK exchange.
 const lateServerBound = 12 * time.Second
-
-// inNetns re-executes the test binary (only the named test) in new network
-// and UTS namespaces and reports its output. It returns true in the
-// parent, which should return at once.
-func inNetns(t *testing.T, name string, timeout time.Duration, env ...string) bool {
-	t.Helper()
-	if os.Getenv(faultsNetnsEnv) == "1" {
-		return false
-	}
-	if os.Getenv("S390NETBOOT_EMULATED") == "1" {
-		t.Skip("user-mode emulation (qemu-user) has no network namespaces")
-	}
-	cmd := exec.Command("/proc/self/exe", "-test.run=^"+name+"$", "-test.v", "-test.timeout="+timeout.String())
-	cmd.Env = append(append(os.Environ(), faultsNetnsEnv+"=1"), env...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNET | syscall.CLONE_NEWUTS}
-	out, err := cmd.CombinedOutput()
-	// The FAULT lines go up to this test's log, for fault-report.sh.
-	for _, l := range strings.Split(string(out), "\n") {
-		if i := strings.Index(l, "FAULT |"); i >= 0 {
-			t.Log(l[i:])
-		}
-	}
-	if err != nil || testing.Verbose() {
-		// Without the FAULT lines, which are reported once above.
-		var rest []string
-		for _, l := range strings.Split(string(out), "\n") {
-			if !strings.Contains(l, "FAULT |") {
-				rest = append(rest, l)
-			}
-		}
-		t.Logf("in a new network namespace:\n%s", strings.Join(rest, "\n"))
-	}
-	if err != nil {
-		t.Fatalf("test in a new network namespace (needs root): %v", err)
-	}
-	return true
-}
 
 // timedLines collects a process's output lines with their arrival time.
 type timedLines struct {
@@ -109,19 +66,10 @@ func (tl *timedLines) String() string {
 // appears (lateServerBound), fetch the entry and write plan.json. It
 // reports the time from dnsmasq's start to the lease.
 func TestDHCPLateServer(t *testing.T) {
-	if inNetns(t, "TestDHCPLateServer", 3*time.Minute, "PXEBOOT="+BuildCmd(t, "./cmd/pxeboot", runtime.GOARCH)) {
+	if inNetns(t, 3*time.Minute, pxebootEnv(t)) {
 		return
 	}
-	dnsmasq := NeedTool(t, "dnsmasq", "dnsmasq")
-	NeedTool(t, "ip", "iproute2")
-	for _, args := range [][]string{
-		{"link", "set", "lo", "up"},
-		{"link", "add", "srv0", "type", "veth", "peer", "name", "cli0"},
-		{"addr", "add", "10.32.0.1/24", "dev", "srv0"},
-		{"link", "set", "srv0", "up"},
-	} {
-		netbootRun(t, "ip", args...)
-	}
+	vethPair(t, "10.32.0.1/24")
 	dir := t.TempDir()
 	tftp := filepath.Join(dir, "tftp")
 	kernel := strings.Repeat("late kernel ", 50000)
@@ -141,7 +89,7 @@ func TestDHCPLateServer(t *testing.T) {
 	// The client first, on a link with nobody to answer.
 	out := filepath.Join(dir, "out")
 	start := time.Now()
-	fetch := exec.Command(os.Getenv("PXEBOOT"), "fetch", "--iface", "cli0", "--dhcp-arch", "0x1f", "--timeout", "80s", "-o", out)
+	fetch := exec.Command(os.Getenv("PXEBOOT"), "fetch", "--iface", vethClient, "--dhcp-arch", "0x1f", "--timeout", "80s", "-o", out)
 	stderr, err := fetch.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -158,29 +106,14 @@ func TestDHCPLateServer(t *testing.T) {
 	if fetch.ProcessState != nil {
 		t.Fatalf("pxeboot ended before the server came:\n%s", console.String())
 	}
-	logFile := filepath.Join(dir, "dnsmasq.log")
-	dm := exec.Command(dnsmasq,
-		"--no-daemon", "--conf-file=/dev/null", "--user=root", "--port=0",
-		"--interface=srv0", "--bind-interfaces", "--pid-file="+filepath.Join(dir, "pid"),
-		"--dhcp-leasefile="+filepath.Join(dir, "leases"), "--log-dhcp", "--log-facility="+logFile,
+	serverStart := time.Now()
+	startDnsmasq(t, vethServer,
 		"--enable-tftp", "--tftp-root="+tftp,
 		"--dhcp-range=10.32.0.50,10.32.0.99,255.255.255.0,1h",
 		"--dhcp-match=set:s390,option:client-arch,31",
 		"--dhcp-boot=tag:s390,s390x/pxelinux.0",
 		"--dhcp-option=option:router,10.32.0.1",
 	)
-	serverStart := time.Now()
-	if err := dm.Start(); err != nil {
-		t.Fatalf("start dnsmasq: %v", err)
-	}
-	t.Cleanup(func() {
-		dm.Process.Kill()
-		dm.Wait()
-		if t.Failed() {
-			b, _ := os.ReadFile(logFile)
-			t.Logf("dnsmasq log:\n%s", b)
-		}
-	})
 	<-scanned
 	err = fetch.Wait()
 	total := time.Since(start)

@@ -12,18 +12,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/s390netboot/s390netboot/pxeclient/fetch"
 	"github.com/s390netboot/s390netboot/pxeclient/fetch/fetchtest"
 )
-
-// fetchNetnsEnv marks the copy of the test binary that TestFetchLoss
-// starts in its own network namespace.
-const fetchNetnsEnv = "S390NETBOOT_E2E_FETCH_NETNS"
 
 // TestFetchLoss fetches files from dnsmasq's TFTP server through the
 // seeded lossy relay (fetchtest) at 5 % and 20 % loss, with this
@@ -41,31 +35,15 @@ const fetchNetnsEnv = "S390NETBOOT_E2E_FETCH_NETNS"
 // The test re-executes itself in a new network namespace: dnsmasq owns
 // port 69 of that namespace only and the drop rule never touches the host.
 func TestFetchLoss(t *testing.T) {
-	if os.Getenv("S390NETBOOT_EMULATED") == "1" {
-		t.Skip("user-mode emulation (qemu-user) has no network namespaces")
-	}
-	if os.Getenv(fetchNetnsEnv) != "1" {
-		cmd := exec.Command("/proc/self/exe", "-test.run=^TestFetchLoss$", "-test.v", "-test.timeout=9m")
-		cmd.Env = append(os.Environ(), fetchNetnsEnv+"=1")
-		cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNET}
-		out, err := cmd.CombinedOutput()
-		t.Logf("in a new network namespace:\n%s", out)
-		if err != nil {
-			t.Fatalf("test in a new network namespace (needs root): %v", err)
-		}
+	if inNetns(t, 9*time.Minute, nil) {
 		return
 	}
-	dnsmasq := NeedTool(t, "dnsmasq", "dnsmasq")
 	busybox := NeedTool(t, "busybox", "busybox")
-	NeedTool(t, "ip", "iproute2")
 	NeedTool(t, "nft", "nftables")
 	run := func(name string, args ...string) {
 		t.Helper()
-		if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {
-			t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
-		}
+		netbootRun(t, name, args...)
 	}
-	run("ip", "link", "set", "lo", "up")
 
 	root := t.TempDir()
 	if err := os.Chmod(root, 0o755); err != nil {
@@ -83,21 +61,7 @@ func TestFetchLoss(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	logFile := filepath.Join(t.TempDir(), "dnsmasq.log")
-	dm := exec.Command(dnsmasq, "--no-daemon", "--conf-file=/dev/null", "--user=root", "--port=0",
-		"--interface=lo", "--bind-interfaces", "--pid-file=", "--log-facility="+logFile,
-		"--enable-tftp", "--tftp-root="+root)
-	if err := dm.Start(); err != nil {
-		t.Fatalf("start dnsmasq: %v", err)
-	}
-	t.Cleanup(func() {
-		dm.Process.Kill()
-		dm.Wait()
-		if t.Failed() {
-			b, _ := os.ReadFile(logFile)
-			t.Logf("dnsmasq log:\n%s", b)
-		}
-	})
+	startDnsmasq(t, "lo", "--enable-tftp", "--tftp-root="+root)
 	waitUDP(t, "127.0.0.1:69")
 
 	const blksize = 1468 // Ethernet, not loopback's 65464

@@ -13,7 +13,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -181,8 +180,6 @@ func netbootFloat(s string) float64 {
 	return f
 }
 
-const pxebootNetnsEnv = "S390NETBOOT_E2E_FETCH_NETNS"
-
 // TestPxebootFetchDnsmasq drives `pxeboot fetch --iface` against dnsmasq
 // (DHCP and TFTP) across a veth pair in a network namespace of its own:
 // dnsmasq matches option 93 (0x1f, s390x) to hand out the boot file and
@@ -190,28 +187,10 @@ const pxebootNetnsEnv = "S390NETBOOT_E2E_FETCH_NETNS"
 // the config named by option 209 below the option-210 prefix, and writes
 // the entry's kernel and initrds with plan.json.
 func TestPxebootFetchDnsmasq(t *testing.T) {
-	if os.Getenv(pxebootNetnsEnv) != "1" {
-		pxeboot := BuildCmd(t, "./cmd/pxeboot", runtime.GOARCH)
-		cmd := exec.Command("/proc/self/exe", "-test.run=^TestPxebootFetchDnsmasq$", "-test.v", "-test.timeout=2m")
-		cmd.Env = append(os.Environ(), pxebootNetnsEnv+"=1", "PXEBOOT="+pxeboot)
-		cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNET | syscall.CLONE_NEWUTS}
-		out, err := cmd.CombinedOutput()
-		t.Logf("in a new network namespace:\n%s", out)
-		if err != nil {
-			t.Fatalf("test in a new network namespace (needs root): %v", err)
-		}
+	if inNetns(t, 2*time.Minute, pxebootEnv(t)) {
 		return
 	}
-	dnsmasq := NeedTool(t, "dnsmasq", "dnsmasq")
-	NeedTool(t, "ip", "iproute2")
-	for _, args := range [][]string{
-		{"link", "set", "lo", "up"},
-		{"link", "add", "srv0", "type", "veth", "peer", "name", "cli0"},
-		{"addr", "add", "10.31.0.1/24", "dev", "srv0"},
-		{"link", "set", "srv0", "up"},
-	} {
-		netbootRun(t, "ip", args...)
-	}
+	vethPair(t, "10.31.0.1/24")
 	dir := t.TempDir()
 	tftp := filepath.Join(dir, "tftp")
 	files := map[string]string{
@@ -228,11 +207,7 @@ func TestPxebootFetchDnsmasq(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	logFile := filepath.Join(dir, "dnsmasq.log")
-	cmd := exec.Command(dnsmasq,
-		"--no-daemon", "--conf-file=/dev/null", "--user=root", "--port=0",
-		"--interface=srv0", "--bind-interfaces", "--pid-file="+filepath.Join(dir, "pid"),
-		"--dhcp-leasefile="+filepath.Join(dir, "leases"), "--log-dhcp", "--log-facility="+logFile,
+	startDnsmasq(t, vethServer,
 		"--enable-tftp", "--tftp-root="+tftp,
 		"--dhcp-range=10.31.0.50,10.31.0.99,255.255.255.0,1h",
 		"--dhcp-match=set:s390,option:client-arch,31",
@@ -241,20 +216,9 @@ func TestPxebootFetchDnsmasq(t *testing.T) {
 		"--dhcp-option=tag:s390,210,s390x/",
 		"--dhcp-option=option:router,10.31.0.1",
 	)
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start dnsmasq: %v", err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		if t.Failed() {
-			b, _ := os.ReadFile(logFile)
-			t.Logf("dnsmasq log:\n%s", b)
-		}
-	})
 	out := filepath.Join(dir, "out")
 	start := time.Now()
-	fetch := exec.Command(os.Getenv("PXEBOOT"), "fetch", "--iface", "cli0", "--dhcp-arch", "0x1f", "--timeout", "30s", "-o", out)
+	fetch := exec.Command(os.Getenv("PXEBOOT"), "fetch", "--iface", vethClient, "--dhcp-arch", "0x1f", "--timeout", "30s", "-o", out)
 	b, err := fetch.CombinedOutput()
 	t.Logf("pxeboot fetch (%v):\n%s", time.Since(start).Round(time.Millisecond), b)
 	if err != nil {
