@@ -6,6 +6,9 @@
 #   qemu-system-x86    qemu-system-x86_64 (the x86-64 guests)
 #   qemu-user-static   qemu-s390x-static (unit tests on big-endian)
 #   dnsmasq-base       the DHCP/TFTP server of the namespace tests
+#   atftpd             a TFTP server with windowsize (RFC 7440) for the loss
+#                      tests; its system service is disabled again (the tests
+#                      start their own in a network namespace)
 #   iproute2           ip netns, veth, tc netem
 #   cpio file xz-utils zstd   reading archives back in tests
 #   minisign           interop tests of signed boot
@@ -20,6 +23,7 @@ want qemu-system-s390x qemu-system-misc
 want qemu-system-x86_64 qemu-system-x86
 want qemu-s390x-static qemu-user-static
 want dnsmasq dnsmasq-base
+want atftpd atftpd
 want ip iproute2
 want tc iproute2
 want cpio cpio
@@ -38,3 +42,7 @@ pkgs=$(printf '%s\n' "${need[@]}" | sort -u | tr '\n' ' ')
 echo "install-deps: apt-get install $pkgs" >&2
 sudo_ apt-get update -qq
 sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $pkgs >/dev/null
+if [[ " $pkgs " == *" atftpd "* ]] && command -v systemctl >/dev/null 2>&1; then
+	echo "install-deps: disabling the atftpd service the package enabled (tests run their own)" >&2
+	sudo_ systemctl disable --now atftpd.socket atftpd.service >/dev/null 2>&1 || true
+fi

@@ -27,13 +27,19 @@ import (
 // netem would do, but kernels built without CONFIG_NET_SCH_NETEM, like
 // this project's CI VM, lack it; nf_tables' numgen is commonly built in).
 //
-// What to expect: dnsmasq ignores duplicate ACKs, so a lost DATA packet
-// is only recovered by dnsmasq's own retransmission timer (seconds),
-// whatever the client does; a lost ACK is recovered by the client's
-// timer (ours: 100 ms, fixed). TCP recovers both in milliseconds.
+// Two servers: dnsmasq 2.90, the one most users run, which has no
+// windowsize option (RFC 7440), and atftpd, which has. What to expect:
+// without windows a lost DATA packet is only recovered by the server's
+// own retransmission timer (dnsmasq: 3 s and more; atftpd here: 1 s),
+// whatever the client does, since servers ignore duplicate ACKs; a lost
+// ACK is recovered by the client's timer (ours: 100 ms, fixed). With a
+// window (ours asks for 16 blocks; busybox's tftp has no windows) the
+// client acknowledges the last block before a gap as soon as it sees
+// one, or after its timeout, and the server sends again from there at
+// once: both losses cost milliseconds. TCP recovers both in milliseconds.
 //
 // The test re-executes itself in a new network namespace: dnsmasq owns
-// port 69 of that namespace only and the drop rule never touches the host.
+// port 69 (atftpd 6969) of that namespace only and the drop rule never touches the host.
 func TestFetchLoss(t *testing.T) {
 	if inNetns(t, 9*time.Minute, nil) {
 		return
@@ -63,61 +69,75 @@ func TestFetchLoss(t *testing.T) {
 	}
 	startDnsmasq(t, "lo", "--enable-tftp", "--tftp-root="+root)
 	waitUDP(t, "127.0.0.1:69")
+	atftpd := startAtftpd(t, root, "127.0.0.1:6969")
 
 	const blksize = 1468 // Ethernet, not loopback's 65464
-	for _, tt := range []struct {
-		loss float64
-		file string
-	}{
-		{0.05, "k256"},
-		{0.20, "k64"},
+	for _, srv := range []struct{ name, addr string }{
+		{"dnsmasq", "127.0.0.1:69"},
+		{"atftpd", atftpd},
 	} {
-		t.Run(fmt.Sprintf("tftp loss=%.0f%%", tt.loss*100), func(t *testing.T) {
-			imp := fetchtest.Impairment{Loss: tt.loss, Dup: 0.02, Delay: 0.02, Seed: 2026}
-			want := sha256.Sum256(files[tt.file])
+		for _, tt := range []struct {
+			loss float64
+			file string
+		}{
+			{0.05, "k256"},
+			{0.20, "k64"},
+		} {
+			t.Run(fmt.Sprintf("tftp %s loss=%.0f%%", srv.name, tt.loss*100), func(t *testing.T) {
+				imp := fetchtest.Impairment{Loss: tt.loss, Dup: 0.02, Delay: 0.02, Seed: 2026}
+				want := sha256.Sum256(files[tt.file])
 
-			relay, err := fetchtest.NewRelay("127.0.0.1:69", imp)
-			if err != nil {
-				t.Fatal(err)
-			}
-			f := fetch.New(fetch.Options{TFTPBlockSize: blksize, Attempts: 1, SHA256: true})
-			start := time.Now()
-			file, err := f.Fetch(context.Background(), fetch.TFTPURL(relay.Addr(), tt.file))
-			ours := time.Since(start)
-			relay.Close()
-			if err != nil {
-				t.Fatalf("our client: %v (relay: %v)", err, relay.Stats())
-			}
-			if file.SHA256 != want {
-				t.Fatal("our client: SHA-256 mismatch")
-			}
-			t.Logf("ours:    %d bytes in %v; relay: %v", len(file.Data), ours.Round(time.Millisecond), relay.Stats())
+				relay, err := fetchtest.NewRelay(srv.addr, imp)
+				if err != nil {
+					t.Fatal(err)
+				}
+				f := fetch.New(fetch.Options{TFTPBlockSize: blksize, Attempts: 1, SHA256: true})
+				start := time.Now()
+				file, err := f.Fetch(context.Background(), fetch.TFTPURL(relay.Addr(), tt.file))
+				ours := time.Since(start)
+				relay.Close()
+				if err != nil {
+					t.Fatalf("our client: %v (relay: %v)", err, relay.Stats())
+				}
+				if file.SHA256 != want {
+					t.Fatal("our client: SHA-256 mismatch")
+				}
+				t.Logf("ours:    %d bytes in %v; relay: %v", len(file.Data), ours.Round(time.Millisecond), relay.Stats())
+				t.Logf("FAULT | TFTP from %s, %.0f%% loss, 2%% dup, 2%% reorder (ours) | intact | %.2fs | %d B (SHA-256)",
+					srv.name, tt.loss*100, ours.Seconds(), len(file.Data))
 
-			relay, err = fetchtest.NewRelay("127.0.0.1:69", imp)
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, port, _ := net.SplitHostPort(relay.Addr())
-			out := filepath.Join(t.TempDir(), "out")
-			bb := exec.Command(busybox, "tftp", "-g", "-b", fmt.Sprint(blksize), "-r", tt.file, "-l", out, "127.0.0.1", port)
-			start = time.Now()
-			bbOut, bbErr := bb.CombinedOutput()
-			theirs := time.Since(start)
-			relay.Close()
-			got, _ := os.ReadFile(out)
-			bbOK := bbErr == nil && sha256.Sum256(got) == want
-			t.Logf("busybox: ok=%v in %v; relay: %v %s", bbOK, theirs.Round(time.Millisecond), relay.Stats(), bytes.TrimSpace(bbOut))
-
-			if tt.loss <= 0.05 {
+				relay, err = fetchtest.NewRelay(srv.addr, imp)
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, port, _ := net.SplitHostPort(relay.Addr())
+				out := filepath.Join(t.TempDir(), "out")
+				bb := exec.Command(busybox, "tftp", "-g", "-b", fmt.Sprint(blksize), "-r", tt.file, "-l", out, "127.0.0.1", port)
+				start = time.Now()
+				bbOut, bbErr := bb.CombinedOutput()
+				theirs := time.Since(start)
+				relay.Close()
+				got, _ := os.ReadFile(out)
+				bbOK := bbErr == nil && sha256.Sum256(got) == want
+				t.Logf("busybox: ok=%v in %v; relay: %v %s", bbOK, theirs.Round(time.Millisecond), relay.Stats(), bytes.TrimSpace(bbOut))
+				outcome := "intact"
 				if !bbOK {
-					t.Errorf("busybox tftp failed at %.0f%% loss: %v", tt.loss*100, bbErr)
+					outcome = "failed"
 				}
-				// "No slower", with 10 % for scheduling noise on a shared machine.
-				if ours > theirs+theirs/10 {
-					t.Errorf("our client took %v, busybox %v", ours, theirs)
+				t.Logf("FAULT | TFTP from %s, %.0f%% loss, 2%% dup, 2%% reorder (busybox tftp) | %s | %.2fs | %d B (SHA-256)",
+					srv.name, tt.loss*100, outcome, theirs.Seconds(), len(got))
+
+				if tt.loss <= 0.05 {
+					if !bbOK {
+						t.Errorf("busybox tftp failed at %.0f%% loss: %v", tt.loss*100, bbErr)
+					}
+					// "No slower", with 10 % for scheduling noise on a shared machine.
+					if ours > theirs+theirs/10 {
+						t.Errorf("our client took %v, busybox %v", ours, theirs)
+					}
 				}
-			}
-		})
+			})
+		}
 	}
 
 	// HTTP under the same loss rates, from busybox httpd; the kernel's
@@ -174,4 +194,30 @@ func waitTCP(t *testing.T, addr string) {
 		}
 	}
 	t.Fatalf("nothing listens on tcp %s", addr)
+}
+
+// startAtftpd starts atftpd serving root on addr (host:port) in the
+// foreground and returns addr once it answers. Its retransmission timer
+// is 1 s (-r 1; the default 5 s would make the lock-step clients' runs
+// at 20 % loss take minutes).
+func startAtftpd(t *testing.T, root, addr string) string {
+	t.Helper()
+	bin := NeedTool(t, "atftpd", "atftpd")
+	host, port, _ := net.SplitHostPort(addr)
+	logFile := filepath.Join(t.TempDir(), "atftpd.log")
+	cmd := exec.Command(bin, "--daemon", "--no-fork", "--user", "root", "--group", "root",
+		"--retry-timeout", "1", "--logfile", logFile, "--bind-address", host, "--port", port, root)
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start atftpd: %v", err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		if t.Failed() {
+			b, _ := os.ReadFile(logFile)
+			t.Logf("atftpd log (last 4 KiB):\n%s", b[max(0, len(b)-4096):])
+		}
+	})
+	waitUDP(t, addr)
+	return addr
 }
