@@ -27,8 +27,8 @@
 // block numbers wrapping after 65535). It asks for a block size that
 // fills the path MTU (1468 on Ethernet; QEMU's user network grants
 // 1428), uses tsize so the buffer is allocated once, and asks for a
-// window of 16 blocks per ACK (dnsmasq grants it; servers without the
-// option ignore it). When blocks stop coming for a short timeout (100
+// window of 16 blocks per ACK (atftpd grants it; QEMU's server and
+// dnsmasq 2.90 ignore it). When blocks stop coming for a short timeout (100
 // ms, no random backoff), or a block past a lost one arrives, it
 // acknowledges the last block it has in order, which makes the server
 // send again from there at once, instead of after the server's own

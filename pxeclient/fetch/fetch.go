@@ -23,10 +23,11 @@ const (
 	// same first timeout busybox's tftp uses (TFTP_TIMEOUT_MS, networking/tftp.c).
 	DefaultTFTPTimeout = 100 * time.Millisecond
 	// DefaultTFTPWindowSize is the windowsize asked for (RFC 7440).
-	// dnsmasq grants it (up to 32): one ACK per 16 blocks, and a lost
-	// block costs one ACK of the last block before it, sent as soon as
-	// the gap shows or after TFTPTimeout, instead of the server's
-	// retransmission timer (seconds). 16 blocks of 1468 bytes are 23 KiB,
+	// Where the server grants it (atftpd; not dnsmasq 2.90, QEMU or
+	// pin/tftp, which ignore it): one ACK per 16 blocks, and a lost block
+	// costs one ACK of the last block before it, sent as soon as the gap
+	// shows or after TFTPTimeout, instead of the server's retransmission
+	// timer (seconds). 16 blocks of 1468 bytes are 23 KiB,
 	// well inside a socket's default receive buffer (208 KiB).
 	DefaultTFTPWindowSize = 16
 	// DefaultTFTPStall is how long a TFTP transfer may go without any
@@ -67,7 +68,8 @@ type Options struct {
 	// TFTPWindowSize is the windowsize asked for (RFC 7440): how many
 	// blocks the server may send before it waits for an ACK. 0 means
 	// DefaultTFTPWindowSize; 1 asks for no window (one ACK per block, as
-	// RFC 1350). Servers without the option (QEMU's, pin/tftp) ignore it.
+	// RFC 1350). Servers without the option (QEMU's, dnsmasq 2.90,
+	// pin/tftp) ignore it.
 	TFTPWindowSize int
 	// TFTPTimeout is the per-packet retransmission timeout (default
 	// DefaultTFTPTimeout).
