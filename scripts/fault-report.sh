@@ -32,12 +32,12 @@ status=0
 
 # The unit tests: packages and the fault tests in them.
 go test -count=1 -v -run '^(TestForeverAsPID1|TestRecover)$' ./pxeclient/pid1 >>"$log" 2>&1 || status=1
-go test -count=1 -v -run '^TestLoopAsPID1$' ./cmd/pxeinit >>"$log" 2>&1 || status=1
+go test -count=1 -v -run '^(TestLoopAsPID1|TestLoopWorkerPanic)$' ./cmd/pxeinit >>"$log" 2>&1 || status=1
 go test -count=1 -v -run '^(TestHostileConfigs|TestLimits)$' ./pxeclient/pxelinux >>"$log" 2>&1 || status=1
-go test -count=1 -v -run '^(TestBadEntryOnError|TestBadEntriesMenu)$' ./pxeclient >>"$log" 2>&1 || status=1
+go test -count=1 -v -run '^(TestBadEntryOnError|TestBadEntriesMenu|TestHugeConfig)$' ./pxeclient >>"$log" 2>&1 || status=1
 go test -count=1 -v -run '^TestRun(NAK|PrefersBootInfo|TwoServersOneLink|NoBootInfo|LateServer)$' ./pxeclient/dhcp >>"$log" 2>&1 || status=1
 go test -count=1 -v -run '^TestBootUnprivileged$' ./cmd/pxeboot >>"$log" 2>&1 || status=1
-go test -count=1 -v -run '^(TestTFTPErrors|TestTFTPSizeLie|TestTFTPLossyRelay|TestTFTPServerRestart|TestTFTPCancel|TestHTTPErrors|TestHTTPIdle|TestHTTPDowngrade|TestHTTPS|TestConcurrentMemoryCheck)$' \
+go test -count=1 -v -run '^(TestTFTPErrors|TestTFTPSizeLie|TestTFTPLossyRelay|TestTFTPServerRestart|TestTFTPCancel|TestHTTPErrors|TestHTTPIdle|TestHTTPDowngrade|TestHTTPS|TestConcurrentMemoryCheck|TestTFTPWindow|TestTFTPWindowLossyRelay|TestFetchAllPanic)$' \
 	./pxeclient/fetch >>"$log" 2>&1 || status=1
 if [ "${E2E:-1}" != 0 ]; then
 	go test -tags e2e -count=1 -v -timeout 10m -run '^(TestDHCPLateServer|TestFetchLoss|TestDHCPDnsmasq)$' ./scripts/e2e/ >>"$log" 2>&1 || status=1
@@ -73,8 +73,10 @@ TestHTTPS/wrong_host	HTTPS: certificate for another host	ErrCertificate
 TestHTTPS/missing_bundle	HTTPS: CA bundle file missing	ErrCertificate "reading CA bundle"
 TestHTTPS/empty_bundle	HTTPS: CA bundle without certificates	ErrCertificate "holds no PEM certificates"
 TestConcurrentMemoryCheck	memory: two files that each fit but not together	one fetched, the other ErrNoMemory
-TestFetchLoss/tftp_loss=5%	e2e: dnsmasq TFTP through the lossy relay at 5 % (ours and busybox tftp)	complete, SHA-256 compared, not slower than busybox
-TestFetchLoss/tftp_loss=20%	e2e: dnsmasq TFTP through the lossy relay at 20 %	complete, SHA-256 compared
+TestTFTPWindow/window_16,_block_20_lost_mid-window	TFTP windowsize 16: block lost in the middle of a window	recovered by the client's ACK at the gap, no server timeout
+TestTFTPWindow/window_16,_block_32_lost_at_the_end_of_a_window	TFTP windowsize 16: last block of a window lost	recovered by the client's timeout ACK, no server timeout
+TestFetchAllPanic	a panic in a fetch worker (progress callback)	that file fails with "panic while fetching", the other arrives
+TestLoopWorkerPanic	pxeinit as PID 1: panic in a fetch worker goroutine	reported, PID 1 alive
 TestFetchLoss/http_loss=5%	e2e: busybox httpd, nftables drops 5 % of TCP packets	complete, SHA-256 compared
 TestFetchLoss/http_loss=20%	e2e: busybox httpd, nftables drops 20 % of TCP packets	complete, SHA-256 compared
 TestDHCPDnsmasq	e2e: dnsmasq gives boot info only to option 93 = s390x	s390x gets it, x86-64 a plain lease

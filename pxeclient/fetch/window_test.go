@@ -170,8 +170,11 @@ func TestTFTPWindowLossyRelay(t *testing.T) {
 			if !bytes.Equal(file.Data, data) {
 				t.Fatal("data differs")
 			}
+			el := time.Since(start)
 			t.Logf("%d blocks in %v, %d ACKs, %d server timeouts; relay: %v", len(data)/1468+1,
-				time.Since(start).Round(time.Millisecond), srv.acks.Load(), srv.resends.Load(), relay.Stats())
+				el.Round(time.Millisecond), srv.acks.Load(), srv.resends.Load(), relay.Stats())
+			t.Logf("FAULT | TFTP windowsize 16, %.0f%% loss, 5%% dup, 5%% reorder, server timer 200 ms (seeded relay) | intact, %d server timeouts | %.2fs | %d B (compared) |",
+				loss*100, srv.resends.Load(), el.Seconds(), len(file.Data))
 		})
 	}
 }
