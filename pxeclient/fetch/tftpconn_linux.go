@@ -48,8 +48,22 @@ func dialUDP(server netip.AddrPort, timeout time.Duration) (*udpConn, error) {
 		unix.Close(fd)
 		return nil, os.NewSyscallError("setsockopt SO_RCVTIMEO", err)
 	}
+	// Best effort: without CAP_NET_ADMIN, or on a kernel without
+	// CONFIG_NET_RX_BUSY_POLL, reads sleep as usual.
+	unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_BUSY_POLL, busyPollMicros)
 	return &udpConn{fd: fd, timeout: timeout}, nil
 }
+
+// busyPollMicros is the socket's SO_BUSY_POLL (socket(7)): a read polls
+// the network device's queue for up to this many microseconds before it
+// sleeps. A lock-step transfer waits one round trip per block, and
+// sleeping and waking for each costs a scheduler round and an interrupt's
+// worth of work: in the 1-CPU s390x TCG guest (virtio-net), 200 µs took
+// context switches from ~9,000 to ~2,000 per 26 MB and the transfer from
+// 3.7-6.7 s to 3.3-4.4 s in interleaved runs (1000 µs was no better). The
+// CPU spins for at most that long per block; a boot client has nothing
+// else to do.
+const busyPollMicros = 200
 
 func sockaddr(a netip.AddrPort) unix.Sockaddr {
 	if ip := a.Addr().Unmap(); ip.Is4() {
