@@ -71,10 +71,15 @@ func (s *sink) resize(capacity int64) error {
 	defer f.memMu.Unlock()
 	others := f.reserved.Load() - s.reserved
 	if err := f.opts.MemCheck(capacity + others); err != nil {
-		if others > 0 {
-			return fmt.Errorf("file is %s, %s more are due for other files: %w", formatSize(capacity), formatSize(others), err)
+		what := "file is " + formatSize(capacity)
+		if s.total < 0 {
+			// The size was not announced: capacity is the next buffer.
+			what = fmt.Sprintf("file of unannounced size needs a %s buffer after %s", formatSize(capacity), formatSize(int64(len(s.buf))))
 		}
-		return fmt.Errorf("file is %s: %w", formatSize(capacity), err)
+		if others > 0 {
+			return fmt.Errorf("%s, %s more are due for other files: %w", what, formatSize(others), err)
+		}
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	nb := make([]byte, len(s.buf), int(capacity))
 	copy(nb, s.buf)
