@@ -40,7 +40,7 @@
 //	stage=link     links=eth0,eth1 carrier=eth0 (links up, carrier seen)
 //	stage=lease    iface=eth0 addr=10.0.2.15/24 server=10.0.2.2 via=siaddr bootfile=...
 //	stage=config   file=pxelinux.cfg/01-52-54-00-12-34-56 tried=N server=10.0.2.2
-//	stage=choice   label=LABEL via=DEFAULT|ONTIMEOUT|menu default|typed|pxeinit.label|ONERROR
+//	stage=choice   label=LABEL via=DEFAULT|ONTIMEOUT|menu default|menu|typed|pxeinit.label|ONERROR
 //	stage=fetch    file=URL bytes=N sec=S mibps=R (one per file)
 //	stage=fetched  files=N bytes=N mibps=R
 //	stage=load     kernel=N initrd=N vmhwm=N    (kexec image loaded; peak RSS in bytes)
