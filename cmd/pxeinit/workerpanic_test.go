@@ -5,22 +5,14 @@ package main
 // that file's error, so PID 1 lives on and reports it.
 
 import (
-	"bytes"
 	"context"
-	"log/slog"
-	"net"
-	"net/netip"
 	"os"
-	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/s390netboot/s390netboot/pxeclient"
+	"github.com/s390netboot/s390netboot/internal/testenv"
 	"github.com/s390netboot/s390netboot/pxeclient/fetch"
-	"github.com/s390netboot/s390netboot/pxeclient/kexec"
-	"github.com/s390netboot/s390netboot/pxeclient/pxelinux"
 )
 
 type panicProgress struct{}
@@ -31,48 +23,27 @@ func (panicProgress) Update(s fetch.Status) {
 	}
 }
 
-func workerChild() {
-	h := pxeclient.NewConsoleHandler(os.Stdout, "pxeinit", slog.LevelInfo)
-	log := slog.New(h)
-	addr, _ := serveTFTP(map[string]string{"pxelinux.cfg/default": "DEFAULT k\nLABEL k\n  KERNEL vmlinuz\n", "vmlinuz": "kernel"})
-	c := &pxeclient.Client{Log: log, Console: os.Stdout, Arch: "s390x",
-		Fetch: fetch.Options{Attempts: 1, Progress: panicProgress{}},
-		Network: func(ctx context.Context) (*pxeclient.Lease, error) {
-			return &pxeclient.Lease{Facts: pxelinux.Facts{HWType: 1, RebootTime: -1, MAC: net.HardwareAddr{0x52, 0x54, 0, 0x12, 0x34, 0x56},
-				Server: netip.MustParseAddr("127.0.0.1")}, Source: pxeclient.Source{Base: "tftp://" + addr + "/"}}, nil
-		},
-		Boot: func(img kexec.Image, log *slog.Logger) error { return nil },
-	}
-	loop(context.Background(), log, c)
+func workerChild(t *testing.T) {
+	c := childClient(t, "kernel")
+	c.Fetch.Progress = panicProgress{}
+	loop(context.Background(), c.Log, c)
 }
 
 func TestLoopWorkerPanic(t *testing.T) {
 	if os.Getenv(loopEnv) == "worker" {
-		workerChild()
+		workerChild(t)
 		return
 	}
-	if os.Getenv(emulatedEnv) == "1" {
-		t.Skip("user-mode emulation (qemu-user) cannot create PID namespaces or run a second s390x binary")
-	}
-	cmd := exec.Command("/proc/self/exe", "-test.run=^TestLoopWorkerPanic$", "-test.timeout=1m")
-	cmd.Env = append(os.Environ(), loopEnv+"=worker")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID, Pdeathsig: syscall.SIGKILL}
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	p := testenv.ReexecPID1(t, loopEnv+"=worker")
 	select {
-	case err := <-done:
-		t.Fatalf("PID 1 died (%v) from a panic in a fetch worker goroutine:\n%s", err, firstLines(out.String(), 12))
+	case <-p.Ended():
 	case <-time.After(4 * time.Second):
-		cmd.Process.Kill()
-		<-done
 	}
-	if !strings.Contains(out.String(), "injected panic") {
-		t.Errorf("panic not reported:\n%s", out.String())
+	if err := p.Kill(); err != nil {
+		t.Fatalf("PID 1 died from a panic in a fetch worker goroutine: %v\n%s", err, firstLines(p.Output(), 12))
+	}
+	if !strings.Contains(p.Output(), "injected panic") {
+		t.Errorf("panic not reported:\n%s", p.Output())
 	}
 }
 
