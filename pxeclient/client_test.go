@@ -15,35 +15,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pin/tftp/v3"
-
+	"github.com/s390netboot/s390netboot/internal/testenv"
 	"github.com/s390netboot/s390netboot/pxeclient/fetch"
 	"github.com/s390netboot/s390netboot/pxeclient/kexec"
 	"github.com/s390netboot/s390netboot/pxeclient/menu"
 	"github.com/s390netboot/s390netboot/pxeclient/pxelinux"
 )
-
-// startTFTP serves files from a real pin/tftp server on 127.0.0.1.
-func startTFTP(t *testing.T, files *fileSet) string {
-	t.Helper()
-	srv := tftp.NewServer(func(name string, rf io.ReaderFrom) error {
-		data, ok := files.get(strings.TrimPrefix(name, "/"))
-		if !ok {
-			return fmt.Errorf("%s: file not found", name)
-		}
-		_, err := rf.ReadFrom(bytes.NewReader(data))
-		return err
-	}, nil)
-	srv.SetBlockSizeNegotiation(false)
-	srv.SetBackoff(func(int) time.Duration { return 0 })
-	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(conn)
-	t.Cleanup(srv.Shutdown)
-	return conn.LocalAddr().String()
-}
 
 // syncBuffer is a console shared by the logger and the progress lines.
 type syncBuffer struct {
@@ -76,6 +53,12 @@ func (f *fileSet) get(name string) ([]byte, bool) {
 	return d, ok
 }
 
+// open is a testenv.TFTPServer's Open: the file, its size not announced.
+func (f *fileSet) open(name string) (io.Reader, int64, bool) {
+	data, ok := f.get(name)
+	return bytes.NewReader(data), -1, ok
+}
+
 func (f *fileSet) put(name string, data []byte) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -97,7 +80,13 @@ func newClient(t *testing.T, files map[string][]byte, b *booted) (*Client, *sync
 }
 
 func newClientFS(t *testing.T, files *fileSet, b *booted) (*Client, *syncBuffer) {
-	addr := startTFTP(t, files)
+	t.Helper()
+	return newClientAt(t, testenv.TFTPServer{Open: files.open, FixedBlockSize: true}.Start(t), b)
+}
+
+// newClientAt is a Client for s390x whose network step "finds" the TFTP
+// server addr and whose Booter records the image in b.
+func newClientAt(t *testing.T, addr string, b *booted) (*Client, *syncBuffer) {
 	out := &syncBuffer{}
 	h := NewConsoleHandler(out, "pxeinit", slog.LevelInfo)
 	c := &Client{
@@ -281,45 +270,19 @@ func TestRunPrompt(t *testing.T) {
 	files := &fileSet{m: map[string][]byte{}}
 	var b booted
 	c, out := newClientFS(t, files, &b)
-	pr, pw := io.Pipe()
-	defer pw.Close()
-	c.UI = menu.New(pr, out, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- c.Run(ctx) }()
-	waitFor(t, out, "pxeinit> ")
+	pw := runToPrompt(t, c, out)
 	files.put("pxelinux.cfg/default", []byte("DEFAULT x\nLABEL x\nKERNEL k\n"))
 	files.put("k", []byte("kernel"))
 	pw.Write([]byte("log\nretry\n"))
-	n := func() int { b.mu.Lock(); defer b.mu.Unlock(); return b.n }
 	deadline := time.Now().Add(5 * time.Second)
-	for n() == 0 && time.Now().Before(deadline) {
+	for b.count() == 0 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
-	cancel()
-	pw.Close()
-	if n() == 0 {
+	if b.count() == 0 {
 		t.Fatalf("never booted:\n%s", out)
-	}
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		t.Fatal("Run did not end with its context")
 	}
 	if !strings.Contains(out.String(), "pxeinit: error: no config found") {
 		t.Errorf("console:\n%s", out)
-	}
-}
-
-func waitFor(t *testing.T, out *syncBuffer, s string) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(out.String(), s) {
-		if time.Now().After(deadline) {
-			t.Fatalf("console never showed %q:\n%s", s, out)
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/s390netboot/s390netboot/pxeclient/kexec"
 	"github.com/s390netboot/s390netboot/pxeclient/menu"
@@ -21,16 +22,31 @@ LABEL rescue
   KERNEL images/gone
 `
 
-// runToPrompt starts c.Run with the console input from the returned
-// pipe and waits for the command prompt to be shown n times.
-func runToPrompt(t *testing.T, c *Client, out *syncBuffer) *io.PipeWriter {
+// runTyped starts c.Run with the console input from the returned pipe.
+// At the end of the test the run is cancelled and must end.
+func runTyped(t *testing.T, c *Client, out *syncBuffer) *io.PipeWriter {
 	t.Helper()
 	pr, pw := io.Pipe()
 	c.UI = menu.New(pr, out, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- c.Run(ctx) }()
-	t.Cleanup(func() { cancel(); pw.Close(); <-done })
+	t.Cleanup(func() {
+		cancel()
+		pw.Close()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Error("Run did not end with its context")
+		}
+	})
+	return pw
+}
+
+// runToPrompt is runTyped that waits for the command prompt.
+func runToPrompt(t *testing.T, c *Client, out *syncBuffer) *io.PipeWriter {
+	t.Helper()
+	pw := runTyped(t, c, out)
 	waitCount(t, out, "pxeinit> ", 1)
 	return pw
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -17,11 +16,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pin/tftp/v3"
-
+	"github.com/s390netboot/s390netboot/internal/testenv"
 	"github.com/s390netboot/s390netboot/pxeclient/fetch"
 	"github.com/s390netboot/s390netboot/pxeclient/kexec"
-	"github.com/s390netboot/s390netboot/pxeclient/menu"
 	"github.com/s390netboot/s390netboot/pxeclient/pxelinux"
 )
 
@@ -39,51 +36,26 @@ func (s served) reader() (io.Reader, int64) {
 	return io.LimitReader(zeros{}, s.size), s.size
 }
 
+// openServed is a testenv.TFTPServer's Open for files, with the transfer
+// size announced (tsize), as dnsmasq and tftpd-hpa announce it, so the
+// client checks memory before the transfer.
+func openServed(files map[string]served) func(string) (io.Reader, int64, bool) {
+	return func(name string) (io.Reader, int64, bool) {
+		f, ok := files[name]
+		r, n := f.reader()
+		return r, n, ok
+	}
+}
+
 type zeros struct{}
 
 func (zeros) Read(b []byte) (int, error) { clear(b); return len(b), nil }
 
-// startSizedTFTP is startTFTP with the transfer size announced (tsize), as
-// dnsmasq and tftpd-hpa announce it, so the client checks memory before
-// the transfer.
-func startSizedTFTP(t *testing.T, files map[string]served) string {
-	t.Helper()
-	srv := tftp.NewServer(func(name string, rf io.ReaderFrom) error {
-		f, ok := files[strings.TrimPrefix(name, "/")]
-		if !ok {
-			return fmt.Errorf("%s: file not found", name)
-		}
-		r, n := f.reader()
-		if ot, ok := rf.(tftp.OutgoingTransfer); ok {
-			ot.SetSize(n)
-		}
-		_, err := rf.ReadFrom(r)
-		return err
-	}, nil)
-	srv.SetBackoff(func(int) time.Duration { return 0 })
-	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(conn)
-	t.Cleanup(srv.Shutdown)
-	return conn.LocalAddr().String()
-}
-
-// cachedKernel reads .cache/ARCH/vmlinuz (scripts/fetch-kernels.sh).
+// cachedKernel reads ARCH/vmlinuz of the kernel cache
+// (scripts/fetch-kernels.sh).
 func cachedKernel(t *testing.T, arch string) []byte {
 	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		if filepath.Dir(dir) == dir {
-			t.Fatal("no go.mod above the working directory")
-		}
-		dir = filepath.Dir(dir)
-	}
-	b, err := os.ReadFile(filepath.Join(dir, ".cache", arch, "vmlinuz"))
+	b, err := os.ReadFile(filepath.Join(testenv.Cache(t, arch), "vmlinuz"))
 	if err != nil {
 		t.Fatalf("%v: run scripts/fetch-kernels.sh", err)
 	}
@@ -93,22 +65,13 @@ func cachedKernel(t *testing.T, arch string) []byte {
 // faultMemLimit is the memory the fault tests' fetcher pretends to have.
 const faultMemLimit = 64 << 20
 
-// faultClient is a Client for s390x against a sized TFTP server whose
-// Booter does what kexec.Load does first (CheckKernel) and then records
-// the image instead of loading it.
+// faultClient is a Client for s390x against a TFTP server that announces
+// sizes (openServed), whose Booter does what kexec.Load does first
+// (CheckKernel) and then records the image instead of loading it.
 func faultClient(t *testing.T, files map[string]served) (*Client, *syncBuffer, *booted) {
 	t.Helper()
 	b := &booted{}
-	c, out := newClientFS(t, &fileSet{m: map[string][]byte{}}, b)
-	addr := startSizedTFTP(t, files)
-	network := c.Network
-	c.Network = func(ctx context.Context) (*Lease, error) {
-		l, err := network(ctx)
-		if l != nil {
-			l.Source = Source{Base: "tftp://" + addr + "/"}
-		}
-		return l, err
-	}
+	c, out := newClientAt(t, testenv.TFTPServer{Open: openServed(files)}.Start(t), b)
 	c.Fetch.MemCheck = func(need int64) error {
 		if need > faultMemLimit {
 			return fmt.Errorf("%w: needs %d bytes, %d available (test limit)", fetch.ErrNoMemory, need, faultMemLimit)
@@ -228,14 +191,8 @@ func TestBadEntriesMenu(t *testing.T) {
 	files, good := badEntryFiles(t)
 	files["pxelinux.cfg/default"] = served{data: []byte("UI menu.c32\nPROMPT 1\nTIMEOUT 0\n" + badEntries)}
 	c, out, b := faultClient(t, files)
-	pr, pw := io.Pipe()
-	defer pw.Close()
-	c.UI = menu.New(pr, out, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
 	start := time.Now()
-	go func() { done <- c.Run(ctx) }()
+	pw := runTyped(t, c, out)
 	for i, label := range []string{"notkernel", "wrongarch", "toobig"} {
 		if _, err := pw.Write([]byte(label + "\n")); err != nil {
 			t.Fatal(err)
@@ -249,9 +206,6 @@ func TestBadEntriesMenu(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	elapsed := time.Since(start)
-	cancel()
-	pw.Close()
-	<-done
 	if b.count() != 1 || !bytes.Equal(b.image().Kernel, good) {
 		t.Fatalf("%d boots, want the good entry once:\n%s", b.count(), out)
 	}
