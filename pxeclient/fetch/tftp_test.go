@@ -193,43 +193,69 @@ func TestTFTPSizeLie(t *testing.T) {
 	}
 }
 
-// TestTFTPLossyRelay sends files through a relay that loses, duplicates
-// and reorders packets in both directions.
+// TestTFTPLossyRelay sends a file through a relay that loses, duplicates
+// and reorders packets in both directions, from two servers: pin/tftp's,
+// lock-step, which re-sends DATA after 30 ms, and the windowed test
+// server (windowsize 16), whose timer is 200 ms, so that the client's
+// gap and timeout ACKs must carry the transfer.
 func TestTFTPLossyRelay(t *testing.T) {
-	data := testData(200_000, 5)
-	want := sha256.Sum256(data)
-	for _, tt := range []struct {
-		loss, dup, delay float64
+	type server struct {
+		addr    string
+		outcome func() string // the FAULT line's outcome
+		log     func() string // for the test log
+	}
+	for _, sv := range []struct {
+		name, fault         string // fault: the FAULT line's fault, a format for the loss
+		size                int
+		dataSeed, relaySeed uint64
+		start               func(t *testing.T, data []byte) server
 	}{
-		{0.05, 0.05, 0.05},
-		{0.20, 0.05, 0.05},
+		{"pin", "pin/tftp server (lock-step), %.0f%% loss, 5%% dup, 5%% reorder, server timer 30 ms", 200_000, 5, 42,
+			func(t *testing.T, data []byte) server {
+				// The client re-sends its ACK after 20 ms (fastTFTP).
+				srv := startTFTP(t, map[string][]byte{"f": data}, serverConfig{timeout: 30 * time.Millisecond, retries: 20})
+				return server{addr: srv.addr, outcome: func() string { return "intact" }, log: func() string { return "" }}
+			}},
+		{"window", "windowsize 16, %.0f%% loss, 5%% dup, 5%% reorder, server timer 200 ms", 300_000, 11, 7,
+			func(t *testing.T, data []byte) server {
+				srv := startWindowServer(t, data, 1468, nil, 200*time.Millisecond)
+				return server{addr: srv.addr,
+					outcome: func() string { return fmt.Sprintf("intact, %d server timeouts", srv.resends.Load()) },
+					log: func() string {
+						return fmt.Sprintf(", %d ACKs, %d server timeouts", srv.acks.Load(), srv.resends.Load())
+					}}
+			}},
 	} {
-		t.Run(fmt.Sprintf("loss=%.0f%%", tt.loss*100), func(t *testing.T) {
-			// The server retransmits DATA after 30 ms; the client
-			// re-sends its ACK after 20 ms.
-			srv := startTFTP(t, map[string][]byte{"initrd": data}, serverConfig{timeout: 30 * time.Millisecond, retries: 20})
-			relay, err := fetchtest.NewRelay(srv.addr, fetchtest.Impairment{Loss: tt.loss, Dup: tt.dup, Delay: tt.delay, Seed: 42})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer relay.Close()
-			f := New(fastTFTP(Options{TFTPBlockSize: 1468, TFTPStall: 5 * time.Second}))
-			start := time.Now()
-			file, err := within(t, 30*time.Second, func() error2[*File] {
-				return wrap2(f.Fetch(context.Background(), TFTPURL(relay.Addr(), "initrd")))
-			}).get()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if file.SHA256 != want {
-				t.Fatal("digest mismatch")
-			}
-			st := relay.Stats()
-			t.Logf("%d blocks in %v, %d attempts; relay: %v", len(data)/1468+1, time.Since(start).Round(time.Millisecond), file.Attempts, st)
-			if st.Dropped == 0 {
-				t.Error("relay dropped nothing")
-			}
-		})
+		data := testData(sv.size, sv.dataSeed)
+		for _, loss := range []float64{0.05, 0.20} {
+			t.Run(fmt.Sprintf("%s/loss=%.0f%%", sv.name, loss*100), func(t *testing.T) {
+				srv := sv.start(t, data)
+				relay, err := fetchtest.NewRelay(srv.addr, fetchtest.Impairment{Loss: loss, Dup: 0.05, Delay: 0.05, Seed: sv.relaySeed})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer relay.Close()
+				f := New(fastTFTP(Options{TFTPBlockSize: 1468, TFTPStall: 5 * time.Second}))
+				start := time.Now()
+				file, err := within(t, 30*time.Second, func() error2[*File] {
+					return wrap2(f.Fetch(context.Background(), TFTPURL(relay.Addr(), "f")))
+				}).get()
+				if err != nil {
+					t.Fatal(err)
+				}
+				el := time.Since(start)
+				if file.SHA256 != sha256.Sum256(data) || !bytes.Equal(file.Data, data) {
+					t.Fatalf("got %d bytes that differ from the %d sent", len(file.Data), len(data))
+				}
+				st := relay.Stats()
+				if st.Dropped == 0 {
+					t.Error("relay dropped nothing")
+				}
+				t.Logf("%d blocks in %v, %d attempts%s; relay: %v", len(data)/1468+1, el.Round(time.Millisecond), file.Attempts, srv.log(), st)
+				t.Logf("FAULT | TFTP "+sv.fault+" (seeded relay) | %s | %.2fs | %d B (compared) |",
+					loss*100, srv.outcome(), el.Seconds(), len(file.Data))
+			})
+		}
 	}
 }
 

@@ -4,14 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"fmt"
 	"net"
 	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/s390netboot/s390netboot/pxeclient/fetch/fetchtest"
 )
 
 // windowServer is a TFTP server with the windowsize option (RFC 7440)
@@ -142,39 +139,6 @@ func TestTFTPWindow(t *testing.T) {
 				t.Errorf("the server's timer fired %d times: the client did not recover the loss", r)
 			}
 			t.Logf("%d bytes in %v, %d ACKs", len(data), time.Since(start).Round(time.Millisecond), srv.acks.Load())
-		})
-	}
-}
-
-// TestTFTPWindowLossyRelay runs windowed transfers through the relay that
-// loses, duplicates and reorders packets both ways. The server's timer
-// is 200 ms: the client's gap and timeout ACKs must carry the transfer.
-func TestTFTPWindowLossyRelay(t *testing.T) {
-	data := testData(300_000, 11)
-	for _, loss := range []float64{0.05, 0.20} {
-		t.Run(fmt.Sprintf("loss=%.0f%%", loss*100), func(t *testing.T) {
-			srv := startWindowServer(t, data, 1468, nil, 200*time.Millisecond)
-			relay, err := fetchtest.NewRelay(srv.addr, fetchtest.Impairment{Loss: loss, Dup: 0.05, Delay: 0.05, Seed: 7})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer relay.Close()
-			f := New(fastTFTP(Options{TFTPBlockSize: 1468, TFTPStall: 5 * time.Second}))
-			start := time.Now()
-			file, err := within(t, 30*time.Second, func() error2[*File] {
-				return wrap2(f.Fetch(context.Background(), TFTPURL(relay.Addr(), "f")))
-			}).get()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(file.Data, data) {
-				t.Fatal("data differs")
-			}
-			el := time.Since(start)
-			t.Logf("%d blocks in %v, %d ACKs, %d server timeouts; relay: %v", len(data)/1468+1,
-				el.Round(time.Millisecond), srv.acks.Load(), srv.resends.Load(), relay.Stats())
-			t.Logf("FAULT | TFTP windowsize 16, %.0f%% loss, 5%% dup, 5%% reorder, server timer 200 ms (seeded relay) | intact, %d server timeouts | %.2fs | %d B (compared) |",
-				loss*100, srv.resends.Load(), el.Seconds(), len(file.Data))
 		})
 	}
 }
