@@ -2,9 +2,9 @@ package testenv
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"regexp"
@@ -26,14 +26,14 @@ type PID1 struct {
 	// Cmd is the running copy.
 	Cmd *exec.Cmd
 
-	mu     sync.Mutex
-	lines  []string // standard output so far, a line each
-	eof    bool     // standard output has closed
-	stderr bytes.Buffer
-	next   int           // the first line Next has not returned
-	more   chan struct{} // has a value when lines or eof changed
-	ended  chan struct{} // closed when Wait has returned
-	err    error         // what Wait returned
+	mu       sync.Mutex
+	lines    []string      // standard output so far, a line each
+	errLines []string      // standard error so far
+	eof      bool          // standard output and error have closed
+	next     int           // the first line Next has not returned
+	more     chan struct{} // has a value when lines or eof changed
+	ended    chan struct{} // closed when Wait has returned
+	err      error         // what Wait returned
 }
 
 // ReexecPID1 starts the test binary again as PID 1 of a new PID
@@ -67,8 +67,11 @@ func ReexecPID1(t testing.TB, env string) *PID1 {
 	p.Cmd = exec.Command("/proc/self/exe", "-test.run="+strings.Join(run, "/"), "-test.timeout=1m")
 	p.Cmd.Env = append(os.Environ(), env)
 	p.Cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID, Pdeathsig: syscall.SIGKILL}
-	p.Cmd.Stderr = lockedWriter{&p.mu, &p.stderr}
-	out, err := p.Cmd.StdoutPipe()
+	stdout, err := p.Cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr, err := p.Cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,15 +79,11 @@ func ReexecPID1(t testing.TB, env string) *PID1 {
 		t.Fatalf("start %s in a new PID namespace (needs root): %v", t.Name(), err)
 	}
 	t.Cleanup(func() { p.Cmd.Process.Kill(); <-p.ended })
+	var wg sync.WaitGroup
+	wg.Go(func() { p.scan(stdout, &p.lines) })
+	wg.Go(func() { p.scan(stderr, &p.errLines) })
 	go func() {
-		sc := bufio.NewScanner(out)
-		sc.Buffer(nil, 1<<20)
-		for sc.Scan() {
-			p.mu.Lock()
-			p.lines = append(p.lines, sc.Text())
-			p.mu.Unlock()
-			p.poke()
-		}
+		wg.Wait()
 		p.mu.Lock()
 		p.eof = true
 		p.mu.Unlock()
@@ -93,6 +92,18 @@ func ReexecPID1(t testing.TB, env string) *PID1 {
 		close(p.ended)
 	}()
 	return p
+}
+
+// scan appends the lines r gives to *into until r ends.
+func (p *PID1) scan(r io.Reader, into *[]string) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		p.mu.Lock()
+		*into = append(*into, sc.Text())
+		p.mu.Unlock()
+		p.poke()
+	}
 }
 
 func (p *PID1) poke() {
@@ -139,10 +150,9 @@ func (p *PID1) Output() string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var b strings.Builder
-	for _, l := range p.lines {
+	for _, l := range append(p.lines[:len(p.lines):len(p.lines)], p.errLines...) {
 		b.WriteString(l + "\n")
 	}
-	b.Write(p.stderr.Bytes())
 	return b.String()
 }
 
@@ -165,16 +175,4 @@ func (p *PID1) Kill() error {
 		return fmt.Errorf("the init ended with %v, want killed by SIGKILL", p.err)
 	}
 	return nil
-}
-
-// lockedWriter writes to w holding mu.
-type lockedWriter struct {
-	mu *sync.Mutex
-	w  *bytes.Buffer
-}
-
-func (l lockedWriter) Write(b []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(b)
 }

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"io/fs"
 	"net"
 	"os"
@@ -15,8 +13,7 @@ import (
 	"testing/fstest"
 	"time"
 
-	"github.com/pin/tftp/v3"
-
+	"github.com/s390netboot/s390netboot/internal/testenv"
 	"github.com/s390netboot/s390netboot/pxeclient/fetch"
 	"github.com/s390netboot/s390netboot/pxeclient/minisign"
 	"github.com/s390netboot/s390netboot/pxeclient/pxelinux"
@@ -191,26 +188,6 @@ func TestOpenerParser(t *testing.T) {
 	}
 }
 
-// startTFTP serves files read-only on 127.0.0.1 with pin/tftp.
-func startTFTP(t *testing.T, files map[string][]byte) string {
-	t.Helper()
-	srv := tftp.NewServer(func(name string, rf io.ReaderFrom) error {
-		data, ok := files[name]
-		if !ok {
-			return fmt.Errorf("%s: no such file", name)
-		}
-		_, err := rf.ReadFrom(bytes.NewReader(data))
-		return err
-	}, nil)
-	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(conn)
-	t.Cleanup(srv.Shutdown)
-	return conn.LocalAddr().String()
-}
-
 // TestFetchAll fetches kernels and initrds over a real TFTP server.
 func TestFetchAll(t *testing.T) {
 	k, other := newKey(t), newKey(t)
@@ -225,7 +202,7 @@ func TestFetchAll(t *testing.T) {
 	sig, _ := other.Sign([]byte("x"), "other")
 	files["otherkey"] = []byte("x")
 	files["otherkey.minisig"] = sig.Encode()
-	addr := startTFTP(t, files)
+	addr := testenv.TFTPServer{Open: testenv.TFTPFiles(files)}.Start(t)
 	f := fetch.New(fetch.Options{Attempts: 1, TFTPStall: 2 * time.Second})
 	url := func(n string) string { return fetch.TFTPURL(addr, n) }
 
