@@ -284,7 +284,10 @@ func TestHTTPErrors(t *testing.T) {
 func TestHTTPIdle(t *testing.T) {
 	stop := make(chan struct{})
 	defer close(stop)
-	const chunk, chunks = 1000, 8
+	// Chunks 40 ms apart against a 400 ms idle timeout: a 9x margin for
+	// a loaded machine, and the steady transfer (800 ms) still outlasts
+	// the timeout.
+	const chunk, chunks = 1000, 20
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", strconv.Itoa(chunk*chunks))
 		for i := range chunks {
@@ -297,24 +300,24 @@ func TestHTTPIdle(t *testing.T) {
 			}
 			w.Write([]byte(strings.Repeat("k", chunk)))
 			w.(http.Flusher).Flush()
-			time.Sleep(60 * time.Millisecond)
+			time.Sleep(40 * time.Millisecond)
 		}
 	}))
 	defer srv.Close()
-	f := New(fastHTTP(Options{IdleTimeout: 200 * time.Millisecond, Attempts: 2}))
+	f := New(fastHTTP(Options{IdleTimeout: 400 * time.Millisecond, Attempts: 2}))
 
 	start := time.Now()
 	_, err := within(t, 10*time.Second, func() error2[*File] { return wrap2(f.Fetch(context.Background(), srv.URL+"/stall")) }).get()
-	if !errors.Is(err, ErrNetwork) || !strings.Contains(err.Error(), "server went silent after 2000 bytes (nothing for 200ms)") {
+	if !errors.Is(err, ErrNetwork) || !strings.Contains(err.Error(), "server went silent after 2000 bytes (nothing for 400ms)") {
 		t.Fatalf("got %v", err)
 	}
-	if d := time.Since(start); d > 2*time.Second {
+	if d := time.Since(start); d > 4*time.Second {
 		t.Errorf("stalled fetch took %v", d)
 	}
 
-	// 8 chunks 60 ms apart: 480 ms in all, more than the idle timeout.
+	// 20 chunks 40 ms apart: 800 ms in all, twice the idle timeout.
 	file, err := f.Fetch(context.Background(), srv.URL+"/slow")
-	if err != nil || len(file.Data) != chunk*chunks || file.Duration < 400*time.Millisecond {
+	if err != nil || len(file.Data) != chunk*chunks || file.Duration < 760*time.Millisecond {
 		t.Fatalf("slow but steady server: %v", err)
 	}
 }
