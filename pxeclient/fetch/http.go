@@ -122,7 +122,7 @@ func (f *Fetcher) fetchHTTP(ctx context.Context, loc *location) ([]byte, [32]byt
 	if err := statusError(resp); err != nil {
 		return nil, sum, err
 	}
-	s, err := f.newSink(ctx, loc.raw, resp.ContentLength)
+	s, err := f.newSink(loc.raw, resp.ContentLength)
 	if err != nil {
 		return nil, sum, err
 	}

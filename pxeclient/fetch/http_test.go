@@ -106,20 +106,6 @@ func serveBytes(data []byte) http.Handler {
 	})
 }
 
-func fastHTTP(o Options) Options {
-	o.SHA256 = true
-	if o.IdleTimeout == 0 {
-		o.IdleTimeout = 2 * time.Second
-	}
-	if o.RetryDelay == 0 {
-		o.RetryDelay = 5 * time.Millisecond
-	}
-	if o.MemCheck == nil {
-		o.MemCheck = func(int64) error { return nil }
-	}
-	return o
-}
-
 func TestHTTPS(t *testing.T) {
 	data := testData(1<<20, 7)
 	ca := newTestCA(t, "boot CA")
@@ -151,7 +137,7 @@ func TestHTTPS(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := New(fastHTTP(tt.opts))
+			f := New(fast(tt.opts))
 			file, err := within(t, 10*time.Second, func() error2[*File] {
 				return wrap2(f.Fetch(context.Background(), tt.url))
 			}).get()
@@ -181,7 +167,7 @@ func TestHTTPDowngrade(t *testing.T) {
 	defer plain.Close()
 	redirect := startTLS(t, http.RedirectHandler(plain.URL+"/vmlinuz", http.StatusFound),
 		ca.issue(t, []net.IP{net.IPv4(127, 0, 0, 1)}, nil))
-	f := New(fastHTTP(Options{RootCAs: ca.pool()}))
+	f := New(fast(Options{RootCAs: ca.pool()}))
 	_, err := f.Fetch(context.Background(), redirect.URL+"/vmlinuz")
 	if !errors.Is(err, ErrDowngrade) {
 		t.Fatalf("got %v, want ErrDowngrade", err)
@@ -248,7 +234,7 @@ func TestHTTPErrors(t *testing.T) {
 			if tt.path == "/toolong" {
 				opts.MemCheck = func(n int64) error { return checkFits(n, 1<<30, MemMargin) }
 			}
-			f := New(fastHTTP(opts))
+			f := New(fast(opts))
 			url := srv.URL + tt.path
 			_, err := within(t, 10*time.Second, func() error2[*File] { return wrap2(f.Fetch(context.Background(), url)) }).get()
 			if err == nil {
@@ -272,7 +258,7 @@ func TestHTTPErrors(t *testing.T) {
 		t.Errorf("500 hit %d times, truncated %d times: want 3 tries each", hits500.Load(), hitsTrunc.Load())
 	}
 	t.Run("recovers after 503", func(t *testing.T) {
-		file, err := New(fastHTTP(Options{})).Fetch(context.Background(), srv.URL+"/flaky")
+		file, err := New(fast(Options{})).Fetch(context.Background(), srv.URL+"/flaky")
 		if err != nil || file.Attempts != 3 || file.SHA256 != sha256.Sum256(flakyData) {
 			t.Fatalf("got %v", err)
 		}
@@ -304,7 +290,7 @@ func TestHTTPIdle(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	f := New(fastHTTP(Options{IdleTimeout: 400 * time.Millisecond, Attempts: 2}))
+	f := New(fast(Options{IdleTimeout: 400 * time.Millisecond, Attempts: 2}))
 
 	start := time.Now()
 	_, err := within(t, 10*time.Second, func() error2[*File] { return wrap2(f.Fetch(context.Background(), srv.URL+"/stall")) }).get()
@@ -330,7 +316,7 @@ func TestHTTPUnknownSize(t *testing.T) {
 		bw.Flush()
 	}))
 	defer srv.Close()
-	f := New(fastHTTP(Options{}))
+	f := New(fast(Options{}))
 	file, err := f.Fetch(context.Background(), srv.URL+"/initrd")
 	if err != nil || file.SHA256 != sha256.Sum256(data) {
 		t.Fatalf("got %v", err)
@@ -346,7 +332,7 @@ func TestFetchAll(t *testing.T) {
 	httpSrv := httptest.NewServer(serveBytes(initrd))
 	defer httpSrv.Close()
 	progress := NewLineProgress(new(strings.Builder), time.Second)
-	f := New(fastTFTP(fastHTTP(Options{Progress: progress})))
+	f := New(fast(Options{Progress: progress}))
 	urls := []string{
 		TFTPURL(tftpSrv.addr, "vmlinuz"),
 		httpSrv.URL + "/initrd.img",
@@ -392,7 +378,7 @@ func TestConcurrentMemoryCheck(t *testing.T) {
 	}))
 	defer srv.Close()
 	var once atomic.Bool
-	f := New(fastHTTP(Options{MemCheck: func(n int64) error {
+	f := New(fast(Options{MemCheck: func(n int64) error {
 		if once.CompareAndSwap(false, true) {
 			time.AfterFunc(300*time.Millisecond, func() { close(release) })
 		}

@@ -118,7 +118,7 @@ func (p panicProgress) Update(s Status) {
 func TestFetchAllPanic(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("data")) }))
 	defer srv.Close()
-	f := New(fastHTTP(Options{Progress: panicProgress{"/vmlinuz"}}))
+	f := New(fast(Options{Progress: panicProgress{"/vmlinuz"}}))
 	files, err := f.FetchAll(context.Background(), []string{srv.URL + "/vmlinuz", srv.URL + "/initrd"})
 	if files[0] != nil || files[1] == nil || string(files[1].Data) != "data" {
 		t.Fatalf("files %v: want the kernel failed and the initrd fetched", files)

@@ -1,7 +1,6 @@
 package fetch
 
 import (
-	"context"
 	"crypto/sha256"
 	"fmt"
 	"hash"
@@ -23,7 +22,6 @@ const (
 // reports progress. Sizes known in advance get one exact allocation.
 type sink struct {
 	f     *Fetcher
-	ctx   context.Context
 	url   string
 	total int64 // announced size, -1 when unknown
 	buf   []byte
@@ -45,8 +43,8 @@ const reportCheckBytes = 64 << 10
 
 // newSink allocates the buffer for a file of the announced size total
 // (-1 when unknown).
-func (f *Fetcher) newSink(ctx context.Context, url string, total int64) (*sink, error) {
-	s := &sink{f: f, ctx: ctx, url: url, total: total, start: time.Now()}
+func (f *Fetcher) newSink(url string, total int64) (*sink, error) {
+	s := &sink{f: f, url: url, total: total, start: time.Now()}
 	if f.opts.SHA256 {
 		s.hash = sha256.New()
 	}

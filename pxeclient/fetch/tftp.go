@@ -186,7 +186,7 @@ func (t *tftpTransfer) run(server netip.AddrPort, blksize, window int) (oack, er
 // newSink allocates the buffer for a file of size bytes (-1: unknown),
 // telling the server when it does not fit.
 func (t *tftpTransfer) newSink(size int64) error {
-	s, err := t.f.newSink(t.ctx, t.loc.raw, size)
+	s, err := t.f.newSink(t.loc.raw, size)
 	if err != nil {
 		t.abort(abortCode(err), err.Error())
 		return err

@@ -16,10 +16,10 @@ import (
 	"github.com/s390netboot/s390netboot/pxeclient/fetch/fetchtest"
 )
 
-// fastTFTP are client options for loopback tests: SHA-256 on (the tests
-// check it), a short timeout and a stall budget well inside the test
-// timeout.
-func fastTFTP(o Options) Options {
+// fast are client options for loopback tests: SHA-256 on (the tests
+// check it), no memory check, and short timeouts, stall budgets and retry
+// delays well inside the tests' own time limits.
+func fast(o Options) Options {
 	o.SHA256 = true
 	if o.TFTPTimeout == 0 {
 		o.TFTPTimeout = 20 * time.Millisecond
@@ -27,8 +27,11 @@ func fastTFTP(o Options) Options {
 	if o.TFTPStall == 0 {
 		o.TFTPStall = 2 * time.Second
 	}
+	if o.IdleTimeout == 0 {
+		o.IdleTimeout = 2 * time.Second
+	}
 	if o.RetryDelay == 0 {
-		o.RetryDelay = 10 * time.Millisecond
+		o.RetryDelay = 5 * time.Millisecond
 	}
 	if o.MemCheck == nil {
 		o.MemCheck = func(int64) error { return nil }
@@ -41,7 +44,7 @@ func TestTFTPBlockSizes(t *testing.T) {
 	srv := startTFTP(t, map[string][]byte{"images/vmlinuz": data, "empty": {}}, serverConfig{})
 	for _, bs := range []int{0, 512, 1428, 1468, 8192, 65464} {
 		t.Run(fmt.Sprint("blksize=", bs), func(t *testing.T) {
-			f := New(fastTFTP(Options{TFTPBlockSize: bs}))
+			f := New(fast(Options{TFTPBlockSize: bs}))
 			file, err := within(t, 10*time.Second, func() error2[*File] {
 				return wrap2(f.Fetch(context.Background(), TFTPURL(srv.addr, "images/vmlinuz")))
 			}).get()
@@ -57,7 +60,7 @@ func TestTFTPBlockSizes(t *testing.T) {
 		})
 	}
 	t.Run("empty file", func(t *testing.T) {
-		file, err := New(fastTFTP(Options{})).Fetch(context.Background(), TFTPURL(srv.addr, "empty"))
+		file, err := New(fast(Options{})).Fetch(context.Background(), TFTPURL(srv.addr, "empty"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -66,7 +69,7 @@ func TestTFTPBlockSizes(t *testing.T) {
 		}
 	})
 	t.Run("no SHA-256 unless asked", func(t *testing.T) {
-		o := fastTFTP(Options{})
+		o := fast(Options{})
 		o.SHA256 = false
 		file, err := New(o).Fetch(context.Background(), TFTPURL(srv.addr, "images/vmlinuz"))
 		if err != nil {
@@ -92,7 +95,7 @@ func TestTFTPUnknownSizeGrows(t *testing.T) {
 	srv := startTFTP(t, map[string][]byte{"initrd": data}, serverConfig{noTSize: true})
 	var checks []int64
 	var mu sync.Mutex
-	f := New(fastTFTP(Options{TFTPBlockSize: 8192, MemCheck: func(n int64) error {
+	f := New(fast(Options{TFTPBlockSize: 8192, MemCheck: func(n int64) error {
 		mu.Lock()
 		checks = append(checks, n)
 		mu.Unlock()
@@ -147,7 +150,7 @@ func TestTFTPErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := New(fastTFTP(tt.opts))
+			f := New(fast(tt.opts))
 			_, err := within(t, 10*time.Second, func() error2[*File] {
 				return wrap2(f.Fetch(context.Background(), tt.url))
 			}).get()
@@ -176,7 +179,7 @@ func TestTFTPErrors(t *testing.T) {
 func TestTFTPSizeLie(t *testing.T) {
 	data := testData(10_000, 4)
 	srv := startTFTP(t, map[string][]byte{"f": data}, serverConfig{lieTSize: 5000})
-	f := New(fastTFTP(Options{TFTPBlockSize: 1468}))
+	f := New(fast(Options{TFTPBlockSize: 1468}))
 	_, err := f.Fetch(context.Background(), TFTPURL(srv.addr, "f"))
 	if !errors.Is(err, ErrTruncated) || !strings.Contains(err.Error(), "announced 15000 bytes (tsize) and sent 10000") {
 		t.Fatalf("got %v, want ErrTruncated", err)
@@ -212,7 +215,7 @@ func TestTFTPLossyRelay(t *testing.T) {
 	}{
 		{"pin", "pin/tftp server (lock-step), %.0f%% loss, 5%% dup, 5%% reorder, server timer 30 ms", 200_000, 5, 42,
 			func(t *testing.T, data []byte) server {
-				// The client re-sends its ACK after 20 ms (fastTFTP).
+				// The client re-sends its ACK after 20 ms (fast).
 				srv := startTFTP(t, map[string][]byte{"f": data}, serverConfig{timeout: 30 * time.Millisecond, retries: 20})
 				return server{addr: srv.addr, outcome: func() string { return "intact" }, log: func() string { return "" }}
 			}},
@@ -235,7 +238,7 @@ func TestTFTPLossyRelay(t *testing.T) {
 					t.Fatal(err)
 				}
 				defer relay.Close()
-				f := New(fastTFTP(Options{TFTPBlockSize: 1468, TFTPStall: 5 * time.Second}))
+				f := New(fast(Options{TFTPBlockSize: 1468, TFTPStall: 5 * time.Second}))
 				start := time.Now()
 				file, err := within(t, 30*time.Second, func() error2[*File] {
 					return wrap2(f.Fetch(context.Background(), TFTPURL(relay.Addr(), "f")))
@@ -295,7 +298,7 @@ func TestTFTPServerRestart(t *testing.T) {
 	}})
 	t.Cleanup(func() { close(release) }) // runs before first's Shutdown
 
-	f := New(fastTFTP(Options{TFTPBlockSize: 1468, TFTPStall: 500 * time.Millisecond}))
+	f := New(fast(Options{TFTPBlockSize: 1468, TFTPStall: 500 * time.Millisecond}))
 	type res = error2[*File]
 	done := make(chan res, 1)
 	go func() { done <- wrap2(f.Fetch(context.Background(), TFTPURL(first.addr, "initrd"))) }()
@@ -326,7 +329,7 @@ func TestTFTPServerRestart(t *testing.T) {
 
 func TestTFTPCancel(t *testing.T) {
 	silent, _ := rawServer(t, func([]byte) []byte { return nil })
-	f := New(fastTFTP(Options{TFTPStall: time.Minute}))
+	f := New(fast(Options{TFTPStall: time.Minute}))
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	_, err := within(t, 5*time.Second, func() error2[*File] {

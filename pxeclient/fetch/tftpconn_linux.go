@@ -95,7 +95,7 @@ func (c *udpConn) writeTo(p []byte, a netip.AddrPort) error {
 
 // readFrom waits for a datagram from anyone (before connect).
 func (c *udpConn) readFrom(p []byte) (int, netip.AddrPort, error) {
-	start := time.Now()
+	var interrupted time.Time
 	for {
 		n, from, err := unix.Recvfrom(c.fd, p, 0)
 		switch {
@@ -103,7 +103,7 @@ func (c *udpConn) readFrom(p []byte) (int, netip.AddrPort, error) {
 			return n, addrPort(from), nil
 		case err == unix.EAGAIN:
 			return 0, netip.AddrPort{}, errTimeout
-		case err == unix.EINTR && time.Since(start) < c.timeout:
+		case err == unix.EINTR && c.again(&interrupted):
 			continue
 		case err == unix.EINTR:
 			return 0, netip.AddrPort{}, errTimeout
@@ -132,10 +132,19 @@ func (c *udpConn) write(p []byte) error {
 	}
 }
 
-// read waits for a datagram from the connected peer. A read interrupted
-// by a signal is started again until the timeout has passed since the
-// first interruption (the clock is read only then: this is the per-block
-// path).
+// again reports whether a read a signal interrupted is to be made again:
+// until the timeout has passed since the first interruption, which it
+// records in first. The clock is read only on interruptions: read is the
+// per-block path.
+func (c *udpConn) again(first *time.Time) bool {
+	if first.IsZero() {
+		*first = time.Now()
+		return true
+	}
+	return time.Since(*first) < c.timeout
+}
+
+// read waits for a datagram from the connected peer.
 func (c *udpConn) read(p []byte) (int, error) {
 	var interrupted time.Time
 	for {
@@ -145,10 +154,7 @@ func (c *udpConn) read(p []byte) (int, error) {
 			return int(n), nil
 		case e == unix.EAGAIN:
 			return 0, errTimeout
-		case e == unix.EINTR && interrupted.IsZero():
-			interrupted = time.Now()
-			continue
-		case e == unix.EINTR && time.Since(interrupted) < c.timeout:
+		case e == unix.EINTR && c.again(&interrupted):
 			continue
 		case e == unix.EINTR:
 			return 0, errTimeout

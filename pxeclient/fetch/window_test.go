@@ -121,7 +121,7 @@ func TestTFTPWindow(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := startWindowServer(t, data, blksize, tt.drop, 5*time.Second)
-			f := New(fastTFTP(Options{TFTPBlockSize: blksize, TFTPWindowSize: tt.window, TFTPTimeout: 50 * time.Millisecond}))
+			f := New(fast(Options{TFTPBlockSize: blksize, TFTPWindowSize: tt.window, TFTPTimeout: 50 * time.Millisecond}))
 			start := time.Now()
 			file, err := within(t, 4*time.Second, func() error2[*File] {
 				return wrap2(f.Fetch(context.Background(), TFTPURL(srv.addr, "f")))
