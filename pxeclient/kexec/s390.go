@@ -1,6 +1,7 @@
 package kexec
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"sort"
@@ -246,19 +247,10 @@ func ConcatInitrds(initrds [][]byte) []byte {
 	case 1:
 		return parts[0]
 	}
-	var n uint64
-	for _, r := range parts[:len(parts)-1] {
-		n += alignUp(uint64(len(r)), InitrdPad)
-	}
-	n += uint64(len(parts[len(parts)-1]))
-	out := make([]byte, 0, n)
-	for i, r := range parts {
-		out = append(out, r...)
-		if i < len(parts)-1 {
-			out = append(out, make([]byte, alignUp(uint64(len(r)), InitrdPad)-uint64(len(r)))...)
-		}
-	}
-	return out
+	var b bytes.Buffer
+	b.Grow(int(InitrdsSize(parts)))
+	WriteInitrds(&b, parts) // writes to a bytes.Buffer do not fail
+	return b.Bytes()
 }
 
 // WriteInitrds writes ramdisks to w as ConcatInitrds joins them, without
@@ -274,7 +266,7 @@ func WriteInitrds(w io.Writer, initrds [][]byte) (int64, error) {
 			return n, err
 		}
 		if i < len(parts)-1 {
-			m, err := w.Write(pad[:alignUp(uint64(len(r)), InitrdPad)-uint64(len(r))])
+			m, err := w.Write(pad[:initrdPadding(len(r))])
 			n += int64(m)
 			if err != nil {
 				return n, err
@@ -289,13 +281,16 @@ func InitrdsSize(initrds [][]byte) int64 {
 	parts := nonEmpty(initrds)
 	var n int64
 	for i, r := range parts {
+		n += int64(len(r))
 		if i < len(parts)-1 {
-			n += int64(alignUp(uint64(len(r)), InitrdPad))
-		} else {
-			n += int64(len(r))
+			n += int64(initrdPadding(len(r)))
 		}
 	}
 	return n
 }
+
+// initrdPadding is the number of zeros behind a ramdisk of n bytes that is
+// not the last.
+func initrdPadding(n int) int { return int(alignUp(uint64(n), InitrdPad)) - n }
 
 func alignUp(n, align uint64) uint64 { return (n + align - 1) &^ (align - 1) }
