@@ -13,8 +13,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/s390netboot/s390netboot/initramfs/modload"
-	"github.com/s390netboot/s390netboot/pxeclient/minisign"
+	"github.com/s390netboot/s390netboot/internal/minisign"
+	"github.com/s390netboot/s390netboot/internal/modload"
 )
 
 // Arches maps the supported target architectures (GOARCH names) to the ELF
@@ -124,7 +124,7 @@ type Options struct {
 	CABundle string
 	// TrustKey is a minisign public key file: when set, it is installed
 	// as modload.TrustedKey and the client boots only files with a valid
-	// detached signature by that key (signed boot, pxeclient/verify).
+	// detached signature by that key (signed boot, internal/signedboot).
 	TrustKey string
 	// Compression of the archive; "" means Gzip.
 	Compression Compression
@@ -348,7 +348,7 @@ func addModules(a *Archive, res *Result, opts Options, arch string, machine elf.
 		return err
 	}
 	var order strings.Builder
-	order.WriteString("# Kernel modules in load order, written by mkpxeramfs.\n# Format: see package github.com/s390netboot/s390netboot/initramfs/modload.\n")
+	order.WriteString("# Kernel modules in load order, written by mkpxeramfs.\n# Format: see package github.com/s390netboot/s390netboot/internal/modload.\n")
 	for _, m := range mods {
 		if m.Machine != machine {
 			return fmt.Errorf("module %s in %s is built for %s, the target %s needs %s", m.Path, opts.ModulesDir, m.Machine, arch, machine)

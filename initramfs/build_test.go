@@ -14,8 +14,8 @@ import (
 	"testing"
 
 	"github.com/klauspost/compress/zstd"
-	"github.com/s390netboot/s390netboot/initramfs/modload"
-	"github.com/s390netboot/s390netboot/pxeclient/minisign"
+	"github.com/s390netboot/s390netboot/internal/minisign"
+	"github.com/s390netboot/s390netboot/internal/modload"
 	"github.com/ulikunitz/xz"
 )
 

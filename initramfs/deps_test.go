@@ -116,7 +116,7 @@ func TestInitDependencyBudget(t *testing.T) {
 		roots = []string{InitPackage}
 	} else {
 		t.Logf("cmd/pxeinit does not exist yet: checking modload and pxeclient/... instead")
-		for p := range goListPackages(t, "./initramfs/modload", "./pxeclient/...") {
+		for p := range goListPackages(t, "./internal/modload", "./pxeclient/...") {
 			if !strings.HasSuffix(p, "test") {
 				roots = append(roots, p)
 			}

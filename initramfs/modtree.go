@@ -17,7 +17,7 @@ import (
 	"strings"
 
 	"github.com/klauspost/compress/zstd"
-	"github.com/s390netboot/s390netboot/initramfs/modload"
+	"github.com/s390netboot/s390netboot/internal/modload"
 	"github.com/ulikunitz/xz"
 )
 

@@ -10,16 +10,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/s390netboot/s390netboot/internal/menu"
+	"github.com/s390netboot/s390netboot/internal/minisign"
+	"github.com/s390netboot/s390netboot/internal/netconf"
+	"github.com/s390netboot/s390netboot/internal/pid1"
+	"github.com/s390netboot/s390netboot/internal/platform"
+	"github.com/s390netboot/s390netboot/internal/signedboot"
 	"github.com/s390netboot/s390netboot/pxeclient/dhcp"
 	"github.com/s390netboot/s390netboot/pxeclient/fetch"
 	"github.com/s390netboot/s390netboot/pxeclient/kexec"
-	"github.com/s390netboot/s390netboot/pxeclient/menu"
-	"github.com/s390netboot/s390netboot/pxeclient/minisign"
-	"github.com/s390netboot/s390netboot/pxeclient/netconf"
-	"github.com/s390netboot/s390netboot/pxeclient/pid1"
-	"github.com/s390netboot/s390netboot/pxeclient/platform"
 	"github.com/s390netboot/s390netboot/pxeclient/pxelinux"
-	"github.com/s390netboot/s390netboot/pxeclient/verify"
 )
 
 // Defaults of the boot flow.
@@ -396,7 +396,7 @@ func (c *Client) opener(src Source) pxelinux.Opener {
 		})
 	}
 	if c.TrustedKey != nil {
-		o = verify.Opener(c.TrustedKey, o, c.Log)
+		o = signedboot.Opener(c.TrustedKey, o, c.Log)
 	}
 	return o
 }
@@ -634,7 +634,7 @@ func (c *Client) FetchChoice(ctx context.Context, l *Lease, ch pxelinux.Choice) 
 	case c.TrustErr != nil:
 		err = fmt.Errorf("signed boot: refusing %s: %w", urls[0], c.TrustErr)
 	case c.TrustedKey != nil:
-		files, err = verify.FetchAll(ctx, c.fetcher(true), c.TrustedKey, urls, c.Log)
+		files, err = signedboot.FetchAll(ctx, c.fetcher(true), c.TrustedKey, urls, c.Log)
 	default:
 		files, err = c.fetcher(true).FetchAll(ctx, urls)
 	}

@@ -15,10 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/s390netboot/s390netboot/internal/menu"
 	"github.com/s390netboot/s390netboot/internal/testenv"
 	"github.com/s390netboot/s390netboot/pxeclient/fetch"
 	"github.com/s390netboot/s390netboot/pxeclient/kexec"
-	"github.com/s390netboot/s390netboot/pxeclient/menu"
 	"github.com/s390netboot/s390netboot/pxeclient/pxelinux"
 )
 

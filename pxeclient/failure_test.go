@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/s390netboot/s390netboot/internal/menu"
 	"github.com/s390netboot/s390netboot/pxeclient/kexec"
-	"github.com/s390netboot/s390netboot/pxeclient/menu"
 )
 
 const twoBrokenCfg = `DEFAULT broken

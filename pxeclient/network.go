@@ -10,9 +10,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/s390netboot/s390netboot/internal/netconf"
+	"github.com/s390netboot/s390netboot/internal/platform"
 	"github.com/s390netboot/s390netboot/pxeclient/dhcp"
-	"github.com/s390netboot/s390netboot/pxeclient/netconf"
-	"github.com/s390netboot/s390netboot/pxeclient/platform"
 	"github.com/s390netboot/s390netboot/pxeclient/pxelinux"
 )
 

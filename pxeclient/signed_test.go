@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/s390netboot/s390netboot/pxeclient/minisign"
-	"github.com/s390netboot/s390netboot/pxeclient/verify"
+	"github.com/s390netboot/s390netboot/internal/minisign"
+	"github.com/s390netboot/s390netboot/internal/signedboot"
 )
 
 // TestOnceSigned boots a signed tree with the trusted key, and refuses it
@@ -53,21 +53,21 @@ func TestOnceSigned(t *testing.T) {
 		{name: "all signed", modify: func(map[string][]byte) {}},
 		{name: "config unsigned", modify: func(f map[string][]byte) {
 			delete(f, "pxelinux.cfg/01-52-54-00-12-34-56.minisig")
-		}, want: verify.ErrUnsigned, names: "pxelinux.cfg/01-52-54-00-12-34-56"},
+		}, want: signedboot.ErrUnsigned, names: "pxelinux.cfg/01-52-54-00-12-34-56"},
 		{name: "initrd unsigned", modify: func(f map[string][]byte) {
 			delete(f, "images/marker.cpio.gz.minisig")
-		}, want: verify.ErrUnsigned, names: "marker.cpio.gz"},
+		}, want: signedboot.ErrUnsigned, names: "marker.cpio.gz"},
 		{name: "kernel tampered", modify: func(f map[string][]byte) {
 			f["images/vmlinuz"] = append(bytes.Clone(kernel), 'X')
-		}, want: verify.ErrBadSignature, names: "vmlinuz"},
+		}, want: signedboot.ErrBadSignature, names: "vmlinuz"},
 		{name: "command line changed", modify: func(f map[string][]byte) {
 			f["pxelinux.cfg/01-52-54-00-12-34-56"] = []byte(strings.Replace(macCfg, "quiet", "init=/bin/sh", 1))
-		}, want: verify.ErrBadSignature, names: "pxelinux.cfg/01-52-54-00-12-34-56"},
+		}, want: signedboot.ErrBadSignature, names: "pxelinux.cfg/01-52-54-00-12-34-56"},
 		{name: "other key", modify: func(f map[string][]byte) {
 			for k, v := range sign(t, other, map[string][]byte{"images/vmlinuz": kernel}) {
 				f[k] = v
 			}
-		}, want: verify.ErrBadSignature, names: "vmlinuz"},
+		}, want: signedboot.ErrBadSignature, names: "vmlinuz"},
 		{name: "unreadable trusted key", modify: func(map[string][]byte) {},
 			trustErr: minisign.ErrMalformed, want: minisign.ErrMalformed, names: "pxelinux.cfg/"},
 	}

@@ -31,7 +31,7 @@ trap 'rm -f "$log"' EXIT
 status=0
 
 # The unit tests: packages and the fault tests in them.
-go test -count=1 -v -run '^(TestForeverAsPID1|TestRecover)$' ./pxeclient/pid1 >>"$log" 2>&1 || status=1
+go test -count=1 -v -run '^(TestForeverAsPID1|TestRecover)$' ./internal/pid1 >>"$log" 2>&1 || status=1
 go test -count=1 -v -run '^(TestLoopAsPID1|TestLoopWorkerPanic)$' ./cmd/pxeinit >>"$log" 2>&1 || status=1
 go test -count=1 -v -run '^(TestHostileConfigs|TestLimits)$' ./pxeclient/pxelinux >>"$log" 2>&1 || status=1
 go test -count=1 -v -run '^(TestBadEntryOnError|TestBadEntriesMenu|TestHugeConfig)$' ./pxeclient >>"$log" 2>&1 || status=1

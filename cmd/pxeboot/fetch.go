@@ -17,10 +17,10 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/s390netboot/s390netboot/internal/platform"
 	"github.com/s390netboot/s390netboot/pxeclient"
 	"github.com/s390netboot/s390netboot/pxeclient/fetch"
 	"github.com/s390netboot/s390netboot/pxeclient/kexec"
-	"github.com/s390netboot/s390netboot/pxeclient/platform"
 	"github.com/s390netboot/s390netboot/pxeclient/pxelinux"
 )
 

@@ -16,7 +16,7 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/sys/unix"
 
-	"github.com/s390netboot/s390netboot/pxeclient/minisign"
+	"github.com/s390netboot/s390netboot/internal/minisign"
 )
 
 func init() {

@@ -4,15 +4,16 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/s390netboot/s390netboot/internal/testenv"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/s390netboot/s390netboot/pxeclient/minisign"
+	"github.com/s390netboot/s390netboot/internal/minisign"
+	"github.com/s390netboot/s390netboot/internal/signedboot"
 	"github.com/s390netboot/s390netboot/pxeclient/pxelinux"
-	"github.com/s390netboot/s390netboot/pxeclient/verify"
 )
 
 // runCmd runs pxeboot with args and returns exit code, stdout, stderr.
@@ -81,11 +82,11 @@ func TestSignTree(t *testing.T) {
 		t.Errorf("sign said %q, want 6 files (5 regular and a symlink)", stdout)
 	}
 
-	key, err := verify.LoadKey(pub)
+	key, err := signedboot.LoadKey(pub)
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := verify.Opener(key, pxelinux.FSOpener(os.DirFS(tree), 0), nil)
+	o := signedboot.Opener(key, pxelinux.FSOpener(os.DirFS(tree), 0), nil)
 	for _, name := range []string{"pxelinux.cfg/default", "pxelinux.cfg/01-52-54-00-12-34-56", "menu.cfg", "s390x/vmlinuz", "s390x/initrd", "vmlinuz"} {
 		data, err := o.Open(context.Background(), pxelinux.Path{Name: name})
 		if err != nil {
@@ -112,10 +113,7 @@ func TestSignTree(t *testing.T) {
 	}
 
 	// minisign itself agrees.
-	bin, err := exec.LookPath("minisign")
-	if err != nil {
-		t.Fatalf("minisign not found (%v): run scripts/install-deps.sh", err)
-	}
+	bin := testenv.Command(t, "minisign", "minisign")
 	out, err := exec.Command(bin, "-V", "-p", pub, "-m", filepath.Join(tree, "s390x/vmlinuz")).CombinedOutput()
 	if err != nil {
 		t.Errorf("minisign -V: %v\n%s", err, out)
@@ -123,7 +121,7 @@ func TestSignTree(t *testing.T) {
 
 	// A file changed after signing is refused.
 	os.WriteFile(filepath.Join(tree, "s390x/initrd"), []byte("evil"), 0o644)
-	if _, err := o.Open(context.Background(), pxelinux.Path{Name: "s390x/initrd"}); !errors.Is(err, verify.ErrBadSignature) {
+	if _, err := o.Open(context.Background(), pxelinux.Path{Name: "s390x/initrd"}); !errors.Is(err, signedboot.ErrBadSignature) {
 		t.Errorf("changed initrd: %v", err)
 	}
 

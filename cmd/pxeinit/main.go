@@ -26,12 +26,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/s390netboot/s390netboot/initramfs/modload"
+	"github.com/s390netboot/s390netboot/internal/menu"
+	"github.com/s390netboot/s390netboot/internal/modload"
+	"github.com/s390netboot/s390netboot/internal/pid1"
+	"github.com/s390netboot/s390netboot/internal/platform"
+	"github.com/s390netboot/s390netboot/internal/signedboot"
 	"github.com/s390netboot/s390netboot/pxeclient"
-	"github.com/s390netboot/s390netboot/pxeclient/menu"
-	"github.com/s390netboot/s390netboot/pxeclient/pid1"
-	"github.com/s390netboot/s390netboot/pxeclient/platform"
-	"github.com/s390netboot/s390netboot/pxeclient/verify"
 )
 
 func main() {
@@ -91,11 +91,11 @@ func boot(start time.Time) {
 		Root:     "/",
 		Start:    start,
 	}
-	switch key, err := verify.LoadKey(verify.TrustedKeyPath); {
+	switch key, err := signedboot.LoadKey(signedboot.TrustedKeyPath); {
 	case errors.Is(err, fs.ErrNotExist):
-		log.Debug("signed boot off: no trusted key", "path", verify.TrustedKeyPath)
+		log.Debug("signed boot off: no trusted key", "path", signedboot.TrustedKeyPath)
 	case err != nil:
-		log.Error("signed boot: the trusted key cannot be used; refusing every file", "path", verify.TrustedKeyPath, "err", err)
+		log.Error("signed boot: the trusted key cannot be used; refusing every file", "path", signedboot.TrustedKeyPath, "err", err)
 		c.TrustErr = err
 	default:
 		log.Info("signed boot: configs, kernels and initrds need a signature", "key_id", key.ID.String())

@@ -12,11 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/s390netboot/s390netboot/internal/platform"
 	"github.com/s390netboot/s390netboot/internal/testenv"
 	"github.com/s390netboot/s390netboot/pxeclient"
 	"github.com/s390netboot/s390netboot/pxeclient/fetch"
 	"github.com/s390netboot/s390netboot/pxeclient/kexec"
-	"github.com/s390netboot/s390netboot/pxeclient/platform"
 	"github.com/s390netboot/s390netboot/pxeclient/pxelinux"
 )
 

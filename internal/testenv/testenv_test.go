@@ -9,11 +9,13 @@ import (
 	"testing"
 )
 
-// fatalRecorder is a testing.TB whose Fatal and Fatalf record the message
-// and end the calling goroutine, as the real ones do.
+// fatalRecorder is a testing.TB whose Fatal, Fatalf and Skipf record the
+// message (and whether it was a skip) and end the calling goroutine, as
+// the real ones do.
 type fatalRecorder struct {
 	testing.TB
-	msg string
+	msg     string
+	skipped bool
 }
 
 func (r *fatalRecorder) Helper() {}
@@ -28,9 +30,21 @@ func (r *fatalRecorder) Fatalf(format string, args ...any) {
 	runtime.Goexit()
 }
 
-// fatalOf runs f with a fatalRecorder and returns what it failed with,
-// "" when it did not fail.
+func (r *fatalRecorder) Skipf(format string, args ...any) {
+	r.msg = fmt.Sprintf(format, args...)
+	r.skipped = true
+	runtime.Goexit()
+}
+
+// fatalOf runs f with a fatalRecorder and returns what it failed or
+// skipped with, "" when it did neither.
 func fatalOf(t *testing.T, f func(testing.TB)) string {
+	msg, _ := endOf(t, f)
+	return msg
+}
+
+// endOf is fatalOf that also says whether f skipped.
+func endOf(t *testing.T, f func(testing.TB)) (string, bool) {
 	r := &fatalRecorder{TB: t}
 	done := make(chan struct{})
 	go func() {
@@ -38,7 +52,7 @@ func fatalOf(t *testing.T, f func(testing.TB)) string {
 		f(r)
 	}()
 	<-done
-	return r.msg
+	return r.msg, r.skipped
 }
 
 func TestRepoRoot(t *testing.T) {
@@ -73,10 +87,18 @@ func TestCache(t *testing.T) {
 	if want := filepath.Join(dir, "s390x"); got != want {
 		t.Errorf("Cache(s390x) = %q, want %q", got, want)
 	}
-	for _, arch := range []string{"amd64", "arm64"} {
-		msg := fatalOf(t, func(tb testing.TB) { Cache(tb, arch) })
-		if !strings.Contains(msg, "run scripts/fetch-kernels.sh "+arch) || !strings.Contains(msg, filepath.Join(dir, arch)) {
-			t.Errorf("Cache(%s) failed with %q, want the directory and scripts/fetch-kernels.sh", arch, msg)
+	// Without CI a missing kernel skips; under CI it fails.
+	for _, ci := range []string{"", "false", "true"} {
+		t.Setenv("CI", ci)
+		wantSkip := ci != "true"
+		for _, arch := range []string{"amd64", "arm64"} {
+			msg, skipped := endOf(t, func(tb testing.TB) { Cache(tb, arch) })
+			if !strings.Contains(msg, "run scripts/fetch-kernels.sh "+arch) || !strings.Contains(msg, filepath.Join(dir, arch)) {
+				t.Errorf("CI=%q: Cache(%s) ended with %q, want the directory and scripts/fetch-kernels.sh", ci, arch, msg)
+			}
+			if skipped != wantSkip {
+				t.Errorf("CI=%q: Cache(%s) skipped=%v, want %v", ci, arch, skipped, wantSkip)
+			}
 		}
 	}
 }

@@ -14,7 +14,7 @@ import (
 
 	"github.com/insomniacslk/dhcp/dhcpv4"
 	"github.com/insomniacslk/dhcp/dhcpv4/server4"
-	"github.com/s390netboot/s390netboot/pxeclient/netconf/netconftest"
+	"github.com/s390netboot/s390netboot/internal/netconf/netconftest"
 )
 
 func TestMain(m *testing.M) { netconftest.Main(m) }

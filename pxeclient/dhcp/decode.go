@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"github.com/insomniacslk/dhcp/dhcpv4"
-	"github.com/s390netboot/s390netboot/pxeclient/netconf"
+	"github.com/s390netboot/s390netboot/internal/netconf"
 	"github.com/s390netboot/s390netboot/pxeclient/pxelinux"
 )
 

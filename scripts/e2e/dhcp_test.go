@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/s390netboot/s390netboot/internal/netconf"
 	"github.com/s390netboot/s390netboot/pxeclient/dhcp"
-	"github.com/s390netboot/s390netboot/pxeclient/netconf"
 )
 
 // TestDHCPDnsmasq runs the netboot client's DHCP against dnsmasq on a veth

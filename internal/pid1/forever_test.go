@@ -56,7 +56,7 @@ func TestForeverAsPID1(t *testing.T) {
 		`panic: injected fault 4`,
 	}
 	// Where each panic happened: the step's closure in this file.
-	wantWhere := "where=\"github.com/s390netboot/s390netboot/pxeclient/pid1.foreverChild.func1 "
+	wantWhere := "where=\"github.com/s390netboot/s390netboot/internal/pid1.foreverChild.func1 "
 	var seen []string
 	deadline := time.Now().Add(20 * time.Second)
 	for len(seen) < len(want) {

@@ -6,7 +6,7 @@
 //
 // The netboot client uses it to accept a config, kernel or initrd only
 // when a detached signature NAME.minisig made with a trusted key goes
-// with it (see package pxeclient/verify); `pxeboot sign` uses it to sign
+// with it (see package internal/signedboot); `pxeboot sign` uses it to sign
 // a TFTP tree.
 //
 //	pub, err := minisign.ParsePublicKey(pubFile) // "untrusted comment: ...\nRWQ...\n"

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/s390netboot/s390netboot/pxeclient/netconf"
+	"github.com/s390netboot/s390netboot/internal/netconf"
 )
 
 // SettingPrefix starts every kernel command line option of the init.

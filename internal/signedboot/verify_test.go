@@ -1,4 +1,4 @@
-package verify
+package signedboot
 
 import (
 	"bytes"
@@ -13,9 +13,9 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/s390netboot/s390netboot/internal/minisign"
 	"github.com/s390netboot/s390netboot/internal/testenv"
 	"github.com/s390netboot/s390netboot/pxeclient/fetch"
-	"github.com/s390netboot/s390netboot/pxeclient/minisign"
 	"github.com/s390netboot/s390netboot/pxeclient/pxelinux"
 )
 

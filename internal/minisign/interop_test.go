@@ -3,6 +3,7 @@ package minisign
 import (
 	"bytes"
 	"errors"
+	"github.com/s390netboot/s390netboot/internal/testenv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,11 +19,7 @@ import (
 // its combined output and error.
 func minisignCmd(t *testing.T, dir, stdin string, args ...string) (string, error) {
 	t.Helper()
-	bin, err := exec.LookPath("minisign")
-	if err != nil {
-		t.Fatalf("minisign not found (%v): run scripts/install-deps.sh or apt-get install minisign", err)
-	}
-	cmd := exec.Command(bin, args...)
+	cmd := exec.Command(testenv.Command(t, "minisign", "minisign"), args...)
 	cmd.Dir = dir
 	cmd.Stdin = strings.NewReader(stdin)
 	out, err := cmd.CombinedOutput()

@@ -7,7 +7,7 @@
 //
 // Wiring it into the client takes a few lines:
 //
-//	key, err := verify.LoadKey(verify.TrustedKeyPath)
+//	key, err := signedboot.LoadKey(signedboot.TrustedKeyPath)
 //	switch {
 //	case errors.Is(err, fs.ErrNotExist):
 //		key = nil // no trusted key in the ramdisk: signed boot is off
@@ -16,13 +16,13 @@
 //	}
 //	opener := pxelinux.Opener(fetchOpener)
 //	if key != nil {
-//		opener = verify.Opener(key, opener, logger) // configs, INCLUDE, DISPLAY
+//		opener = signedboot.Opener(key, opener, logger) // configs, INCLUDE, DISPLAY
 //	}
 //	p := &pxelinux.Parser{Opener: opener, Logger: logger}
 //	...
 //	var files []*fetch.File
 //	if key != nil {
-//		files, err = verify.FetchAll(ctx, fetcher, key, urls, logger) // kernel, initrds
+//		files, err = signedboot.FetchAll(ctx, fetcher, key, urls, logger) // kernel, initrds
 //	} else {
 //		files, err = fetcher.FetchAll(ctx, urls)
 //	}
@@ -48,7 +48,7 @@
 // and remove old ones. Signatures bind content, not names: a validly
 // signed file can be served under another signed file's name. The command
 // line is covered because it is in the signed config.
-package verify
+package signedboot
 
 import (
 	"context"
@@ -60,8 +60,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/s390netboot/s390netboot/internal/minisign"
 	"github.com/s390netboot/s390netboot/pxeclient/fetch"
-	"github.com/s390netboot/s390netboot/pxeclient/minisign"
 	"github.com/s390netboot/s390netboot/pxeclient/pxelinux"
 )
 

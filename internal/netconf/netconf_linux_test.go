@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/s390netboot/s390netboot/pxeclient/netconf/netconftest"
+	"github.com/s390netboot/s390netboot/internal/netconf/netconftest"
 )
 
 func TestMain(m *testing.M) { netconftest.Main(m) }
