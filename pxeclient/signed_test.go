@@ -77,8 +77,10 @@ func TestOnceSigned(t *testing.T) {
 			tt.modify(files)
 			var b booted
 			c, out := newClient(t, files, &b)
-			c.TrustedKey = trusted.Public()
-			c.TrustErr = tt.trustErr
+			c.Signed = signedboot.On(trusted.Public())
+			if tt.trustErr != nil {
+				c.Signed = signedboot.Refuse(tt.trustErr)
+			}
 			err := c.Once(context.Background())
 			if tt.want == nil {
 				if err != nil || !bytes.Equal(b.img.Kernel, kernel) {
