@@ -56,13 +56,15 @@ import (
 
 	"github.com/s390netboot/s390netboot/internal/logging"
 	"github.com/s390netboot/s390netboot/internal/minisign"
+	"github.com/s390netboot/s390netboot/internal/modload"
 	"github.com/s390netboot/s390netboot/pxeclient/fetch"
 	"github.com/s390netboot/s390netboot/pxeclient/pxelinux"
 )
 
 // TrustedKeyPath is where the netboot ramdisk keeps the trusted public
-// key (minisign format); mkpxeramfs --trust-key puts it there.
-const TrustedKeyPath = "/etc/pxeinit/trusted.pub"
+// key (minisign format); mkpxeramfs --trust-key puts it there. The
+// ramdisk's layout is written once, in package modload.
+const TrustedKeyPath = modload.TrustedKey
 
 var (
 	// ErrUnsigned: the server has no signature for the file.
