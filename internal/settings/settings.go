@@ -113,27 +113,10 @@ var Table = []Setting{
 	{Name: "label", Value: "LABEL", Doc: []string{"boot this entry without asking"},
 		set: func(s *Settings, val string) (string, error) { s.Label = val; return "", nil }},
 	{Name: "timeout", Value: "SECONDS", Doc: []string{"bound for carrier wait plus DHCP (default 60)"},
-		set: func(s *Settings, val string) (string, error) {
-			d, why := seconds(val)
-			if why == "" && d == 0 {
-				why = "must be at least 1 second"
-			}
-			if why != "" {
-				return why, nil
-			}
-			s.NetTimeout = d
-			return "", nil
-		}},
+		set: seconds(1, func(s *Settings, d time.Duration) { s.NetTimeout = d })},
 	{Name: "retry", Value: "SECONDS", Doc: []string{"wait before starting over after a failure, when",
 		"DHCP option 211 does not say (default 60; 0 = wait for a key)"},
-		set: func(s *Settings, val string) (string, error) {
-			d, why := seconds(val)
-			if why != "" {
-				return why, nil
-			}
-			s.Retry, s.RetrySet = d, true
-			return "", nil
-		}},
+		set: seconds(0, func(s *Settings, d time.Duration) { s.Retry, s.RetrySet = d, true })},
 	{Name: "qeth", Value: "R,W,D", Doc: []string{"group these OSA devices (repeatable; default: auto-detect)"},
 		set: func(s *Settings, val string) (string, error) {
 			g, err := platform.ParseQethGroup(val)
@@ -150,12 +133,20 @@ var Table = []Setting{
 		}},
 }
 
-func seconds(val string) (time.Duration, string) {
-	n, err := strconv.ParseUint(val, 10, 32)
-	if err != nil {
-		return 0, "not a number of seconds"
+// seconds is the setter of a setting given in whole seconds, no fewer
+// than least.
+func seconds(least uint64, store func(*Settings, time.Duration)) func(*Settings, string) (string, error) {
+	return func(s *Settings, val string) (string, error) {
+		n, err := strconv.ParseUint(val, 10, 32)
+		switch {
+		case err != nil:
+			return "not a number of seconds", nil
+		case n < least:
+			return fmt.Sprintf("must be at least %d second", least), nil
+		}
+		store(s, time.Duration(n)*time.Second)
+		return "", nil
 	}
-	return time.Duration(n) * time.Second, ""
 }
 
 // docColumn is where the description of a setting starts in Doc.
