@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/s390netboot/s390netboot/internal/uuid"
 )
 
 var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -50,7 +52,7 @@ func FuzzParseSysinfoUUID(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		u, err := ParseSysinfoUUID(b)
 		if err == nil {
-			if _, ok := NormalUUID(u); !ok {
+			if v, err := uuid.Parse(u); err != nil || v.String() != u {
 				t.Fatalf("returned %q", u)
 			}
 		}

@@ -438,6 +438,10 @@ func digitOK(c byte, base int) bool {
 	return c >= '0' && c <= '9'
 }
 
+func isHex(c byte) bool {
+	return (c >= '0' && c <= '9') || (c|0x20 >= 'a' && c|0x20 <= 'f')
+}
+
 func (st *parser) num(name Path, n int, kw, arg string, base int) int64 {
 	v, ok := number(arg, base)
 	if !ok {
