@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/s390netboot/s390netboot/internal/atomicfile"
 	"github.com/s390netboot/s390netboot/internal/minisign"
 	"github.com/s390netboot/s390netboot/internal/modload"
 )
@@ -171,26 +172,16 @@ func Build(ctx context.Context, w io.Writer, opts Options) (*Result, error) {
 // WriteFile builds the ramdisk into the file name. The file appears only
 // when complete: it is written under a temporary name and renamed.
 func WriteFile(ctx context.Context, name string, opts Options) (*Result, error) {
-	dir, base := filepath.Split(name)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp*")
+	f, err := atomicfile.Create(name, 0o644)
 	if err != nil {
 		return nil, err
 	}
-	defer os.Remove(tmp.Name()) // fails harmlessly after the rename
-	res, err := Build(ctx, tmp, opts)
-	if err == nil {
-		err = tmp.Chmod(0o644)
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
+	defer f.Abort()
+	res, err := Build(ctx, f, opts)
 	if err != nil {
 		return nil, err
 	}
-	if err := os.Rename(tmp.Name(), name); err != nil {
+	if err := f.Commit(); err != nil {
 		return nil, err
 	}
 	return res, nil

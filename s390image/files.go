@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/s390netboot/s390netboot/internal/atomicfile"
 )
 
 // StdioPath is the path that stands for standard input (for a ramdisk) or
@@ -288,17 +290,19 @@ func (in *input) spool() error {
 	return nil
 }
 
-// outputs are files written as a unit: each goes to a temporary file in
-// its folder; commit syncs and renames them all, abort removes them.
+// outputs are files written as a unit: each regular file goes to an
+// atomicfile; commit syncs them all before it puts any in place, abort
+// removes them.
 type outputs struct {
-	files []*output
+	files []output
 	done  bool
 }
 
+// output is one file of the set: a temporary file to put in place, or a
+// device or FIFO written in place.
 type output struct {
-	path string
-	f    *os.File
-	tmp  bool // f is a temporary file to rename to path
+	tmp   *atomicfile.File // nil when written in place
+	place *os.File
 }
 
 // outputMode is the permission of the files written.
@@ -323,49 +327,41 @@ func (o *outputs) create(path string, inputs []*input) (*os.File, error) {
 			if err != nil {
 				return nil, fmt.Errorf("output: %w", err)
 			}
-			o.files = append(o.files, &output{path: path, f: f})
+			o.files = append(o.files, output{place: f})
 			return f, nil
 		}
 	case !errors.Is(err, fs.ErrNotExist):
 		return nil, fmt.Errorf("output: %w", err)
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	f, err := atomicfile.Create(path, outputMode)
 	if err != nil {
-		return nil, fmt.Errorf("output %s: %w", path, err)
+		return nil, fmt.Errorf("output: %w", err)
 	}
-	o.files = append(o.files, &output{path: path, f: f, tmp: true})
-	return f, nil
+	o.files = append(o.files, output{tmp: f})
+	return f.File, nil
 }
 
-// commit makes every output visible under its name.
+// commit makes every output visible under its name. The data of all is
+// synced first, so that a full disk leaves none of them behind.
 func (o *outputs) commit() error {
 	for _, out := range o.files {
-		if !out.tmp {
+		if out.tmp == nil {
 			continue
 		}
-		if err := out.f.Chmod(outputMode); err != nil {
-			return fmt.Errorf("output %s: %w", out.path, err)
-		}
-		if err := out.f.Sync(); err != nil {
-			return fmt.Errorf("output %s: %w", out.path, err)
+		if err := out.tmp.Sync(); err != nil {
+			return fmt.Errorf("output %s: %w", out.tmp.Name(), err)
 		}
 	}
-	dirs := map[string]bool{}
 	for _, out := range o.files {
-		if err := out.f.Close(); err != nil {
-			return fmt.Errorf("output %s: %w", out.path, err)
-		}
-		if out.tmp {
-			if err := os.Rename(out.f.Name(), out.path); err != nil {
-				return fmt.Errorf("output %s: %w", out.path, err)
+		if out.tmp != nil {
+			if err := out.tmp.Commit(); err != nil {
+				return fmt.Errorf("output: %w", err)
 			}
-			dirs[filepath.Dir(out.path)] = true
+		} else if err := out.place.Close(); err != nil {
+			return fmt.Errorf("output: %w", err)
 		}
 	}
 	o.done = true
-	for dir := range dirs {
-		syncDir(dir)
-	}
 	return nil
 }
 
@@ -375,18 +371,10 @@ func (o *outputs) abort() {
 		return
 	}
 	for _, out := range o.files {
-		out.f.Close()
-		if out.tmp {
-			os.Remove(out.f.Name())
+		if out.tmp != nil {
+			out.tmp.Abort()
+		} else {
+			out.place.Close()
 		}
-	}
-}
-
-// syncDir makes a rename in dir durable. Failure is ignored: some file
-// systems cannot sync directories, and the data itself is synced.
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
 	}
 }
