@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/s390netboot/s390netboot/internal/atomicfile"
+	"github.com/s390netboot/s390netboot/internal/logging"
 	"github.com/s390netboot/s390netboot/internal/minisign"
 	"github.com/s390netboot/s390netboot/internal/modload"
 )
@@ -189,10 +190,7 @@ func WriteFile(ctx context.Context, name string, opts Options) (*Result, error) 
 
 // Assemble collects the ramdisk's contents without writing them.
 func Assemble(ctx context.Context, opts Options) (*Archive, *Result, error) {
-	logger := opts.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
+	logger := logging.Or(opts.Logger)
 	arch := opts.Arch
 	if arch == "" {
 		arch = DefaultArch
@@ -326,7 +324,7 @@ func addModules(a *Archive, res *Result, opts Options, arch string, machine elf.
 		logger.Warn("no modules directory: the ramdisk has no kernel modules; the network driver must be built into the kernel")
 		return nil
 	}
-	tree, err := OpenModuleTree(opts.ModulesDir, logger)
+	tree, err := OpenModuleTree(opts)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+
+	"github.com/s390netboot/s390netboot/internal/logging"
 )
 
 // ModulePath is this project's Go module, which holds the default init.
@@ -51,10 +53,7 @@ type GoInit struct {
 
 // Build builds the init into the file out.
 func (g GoInit) Build(ctx context.Context, out string) error {
-	logger := g.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
+	logger := logging.Or(g.Logger)
 	goCmd := g.Go
 	if goCmd == "" {
 		goCmd = "go"

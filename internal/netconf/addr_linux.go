@@ -8,6 +8,8 @@ import (
 	"net/netip"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/s390netboot/s390netboot/internal/logging"
 )
 
 // AddAddress assigns the IPv4 address and prefix length in p to the link
@@ -95,9 +97,7 @@ func AddDefaultRoute(name string, gw netip.Addr, onLink bool) error {
 // failures are logged and joined into the returned error after all steps
 // ran, so a caller may go on.
 func Apply(ctx context.Context, log *slog.Logger, name string, cfg Config, opts ApplyOptions) error {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log = logging.Or(log)
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("configure %s: %w", name, err)
 	}

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/s390netboot/s390netboot/internal/logging"
 )
 
 // carrierPoll is how often WaitCarrier asks the kernel for the link state.
@@ -137,9 +139,7 @@ func SetUp(name string) error {
 // error wrapping ErrNoCarrier when the time runs out. The link must be up
 // (SetUp) for the driver to report carrier.
 func WaitCarrier(ctx context.Context, log *slog.Logger, name string, timeout time.Duration) error {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log = logging.Or(log)
 	start := time.Now()
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()

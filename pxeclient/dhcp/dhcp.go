@@ -72,7 +72,6 @@ package dhcp
 import (
 	"errors"
 	"fmt"
-	"log/slog"
 	"runtime"
 	"time"
 
@@ -267,11 +266,4 @@ func (o Options) modifiers() []dhcpv4.Modifier {
 		mods = append(mods, dhcpv4.WithOption(dhcpv4.OptClientIdentifier(o.ClientID)))
 	}
 	return mods
-}
-
-func discard(log *slog.Logger) *slog.Logger {
-	if log == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return log
 }

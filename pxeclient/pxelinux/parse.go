@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/s390netboot/s390netboot/internal/logging"
 )
 
 // Opener fetches a file named by a config: the config itself, INCLUDE,
@@ -225,12 +227,7 @@ func (p *Parser) Follow(ctx context.Context, c *Config, e *Entry) (*Config, erro
 	return n, nil
 }
 
-func (p *Parser) logger() *slog.Logger {
-	if p.Logger == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return p.Logger
-}
+func (p *Parser) logger() *slog.Logger { return logging.Or(p.Logger) }
 
 // labelData collects one LABEL until the next LABEL (record in
 // readconfig.c).
