@@ -25,31 +25,15 @@ const StdioPath = "-"
 // error it is removed and an existing out stays untouched. out must not
 // name one of the inputs (ErrOutputIsInput).
 func BuildFile(out, kernel, ramdisk string, opts Options) (*Layout, error) {
-	opts.kernelName = "kernel " + kernel
-	k, err := openKernelFile(kernel)
+	src, err := openSources(kernel, ramdisk, out == StdioPath, &opts)
 	if err != nil {
 		return nil, err
 	}
-	defer k.Close()
-	inputs := []*input{k}
-	var rd *input
-	if ramdisk != "" {
-		if rd, err = openRamdisk(ramdisk, out == StdioPath, opts); err != nil {
-			return nil, err
-		}
-		defer rd.Close()
-		opts.ramdiskName = "ramdisk " + rd.name
-		inputs = append(inputs, rd)
-	}
-
+	defer src.Close()
+	r, size := src.ramdiskStream()
 	var l *Layout
 	build := func(w io.Writer) error {
-		var r io.Reader
-		size := int64(0)
-		if rd != nil {
-			r, size = rd.r, rd.size
-		}
-		l, err = Build(w, k.f, k.size, r, size, opts)
+		l, err = Build(w, src.kernel.f, src.kernel.size, r, size, opts)
 		return err
 	}
 	if out == StdioPath {
@@ -60,7 +44,7 @@ func BuildFile(out, kernel, ramdisk string, opts Options) (*Layout, error) {
 	}
 	var o outputs
 	defer o.abort()
-	f, err := o.create(out, inputs)
+	f, err := o.create(out, src.inputs())
 	if err != nil {
 		return nil, err
 	}
@@ -124,25 +108,11 @@ func InspectFile(path string) (*Info, error) {
 // ramdisk may be StdioPath, or "" to take the ramdisk out of a single boot
 // image. Every file appears complete or none does.
 func WriteLoadDir(dir, kernel, ramdisk string, opts Options) (*LoadLayout, error) {
-	opts.kernelName = "kernel " + kernel
-	k, err := openKernelFile(kernel)
+	src, err := openSources(kernel, ramdisk, false, &opts)
 	if err != nil {
 		return nil, err
 	}
-	defer k.Close()
-	inputs := []*input{k}
-	var r io.Reader
-	size := int64(0)
-	if ramdisk != "" {
-		rd, err := openRamdisk(ramdisk, false, opts)
-		if err != nil {
-			return nil, err
-		}
-		defer rd.Close()
-		opts.ramdiskName = "ramdisk " + rd.name
-		inputs = append(inputs, rd)
-		r, size = rd.r, rd.size
-	}
+	defer src.Close()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -156,13 +126,14 @@ func WriteLoadDir(dir, kernel, ramdisk string, opts Options) (*LoadLayout, error
 		{&w.Kernel, InsKernelName}, {&w.Initrd, InsInitrdName}, {&w.Parmfile, InsParmfileName},
 		{&w.AddrSize, InsAddrSizeName}, {&w.Ins, InsFileName},
 	} {
-		file, err := o.create(filepath.Join(dir, f.name), inputs)
+		file, err := o.create(filepath.Join(dir, f.name), src.inputs())
 		if err != nil {
 			return nil, err
 		}
 		*f.w = file
 	}
-	l, err := WriteLoadFiles(w, k.f, k.size, r, size, opts)
+	r, size := src.ramdiskStream()
+	l, err := WriteLoadFiles(w, src.kernel.f, src.kernel.size, r, size, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -189,6 +160,58 @@ func (in *input) Close() {
 	if in.f != nil && in.f != os.Stdin {
 		in.f.Close()
 	}
+}
+
+// sources are the opened inputs of BuildFile and WriteLoadDir: a kernel
+// and an optional ramdisk.
+type sources struct {
+	kernel  *input
+	ramdisk *input // nil when none is given
+}
+
+// openSources opens kernel and, unless it is "", ramdisk (with needSize as
+// openRamdisk takes it), and names both in opts for errors.
+func openSources(kernel, ramdisk string, needSize bool, opts *Options) (*sources, error) {
+	opts.kernelName = "kernel " + kernel
+	k, err := openKernelFile(kernel)
+	if err != nil {
+		return nil, err
+	}
+	src := &sources{kernel: k}
+	if ramdisk != "" {
+		rd, err := openRamdisk(ramdisk, needSize, *opts)
+		if err != nil {
+			k.Close()
+			return nil, err
+		}
+		opts.ramdiskName = "ramdisk " + rd.name
+		src.ramdisk = rd
+	}
+	return src, nil
+}
+
+func (s *sources) Close() {
+	s.kernel.Close()
+	if s.ramdisk != nil {
+		s.ramdisk.Close()
+	}
+}
+
+// inputs are the files no output may overwrite.
+func (s *sources) inputs() []*input {
+	if s.ramdisk == nil {
+		return []*input{s.kernel}
+	}
+	return []*input{s.kernel, s.ramdisk}
+}
+
+// ramdiskStream gives the ramdisk as Build and WriteLoadFiles take it: a
+// nil reader when there is none.
+func (s *sources) ramdiskStream() (io.Reader, int64) {
+	if s.ramdisk == nil {
+		return nil, 0
+	}
+	return s.ramdisk.r, s.ramdisk.size
 }
 
 // openKernelFile opens an image or kernel, which must be a regular file:
