@@ -2,7 +2,6 @@ package initramfs
 
 import (
 	"bytes"
-	"compress/gzip"
 	"debug/elf"
 	"errors"
 	"os"
@@ -10,36 +9,33 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/klauspost/compress/zstd"
-	"github.com/ulikunitz/xz"
 )
 
-// compressFor compresses data as the file name's extension says.
+// compressFor compresses data as the file name's extension says, with
+// the ramdisk's own compressors.
 func compressFor(t testing.TB, name string, data []byte) []byte {
 	t.Helper()
-	var b bytes.Buffer
+	var c Compression
 	switch {
 	case strings.HasSuffix(name, ".xz"):
-		w, err := xz.NewWriter(&b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Write(data)
-		w.Close()
+		c = XZ
 	case strings.HasSuffix(name, ".zst"):
-		w, err := zstd.NewWriter(&b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Write(data)
-		w.Close()
+		c = Zstd
 	case strings.HasSuffix(name, ".gz"):
-		w := gzip.NewWriter(&b)
-		w.Write(data)
-		w.Close()
+		c = Gzip
 	default:
 		return data
+	}
+	var b bytes.Buffer
+	w, err := c.NewWriter(&b)
+	if err == nil {
+		_, err = w.Write(data)
+	}
+	if err == nil {
+		err = w.Close()
+	}
+	if err != nil {
+		t.Fatalf("%s compression of %s: %v", c, name, err)
 	}
 	return b.Bytes()
 }
