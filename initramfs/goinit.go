@@ -3,6 +3,7 @@ package initramfs
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -54,14 +55,8 @@ type GoInit struct {
 // Build builds the init into the file out.
 func (g GoInit) Build(ctx context.Context, out string) error {
 	logger := logging.Or(g.Logger)
-	goCmd := g.Go
-	if goCmd == "" {
-		goCmd = "go"
-	}
-	pkg := g.Package
-	if pkg == "" {
-		pkg = InitPackage
-	}
+	goCmd := cmp.Or(g.Go, "go")
+	pkg := cmp.Or(g.Package, InitPackage)
 	dir, fromCache, err := g.source(ctx, goCmd)
 	if err != nil {
 		return err
