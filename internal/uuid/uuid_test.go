@@ -31,12 +31,12 @@ func TestParse(t *testing.T) {
 		u, err := Parse(tt.in)
 		if tt.text == "" {
 			if !errors.Is(err, ErrSyntax) || !strings.Contains(err.Error(), tt.in) {
-				t.Errorf("Parse(%q) = %v, %v; want ErrSyntax naming the input", tt.in, u, err)
+				t.Errorf("Parse(%q) = %s, %v; want ErrSyntax naming the input", tt.in, u, err)
 			}
 			continue
 		}
 		if err != nil || u != tt.want || u.String() != tt.text {
-			t.Errorf("Parse(%q) = %x (%q), %v; want %x (%q)", tt.in, u, u, err, tt.want, tt.text)
+			t.Errorf("Parse(%q) = %x (%s), %v; want %x (%s)", tt.in, u[:], u, err, tt.want[:], tt.text)
 		}
 	}
 }
@@ -59,7 +59,7 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Parse(%q).String() = %q", s, got)
 		}
 		if v, err := Parse(u.String()); err != nil || v != u {
-			t.Fatalf("round trip of %q: %x, %v", s, v, err)
+			t.Fatalf("round trip of %q: %s, %v", s, v, err)
 		}
 	})
 }
