@@ -9,13 +9,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/s390netboot/s390netboot/internal/fakekernel"
 	"github.com/s390netboot/s390netboot/internal/testenv"
 	"github.com/s390netboot/s390netboot/pxeclient/fetch"
 	"github.com/s390netboot/s390netboot/pxeclient/kexec"
@@ -50,17 +49,6 @@ func openServed(files map[string]served) func(string) (io.Reader, int64, bool) {
 type zeros struct{}
 
 func (zeros) Read(b []byte) (int, error) { clear(b); return len(b), nil }
-
-// cachedKernel reads ARCH/vmlinuz of the kernel cache
-// (scripts/fetch-kernels.sh).
-func cachedKernel(t *testing.T, arch string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(testenv.Cache(t, arch), "vmlinuz"))
-	if err != nil {
-		t.Fatalf("%v: run scripts/fetch-kernels.sh", err)
-	}
-	return b
-}
 
 // faultMemLimit is the memory the fault tests' fetcher pretends to have.
 const faultMemLimit = 64 << 20
@@ -102,10 +90,10 @@ LABEL good
 `
 
 func badEntryFiles(t *testing.T) (map[string]served, []byte) {
-	good := cachedKernel(t, "s390x")
+	good := fakekernel.S390(4<<20, 4096, "")
 	return map[string]served{
 		"images/notkernel":  {data: bytes.Repeat([]byte("this is no kernel\n"), 4000)},
-		"images/bzImage":    {data: cachedKernel(t, "amd64")},
+		"images/bzImage":    {data: fakekernel.BzImage(0x020f, fakekernel.XLFKernel64|fakekernel.XLFAbove4G, make([]byte, 4<<20))},
 		"images/vmlinuz":    {data: good},
 		"images/huge.img":   {size: 256 << 20},
 		"images/initrd.img": {data: []byte("initrd")},
