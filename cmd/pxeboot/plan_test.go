@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"io"
 	"net"
 	"net/http"
@@ -16,9 +15,9 @@ import (
 	"testing"
 
 	"github.com/pin/tftp/v3"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/pxelinux")
+	"github.com/s390netboot/s390netboot/internal/testenv"
+)
 
 const casesDir = "../../testdata/pxelinux"
 
@@ -40,19 +39,7 @@ func planCase(t *testing.T, dir string, source []string, extra ...string) (stdou
 
 func golden(t *testing.T, path, got string) {
 	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./cmd/pxeboot -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from the output:\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
+	testenv.Golden(t, path, []byte(got))
 }
 
 func cases(t *testing.T) []string {

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -59,12 +58,8 @@ func ReexecPID1(t testing.TB, env string) *PID1 {
 	if os.Getenv(EmulatedEnv) == "1" {
 		t.Skip("user-mode emulation (qemu-user) cannot create PID namespaces or run a second s390x binary")
 	}
-	run := strings.Split(t.Name(), "/")
-	for i, name := range run {
-		run[i] = "^" + regexp.QuoteMeta(name) + "$"
-	}
 	p := &PID1{more: make(chan struct{}, 1), ended: make(chan struct{})}
-	p.Cmd = exec.Command("/proc/self/exe", "-test.run="+strings.Join(run, "/"), "-test.timeout=1m")
+	p.Cmd = exec.Command("/proc/self/exe", "-test.run="+runPattern(t), "-test.timeout=1m")
 	p.Cmd.Env = append(os.Environ(), env)
 	p.Cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID, Pdeathsig: syscall.SIGKILL}
 	stdout, err := p.Cmd.StdoutPipe()
