@@ -3,20 +3,13 @@ package fetch
 import (
 	"bufio"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"log"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -27,67 +20,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/s390netboot/s390netboot/internal/testenv"
 )
-
-// testCA is a throw-away certificate authority.
-type testCA struct {
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
-	pem  []byte
-}
-
-func newTestCA(t testing.TB, name string) *testCA {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: name},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, _ := x509.ParseCertificate(der)
-	return &testCA{cert: cert, key: key, pem: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}
-}
-
-func (ca *testCA) pool() *x509.CertPool {
-	p := x509.NewCertPool()
-	p.AddCert(ca.cert)
-	return p
-}
-
-// issue makes a server certificate for the given IPs and DNS names.
-func (ca *testCA) issue(t testing.TB, ips []net.IP, names []string) tls.Certificate {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2),
-		Subject:      pkix.Name{CommonName: "boot server"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IPAddresses:  ips,
-		DNSNames:     names,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
-}
 
 func startTLS(t testing.TB, h http.Handler, cert tls.Certificate) *httptest.Server {
 	t.Helper()
@@ -108,12 +43,12 @@ func serveBytes(data []byte) http.Handler {
 
 func TestHTTPS(t *testing.T) {
 	data := testData(1<<20, 7)
-	ca := newTestCA(t, "boot CA")
-	other := newTestCA(t, "someone else's CA")
-	good := startTLS(t, serveBytes(data), ca.issue(t, []net.IP{net.IPv4(127, 0, 0, 1)}, nil))
-	wrongName := startTLS(t, serveBytes(data), ca.issue(t, []net.IP{net.IPv4(127, 0, 0, 2)}, []string{"boot.example.com"}))
+	ca := testenv.NewCA(t, "boot CA")
+	other := testenv.NewCA(t, "someone else's CA")
+	good := startTLS(t, serveBytes(data), ca.Issue(t, []net.IP{net.IPv4(127, 0, 0, 1)}, nil))
+	wrongName := startTLS(t, serveBytes(data), ca.Issue(t, []net.IP{net.IPv4(127, 0, 0, 2)}, []string{"boot.example.com"}))
 	bundle := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(bundle, ca.pem, 0o644); err != nil {
+	if err := os.WriteFile(bundle, ca.PEM, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	emptyBundle := filepath.Join(t.TempDir(), "empty.pem")
@@ -126,11 +61,11 @@ func TestHTTPS(t *testing.T) {
 		want error
 		text string
 	}{
-		{"pool", Options{RootCAs: ca.pool()}, good.URL + "/vmlinuz", nil, ""},
+		{"pool", Options{RootCAs: ca.Pool()}, good.URL + "/vmlinuz", nil, ""},
 		{"bundle file", Options{CABundle: bundle}, good.URL + "/vmlinuz", nil, ""},
-		{"wrong CA", Options{RootCAs: other.pool()}, good.URL + "/vmlinuz", ErrCertificate,
+		{"wrong CA", Options{RootCAs: other.Pool()}, good.URL + "/vmlinuz", ErrCertificate,
 			"certificate not trusted: host 127.0.0.1: x509: certificate signed by unknown authority"},
-		{"wrong host", Options{RootCAs: ca.pool()}, wrongName.URL + "/vmlinuz", ErrCertificate,
+		{"wrong host", Options{RootCAs: ca.Pool()}, wrongName.URL + "/vmlinuz", ErrCertificate,
 			"host 127.0.0.1: x509: certificate is valid for 127.0.0.2, not 127.0.0.1"},
 		{"missing bundle", Options{CABundle: "/nonexistent/ca.pem"}, good.URL + "/x", ErrCertificate, "reading CA bundle"},
 		{"empty bundle", Options{CABundle: emptyBundle}, good.URL + "/x", ErrCertificate, "holds no PEM certificates"},
@@ -162,12 +97,12 @@ func TestHTTPS(t *testing.T) {
 }
 
 func TestHTTPDowngrade(t *testing.T) {
-	ca := newTestCA(t, "boot CA")
+	ca := testenv.NewCA(t, "boot CA")
 	plain := httptest.NewServer(serveBytes([]byte("kernel")))
 	defer plain.Close()
 	redirect := startTLS(t, http.RedirectHandler(plain.URL+"/vmlinuz", http.StatusFound),
-		ca.issue(t, []net.IP{net.IPv4(127, 0, 0, 1)}, nil))
-	f := New(fast(Options{RootCAs: ca.pool()}))
+		ca.Issue(t, []net.IP{net.IPv4(127, 0, 0, 1)}, nil))
+	f := New(fast(Options{RootCAs: ca.Pool()}))
 	_, err := f.Fetch(context.Background(), redirect.URL+"/vmlinuz")
 	if !errors.Is(err, ErrDowngrade) {
 		t.Fatalf("got %v, want ErrDowngrade", err)
