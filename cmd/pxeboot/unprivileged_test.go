@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pin/tftp/v3"
+	"github.com/s390netboot/s390netboot/internal/testenv"
 )
 
 // unprivEnv marks the copy of the test binary that TestBootUnprivileged
@@ -40,22 +38,7 @@ func TestBootUnprivileged(t *testing.T) {
 		t.Fatal("this test drops from root to nobody: run it as root")
 	}
 	var requests atomic.Int32
-	s := tftp.NewServer(func(name string, rf io.ReaderFrom) error {
-		requests.Add(1)
-		data, ok := fetchFiles[strings.TrimPrefix(name, "/")]
-		if !ok {
-			return os.ErrNotExist
-		}
-		_, err := rf.ReadFrom(strings.NewReader(data))
-		return err
-	}, nil)
-	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go s.Serve(conn.(*net.UDPConn))
-	t.Cleanup(s.Shutdown)
-	addr := conn.LocalAddr().String()
+	addr := testenv.TFTPServer{Open: tftpFiles(fetchFiles, &requests)}.Start(t)
 
 	// The test binary lives in a directory only root may enter: copy it
 	// where nobody can execute it.

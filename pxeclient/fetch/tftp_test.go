@@ -139,7 +139,7 @@ func TestTFTPErrors(t *testing.T) {
 		attempts int
 		text     string
 	}{
-		{"not found", TFTPURL(srv.addr, "pxelinux.cfg/01-aa"), Options{}, []error{ErrNotFound, fs.ErrNotExist}, 1, "pxelinux.cfg/01-aa: no such file"},
+		{"not found", TFTPURL(srv.addr, "pxelinux.cfg/01-aa"), Options{}, []error{ErrNotFound, fs.ErrNotExist}, 1, "pxelinux.cfg/01-aa: file not found"},
 		{"access", TFTPURL(denied, "secret"), Options{}, []error{ErrAccess, fs.ErrPermission}, 1, "Access violation"},
 		{"server error", TFTPURL(undefined, "x"), Options{}, []error{ErrServer}, 3, "disk on fire"},
 		{"options refused", TFTPURL(picky, "x"), Options{}, []error{ErrNotFound}, 1, "File not found"},
@@ -310,7 +310,7 @@ func TestTFTPServerRestart(t *testing.T) {
 	}
 	// "Restart": the old server stops listening (its stuck transfer
 	// stays), a new one takes over the port.
-	go first.srv.Shutdown()
+	go first.stop()
 	startTFTP(t, files, serverConfig{addr: first.addr})
 
 	select {
