@@ -31,9 +31,7 @@ func TestBootUnprivileged(t *testing.T) {
 	if args := os.Getenv(unprivEnv); args != "" {
 		os.Exit(run(context.Background(), strings.Split(args, "\n"), os.Stdout, os.Stderr))
 	}
-	if os.Getenv("S390NETBOOT_EMULATED") == "1" {
-		t.Skip("user-mode emulation (qemu-user) cannot run a second s390x binary")
-	}
+	testenv.SkipEmulated(t, "run a second s390x binary")
 	if os.Geteuid() != 0 {
 		t.Fatal("this test drops from root to nobody: run it as root")
 	}

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
-	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -75,12 +73,3 @@ func FuzzSeeds(t testing.TB, target string, seeds map[string][]byte) {
 
 // text reports whether b is printable as it is: UTF-8 without NUL bytes.
 func text(b []byte) bool { return utf8.Valid(b) && bytes.IndexByte(b, 0) < 0 }
-
-// runPattern is the -run pattern that selects only t.
-func runPattern(t testing.TB) string {
-	names := strings.Split(t.Name(), "/")
-	for i, name := range names {
-		names[i] = "^" + regexp.QuoteMeta(name) + "$"
-	}
-	return strings.Join(names, "/")
-}
