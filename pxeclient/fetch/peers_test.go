@@ -2,11 +2,12 @@ package fetch
 
 import (
 	"bytes"
+	"context"
+	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
-	"os"
-	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -106,14 +107,48 @@ func testData(n int, seed uint64) []byte {
 	return b
 }
 
-// emulated reports whether the test runs under qemu-user, where
-// net.Interfaces does not work.
-func emulated() bool {
-	if runtime.GOARCH != "s390x" {
-		return false
+// outcome says what a fetch ended with, for a FAULT line
+// (testenv.Fault): the sentinel errors err matches, the attempts of its
+// *Error, and the first line of its text.
+func outcome(err error) string {
+	if err == nil {
+		return "no error"
 	}
-	cpuinfo, err := os.ReadFile("/proc/cpuinfo")
-	return err == nil && !strings.Contains(string(cpuinfo), "IBM/S390")
+	var is []string
+	for _, s := range []struct {
+		err  error
+		name string
+	}{
+		{ErrNotFound, "ErrNotFound"}, {ErrAccess, "ErrAccess"}, {ErrNetwork, "ErrNetwork"},
+		{ErrServer, "ErrServer"}, {ErrTruncated, "ErrTruncated"}, {ErrNoMemory, "ErrNoMemory"},
+		{ErrCertificate, "ErrCertificate"}, {ErrDowngrade, "ErrDowngrade"}, {ErrBadURL, "ErrBadURL"},
+		{context.DeadlineExceeded, "context.DeadlineExceeded"}, {context.Canceled, "context.Canceled"},
+	} {
+		if errors.Is(err, s.err) {
+			is = append(is, s.name)
+		}
+	}
+	if len(is) == 0 {
+		is = []string{"error"}
+	}
+	// The first line: a panic's error carries its stack below.
+	msg, rest, _ := strings.Cut(err.Error(), "\n")
+	if rest != "" {
+		msg += fmt.Sprintf(" (and %s)", plural(strings.Count(rest, "\n")+1, "more line"))
+	}
+	var fe *Error
+	if errors.As(err, &fe) {
+		return fmt.Sprintf("%s after %s: %s", strings.Join(is, ", "), plural(fe.Attempts, "attempt"), msg)
+	}
+	return fmt.Sprintf("%s: %s", strings.Join(is, ", "), msg)
+}
+
+// plural is "1 attempt", "3 attempts".
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
 
 // within fails the test when fn does not return within d.
