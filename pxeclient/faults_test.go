@@ -144,8 +144,8 @@ func TestBadEntryOnError(t *testing.T) {
 					reason = strings.TrimPrefix(l, "pxeinit: error: ")
 				}
 			}
-			t.Logf("FAULT | menu entry: %s, ONERROR good | %s; then booted \"good\" | %.3fs | %d B (good kernel compared) |",
-				tt.fault, strings.ReplaceAll(reason, "|", "/"), elapsed.Seconds(), len(b.img.Kernel)+len(b.img.Initrds[0]))
+			testenv.Fault(t, "menu entry: "+tt.fault+", ONERROR good", reason+`; then booted "good"`, elapsed,
+				fmt.Sprintf("%d B (good kernel compared)", len(b.img.Kernel)+len(b.img.Initrds[0])))
 		})
 	}
 }
@@ -207,8 +207,16 @@ func TestBadEntriesMenu(t *testing.T) {
 			t.Errorf("console lacks %q:\n%s", w, text)
 		}
 	}
-	t.Logf("FAULT | menu: 3 broken entries typed in turn (not a kernel, wrong arch, too big), then the good one | each reported with its reason, prompt came back each time, good entry booted | %.3fs | %d B (good kernel compared) |",
-		elapsed.Seconds(), len(good))
+	var failed []string
+	for _, l := range strings.Split(text, "\n") {
+		if _, rest, ok := strings.Cut(l, `error: boot "`); ok {
+			label, _, _ := strings.Cut(rest, `"`)
+			failed = append(failed, label)
+		}
+	}
+	testenv.Fault(t, "menu: 3 broken entries typed in turn (not a kernel, wrong arch, too big), then the good one",
+		fmt.Sprintf("console errors for %s, each with its reason and the prompt back; then %d boot of the good entry", strings.Join(failed, ", "), b.count()),
+		elapsed, fmt.Sprintf("%d B (good kernel compared)", len(good)))
 }
 
 func (b *booted) count() int { b.mu.Lock(); defer b.mu.Unlock(); return b.n }
@@ -303,8 +311,7 @@ func TestHugeConfig(t *testing.T) {
 				}
 				outcome = "refused: " + err.Error()
 			}
-			t.Logf("FAULT | config: %s | %s | %.3fs | %.1f MiB allocated (bound %d MiB) |",
-				tt.name, strings.ReplaceAll(outcome, "|", "/"), elapsed.Seconds(), float64(alloc)/(1<<20), bound>>20)
+			testenv.Fault(t, "config: "+tt.name, outcome, elapsed, fmt.Sprintf("%.1f MiB allocated (bound %d MiB)", float64(alloc)/(1<<20), bound>>20))
 		})
 	}
 }

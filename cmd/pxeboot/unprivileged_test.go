@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -81,6 +82,6 @@ func TestBootUnprivileged(t *testing.T) {
 	if n := requests.Load(); n != 0 {
 		t.Errorf("the server saw %d requests before the refusal", n)
 	}
-	t.Logf("FAULT | pxeboot boot as uid %d (no CAP_SYS_BOOT) | exit %d before any request (server saw %d): %s | %.3fs | 0 B (nothing fetched) |",
-		nobody, code, requests.Load(), strings.ReplaceAll(msg, "|", "/"), elapsed.Seconds())
+	testenv.Fault(t, fmt.Sprintf("pxeboot boot as uid %d (no CAP_SYS_BOOT)", nobody),
+		fmt.Sprintf("exit %d before any request (server saw %d): %s", code, requests.Load(), msg), elapsed, "0 B (nothing fetched)")
 }
