@@ -17,9 +17,8 @@
 #        scripts/fault-report.sh -h | --help
 # Environment: E2E=0 leaves out the end-to-end tests (scripts/e2e).
 # The exit status is 1 when a test failed, wrote no FAULT line or did not
-# run; the
-# table is printed anyway. A last line on stderr gives the date, the
-# CPUs, the load and the time.
+# run; the table is printed anyway. A last line on stderr gives the date,
+# the CPUs, the load and the time.
 set -euo pipefail
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
