@@ -17,6 +17,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/s390netboot/s390netboot/initramfs"
 	"github.com/s390netboot/s390netboot/s390image"
 )
 
@@ -64,6 +65,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		asJSON   = fs.Bool("json", false, "with --info: print JSON")
 		extract  = fs.BoolP("extract", "x", false, "split IMAGE into KERNEL_OUT and RAMDISK_OUT (either may be -)")
 		insDir   = fs.String("ins", "", "write IBM Z load files (kernel.img, initrd.img, generic.prm, initrd.addrsize, generic.ins) into `DIR`")
+		foreign  = fs.Bool("foreign-ramdisk", false, "take a RAMDISK the kernel cannot unpack as an initramfs (not newc cpio, plain or compressed) as it is")
 		verbose  = fs.BoolP("verbose", "v", false, "log what is done")
 		version  = fs.Bool("version", false, "print the version and exit")
 	)
@@ -87,6 +89,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			err = fmt.Errorf("parameter file %s: %w", *parmfile, err)
 		}
 		fmt.Fprintf(stderr, "mks390image: %v\n", err)
+		if errors.Is(err, initramfs.ErrNotUnpackable) {
+			fmt.Fprintf(stderr, "mks390image: --foreign-ramdisk takes a payload the kernel is not meant to unpack as it is\n")
+		}
 		return 1
 	}
 	if *version {
@@ -95,6 +100,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 
 	opts := s390image.Options{Stdin: stdin, Stdout: stdout}
+	if !*foreign {
+		opts.CheckRamdisk = checkRamdisk
+	}
 	if *verbose {
 		opts.Logger = slog.New(slog.NewTextHandler(stderr, nil))
 	}
@@ -136,10 +144,18 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if err != nil {
 			return fail(err)
 		}
+		rd := identifyRamdisk(pos[0], inf)
 		if *asJSON {
-			return printJSON(stdout, stderr, pos[0], inf)
+			if code := printJSON(stdout, stderr, pos[0], inf, rd); code != 0 {
+				return code
+			}
+		} else {
+			printInfo(stdout, pos[0], inf, rd)
 		}
-		printInfo(stdout, pos[0], inf)
+		if rd.Problem != "" && !*foreign {
+			fmt.Fprintf(stderr, "mks390image: %s: the ramdisk: %s\n", pos[0], rd.Problem)
+			return 1
+		}
 
 	case *extract:
 		if len(pos) != 3 {
@@ -208,7 +224,36 @@ func displayName(path string) string {
 	return path
 }
 
-func printInfo(w io.Writer, name string, i *s390image.Info) {
+// checkRamdisk refuses a ramdisk the kernel cannot unpack.
+func checkRamdisk(r io.Reader) error {
+	_, err := initramfs.Identify(r)
+	return err
+}
+
+// ramdiskInfo is what --info says about the ramdisk in an image.
+type ramdiskInfo struct {
+	Format  string `json:"ramdisk_format,omitempty"`  // what initramfs.Identify found
+	Problem string `json:"ramdisk_problem,omitempty"` // why the kernel cannot unpack it
+}
+
+// identifyRamdisk checks the ramdisk inside the image path.
+func identifyRamdisk(path string, i *s390image.Info) ramdiskInfo {
+	if !i.RamdiskInFile {
+		return ramdiskInfo{}
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return ramdiskInfo{Problem: err.Error()}
+	}
+	defer f.Close()
+	c, err := initramfs.Identify(io.NewSectionReader(f, int64(i.RamdiskOffset), int64(i.RamdiskSize)))
+	if err != nil {
+		return ramdiskInfo{Problem: err.Error()}
+	}
+	return ramdiskInfo{Format: c.String()}
+}
+
+func printInfo(w io.Writer, name string, i *s390image.Info, rd ramdiskInfo) {
 	fmt.Fprintf(w, "file:           %s (%d bytes)\n", name, i.Size)
 	fmt.Fprintf(w, "magic:          %s at %#x\n", i.Magic, s390image.MagicOffset)
 	v := i.KernelVersion
@@ -225,6 +270,12 @@ func printInfo(w io.Writer, name string, i *s390image.Info) {
 	default:
 		fmt.Fprintf(w, "ramdisk:        %d bytes at %#x, not in the file\n", i.RamdiskSize, i.RamdiskOffset)
 	}
+	switch {
+	case rd.Format != "":
+		fmt.Fprintf(w, "ramdisk format: %s\n", rd.Format)
+	case rd.Problem != "":
+		fmt.Fprintf(w, "ramdisk format: %s\n", rd.Problem)
+	}
 	maxFrom := "announced by the kernel"
 	if !i.CmdlineMaxStored {
 		maxFrom = "legacy default"
@@ -235,11 +286,12 @@ func printInfo(w io.Writer, name string, i *s390image.Info) {
 	}
 }
 
-func printJSON(stdout, stderr io.Writer, name string, i *s390image.Info) int {
+func printJSON(stdout, stderr io.Writer, name string, i *s390image.Info, rd ramdiskInfo) int {
 	b, err := json.MarshalIndent(struct {
 		File string `json:"file"`
 		*s390image.Info
-	}{name, i}, "", "  ")
+		ramdiskInfo
+	}{name, i, rd}, "", "  ")
 	if err != nil {
 		fmt.Fprintf(stderr, "mks390image: %v\n", err)
 		return 1

@@ -169,3 +169,59 @@ func TestHelpAndVersion(t *testing.T) {
 		t.Errorf("--version: exit %d: %q", code, stdout)
 	}
 }
+
+// TestForeignRamdisk checks that a ramdisk the kernel cannot unpack is
+// refused, from a file and from a pipe, naming the file and what it looks
+// like and leaving no output; that --foreign-ramdisk takes it; and that
+// --info finds it in an existing image.
+func TestForeignRamdisk(t *testing.T) {
+	dir := t.TempDir()
+	random := make([]byte, 100)
+	for i := range random {
+		random[i] = byte(i*37 + 0x8f)
+	}
+	junk := filepath.Join(dir, "junk.bin")
+	os.WriteFile(junk, random, 0o644)
+	out := filepath.Join(dir, "pxelinux.0")
+	insDir := t.TempDir()
+	for _, tc := range []struct {
+		name  string
+		stdin string
+		args  []string
+		msg   string
+	}{
+		{"file", "", []string{kernel, junk, "-o", out}, "ramdisk " + junk + ": not a ramdisk the kernel can unpack: bytes 8f b4 d9"},
+		{"pipe", string(random), []string{kernel, "-", "-o", out}, "ramdisk standard input: not a ramdisk the kernel can unpack"},
+		{"pipe to stdout", string(random), []string{kernel, "-", "-o", "-"}, "ramdisk standard input: not a ramdisk"},
+		{"ins", "", []string{"--ins", filepath.Join(insDir, "ins"), kernel, junk}, "not a ramdisk the kernel can unpack"},
+		{"kernel as ramdisk", "", []string{kernel, kernel, "-o", out}, "an s390 kernel image"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, stderr := mks(t, tc.stdin, tc.args...)
+			if code != 1 || !strings.Contains(stderr, tc.msg) || !strings.Contains(stderr, "--foreign-ramdisk") {
+				t.Errorf("exit %d, stderr %q; want exit 1 mentioning %q and --foreign-ramdisk", code, stderr, tc.msg)
+			}
+			if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+				t.Errorf("left files behind: %v", entries)
+			}
+			if entries, _ := os.ReadDir(filepath.Join(insDir, "ins")); len(entries) != 0 {
+				t.Errorf("--ins left files behind: %v", entries)
+			}
+		})
+	}
+
+	if code, _, stderr := mks(t, "", kernel, junk, "-o", out, "--foreign-ramdisk"); code != 0 {
+		t.Fatalf("--foreign-ramdisk: exit %d: %s", code, stderr)
+	}
+	code, stdout, stderr := mks(t, "", "--info", out)
+	if code != 1 || !strings.Contains(stdout, "ramdisk format: not a ramdisk the kernel can unpack") || !strings.Contains(stderr, out+": the ramdisk: not a ramdisk") {
+		t.Errorf("--info of a foreign ramdisk: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	code, stdout, _ = mks(t, "", "--info", "--json", out)
+	if code != 1 || !strings.Contains(stdout, `"ramdisk_problem": "not a ramdisk the kernel can unpack: bytes 8f`) {
+		t.Errorf("--info --json of a foreign ramdisk: exit %d\n%s", code, stdout)
+	}
+	if code, _, stderr := mks(t, "", "--info", "--foreign-ramdisk", out); code != 0 {
+		t.Errorf("--info --foreign-ramdisk: exit %d: %s", code, stderr)
+	}
+}
