@@ -117,6 +117,13 @@ type Options struct {
 	// Modules to include with their dependencies; nil means
 	// DefaultModules(Arch).
 	Modules []ModuleRequest
+	// KernelConfig is the configuration file of the kernel the ramdisk
+	// is for; "" looks for it from ModulesDir (KernelConfig.Candidates).
+	KernelConfig string
+	// KexecCheck says how that kernel is checked for the kexec support
+	// the client needs to start a target (CheckKexec); "" means
+	// KexecCheckAuto.
+	KexecCheck KexecCheck
 	// Files are extra files.
 	Files []File
 	// CABundle is the PEM file installed as modload.CABundle: "" means the
@@ -211,6 +218,11 @@ func Assemble(ctx context.Context, opts Options) (*Archive, *Result, error) {
 		return nil, nil, fmt.Errorf("architecture %q: want s390x, amd64 or arm64", arch)
 	}
 	if _, err := opts.Compression.NewWriter(io.Discard); err != nil {
+		return nil, nil, err
+	}
+	// A kernel that cannot kexec can never boot a target: refuse it
+	// before any work.
+	if err := CheckKexec(arch, KernelConfig{File: opts.KernelConfig, ModulesDir: opts.ModulesDir}, opts.KexecCheck, logger); err != nil {
 		return nil, nil, err
 	}
 	a := &Archive{}

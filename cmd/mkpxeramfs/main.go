@@ -20,6 +20,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -51,6 +52,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	initPath := fl.String("init", "", "prebuilt init binary (default: build "+initramfs.InitPackage+")")
 	ca := fl.String("ca-bundle", "", `PEM CA bundle for HTTPS (default: the host's); "none" for none`)
 	trustKey := fl.String("trust-key", "", "minisign public key: the client then boots only files signed by it (signed boot; see pxeboot sign)")
+	kernelConfig := fl.String("kernel-config", "", "the kernel's configuration file (default: ROOT/boot/config-VERSION for --modules-dir ROOT/lib/modules/VERSION)")
+	kexecCheck := fl.String("kexec-check", string(initramfs.KexecCheckAuto), "refuse a kernel whose configuration lacks kexec: auto (warn when no configuration is found), strict (refuse then too) or off")
 	verbose := fl.BoolP("verbose", "v", false, "log each step")
 	fl.Usage = func() {
 		fmt.Fprintln(stderr, "usage: mkpxeramfs -o OUT [flags]")
@@ -72,14 +75,20 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	kc, err := initramfs.ParseKexecCheck(*kexecCheck)
+	if err != nil {
+		return err
+	}
 	opts := initramfs.Options{
-		Arch:        *arch,
-		Init:        *initPath,
-		ModulesDir:  *modDir,
-		CABundle:    *ca,
-		TrustKey:    *trustKey,
-		Compression: c,
-		Logger:      logger,
+		Arch:         *arch,
+		Init:         *initPath,
+		ModulesDir:   *modDir,
+		CABundle:     *ca,
+		TrustKey:     *trustKey,
+		Compression:  c,
+		KernelConfig: *kernelConfig,
+		KexecCheck:   kc,
+		Logger:       logger,
 	}
 	for _, m := range *modules {
 		r, err := initramfs.ParseModule(m)
@@ -110,6 +119,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 		res, err = initramfs.Build(ctx, stdout, opts)
 	} else {
 		res, err = initramfs.WriteFile(ctx, *out, opts)
+	}
+	if errors.Is(err, initramfs.ErrCannotKexec) || errors.Is(err, initramfs.ErrNoKernelConfig) {
+		return fmt.Errorf("%w\n(--kexec-check=off builds the ramdisk anyway)", err)
 	}
 	if err != nil {
 		return err
