@@ -3,6 +3,7 @@ package initramfs
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -81,8 +82,8 @@ func (k KernelConfig) Candidates() []string {
 	}
 	if k.Kernel != "" {
 		dir, base := filepath.Split(k.Kernel)
-		if k.Version != "" {
-			add(filepath.Join(dir, "config-"+k.Version))
+		if v := k.kernelVersion(); v != "" {
+			add(filepath.Join(dir, "config-"+v))
 		}
 		// /boot/vmlinuz-VERSION, as distributions name kernels.
 		for _, prefix := range []string{"vmlinuz-", "vmlinux-", "bzImage-", "Image-", "image-"} {
@@ -111,6 +112,40 @@ func (k KernelConfig) Candidates() []string {
 		add(filepath.Join(dir, "build", ".config"))
 	}
 	return c
+}
+
+// kernelVersion is Version, or the release the kernel image announces
+// (the first word of its version string, kexec.Identify).
+func (k KernelConfig) kernelVersion() string {
+	if k.Version != "" {
+		return k.Version
+	}
+	data, err := os.ReadFile(k.Kernel)
+	if err != nil {
+		return ""
+	}
+	if f := strings.Fields(kexec.Identify(data).Version); len(f) > 0 {
+		return f[0]
+	}
+	return ""
+}
+
+// RamdiskCheck returns a check of a ramdisk for the kernel k describes,
+// for s390image.Options.CheckRamdisk: it refuses a ramdisk the kernel
+// cannot unpack (Identify), and when the ramdisk is a netboot ramdisk
+// (its /init is InitPackage) a kernel that cannot kexec on arch
+// (CheckKexec with mode).
+func RamdiskCheck(arch string, k KernelConfig, mode KexecCheck, log *slog.Logger) func(io.Reader) error {
+	return func(r io.Reader) error {
+		c, err := Identify(r)
+		if err != nil {
+			return err
+		}
+		if c.Init != InitPackage {
+			return nil
+		}
+		return CheckKexec(arch, k, mode, log)
+	}
 }
 
 // Find returns the kernel's configuration: the first of Candidates that

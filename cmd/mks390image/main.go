@@ -65,6 +65,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		asJSON   = fs.Bool("json", false, "with --info: print JSON")
 		extract  = fs.BoolP("extract", "x", false, "split IMAGE into KERNEL_OUT and RAMDISK_OUT (either may be -)")
 		insDir   = fs.String("ins", "", "write IBM Z load files (kernel.img, initrd.img, generic.prm, initrd.addrsize, generic.ins) into `DIR`")
+		kconfig  = fs.String("kernel-config", "", "with a netboot RAMDISK (mkpxeramfs): the kernel's configuration `FILE` (default: config-VERSION next to KERNEL, or its IKCONFIG)")
+		kexecChk = fs.String("kexec-check", string(initramfs.KexecCheckAuto), "with a netboot RAMDISK: refuse a KERNEL whose configuration lacks kexec: auto (warn when none is found), strict (refuse then too) or off")
 		foreign  = fs.Bool("foreign-ramdisk", false, "take a RAMDISK the kernel cannot unpack as an initramfs (not newc cpio, plain or compressed) as it is")
 		verbose  = fs.BoolP("verbose", "v", false, "log what is done")
 		version  = fs.Bool("version", false, "print the version and exit")
@@ -89,8 +91,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			err = fmt.Errorf("parameter file %s: %w", *parmfile, err)
 		}
 		fmt.Fprintf(stderr, "mks390image: %v\n", err)
-		if errors.Is(err, initramfs.ErrNotUnpackable) {
+		switch {
+		case errors.Is(err, initramfs.ErrNotUnpackable):
 			fmt.Fprintf(stderr, "mks390image: --foreign-ramdisk takes a payload the kernel is not meant to unpack as it is\n")
+		case errors.Is(err, initramfs.ErrCannotKexec), errors.Is(err, initramfs.ErrNoKernelConfig):
+			fmt.Fprintf(stderr, "mks390image: --kexec-check=off builds the image anyway\n")
 		}
 		return 1
 	}
@@ -100,11 +105,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 
 	opts := s390image.Options{Stdin: stdin, Stdout: stdout}
-	if !*foreign {
-		opts.CheckRamdisk = checkRamdisk
-	}
+	// Warnings are always shown; --verbose shows the rest.
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	if *verbose {
 		opts.Logger = slog.New(slog.NewTextHandler(stderr, nil))
+		log = opts.Logger
+	}
+	kexecCheck, err := initramfs.ParseKexecCheck(*kexecChk)
+	if err != nil {
+		return usageErr("%v", err)
 	}
 	switch {
 	case fs.Changed("cmdline") && fs.Changed("parmfile"):
@@ -134,6 +143,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return usageErr("--info and --extract take no --cmdline, --parmfile or -o")
 	}
 	pos := fs.Args()
+	if !*foreign && len(pos) > 0 {
+		// The kernel is the first argument of a build and of --ins.
+		kc := initramfs.KernelConfig{File: *kconfig, Kernel: pos[0]}
+		opts.CheckRamdisk = initramfs.RamdiskCheck("s390x", kc, kexecCheck, log)
+	}
 
 	switch {
 	case *info:
@@ -222,12 +236,6 @@ func displayName(path string) string {
 		return "standard output"
 	}
 	return path
-}
-
-// checkRamdisk refuses a ramdisk the kernel cannot unpack.
-func checkRamdisk(r io.Reader) error {
-	_, err := initramfs.Identify(r)
-	return err
 }
 
 // ramdiskInfo is what --info says about the ramdisk in an image.

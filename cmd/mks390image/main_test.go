@@ -2,11 +2,15 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/s390netboot/s390netboot/initramfs"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden --info outputs in testdata/s390image")
@@ -223,5 +227,101 @@ func TestForeignRamdisk(t *testing.T) {
 	}
 	if code, _, stderr := mks(t, "", "--info", "--foreign-ramdisk", out); code != 0 {
 		t.Errorf("--info --foreign-ramdisk: exit %d: %s", code, stderr)
+	}
+}
+
+// netbootRamdisk returns a gzip-compressed newc ramdisk whose /init is
+// cmd/pxeinit, as mkpxeramfs makes it.
+func netbootRamdisk(t *testing.T) []byte {
+	t.Helper()
+	init := filepath.Join(t.TempDir(), "pxeinit")
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", init, initramfs.InitPackage)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=s390x")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building the init: %v\n%s", err, b)
+	}
+	data, err := os.ReadFile(init)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a initramfs.Archive
+	if err := errors.Join(a.AddConsoleNodes(), a.AddFile("init", data, 0o755)); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	zw, _ := initramfs.Gzip.NewWriter(&out)
+	if _, err := a.WriteTo(zw, 0); err != nil {
+		t.Fatal(err)
+	}
+	zw.Close()
+	return out.Bytes()
+}
+
+// TestKexecCheck checks that a netboot image for a kernel that cannot
+// kexec (Debian 13's s390x configuration) is refused, naming the options
+// and the configuration file, with no output left behind; that the check
+// finds config-VERSION next to the kernel by its file name or by the
+// version the kernel announces; and that images of other ramdisks are not
+// checked.
+func TestKexecCheck(t *testing.T) {
+	fixtures, err := filepath.Abs("../../testdata/kconfig")
+	if err != nil {
+		t.Fatal(err)
+	}
+	trixie := read(t, filepath.Join(fixtures, "config-6.12.107+deb13-s390x"))
+	bookworm := read(t, filepath.Join(fixtures, "config-6.1.0-50-s390x"))
+	rd := filepath.Join(t.TempDir(), "netboot.gz")
+	os.WriteFile(rd, netbootRamdisk(t), 0o644)
+
+	// Kernels in boot directories, as distributions install them.
+	boot := func(files map[string]string) string {
+		dir := t.TempDir()
+		for name, data := range files {
+			os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644)
+		}
+		return dir
+	}
+	k := read(t, kernel) // announces 6.1.0-synthetic-s390x
+	byName := boot(map[string]string{"vmlinuz-6.12.107+deb13-s390x": k, "config-6.12.107+deb13-s390x": trixie})
+	byVersion := boot(map[string]string{"vmlinuz": k, "config-6.1.0-synthetic-s390x": trixie})
+	good := boot(map[string]string{"vmlinuz": k, "config-6.1.0-synthetic-s390x": bookworm})
+	none := boot(map[string]string{"vmlinuz": k})
+
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		code   int
+		stderr []string
+	}{
+		{"config-VERSION by file name", []string{filepath.Join(byName, "vmlinuz-6.12.107+deb13-s390x"), rd},
+			1, []string{"the kernel cannot kexec", filepath.Join(byName, "config-6.12.107+deb13-s390x"), "CONFIG_KEXEC_FILE is not set, CONFIG_KEXEC is not set", "--kexec-check=off"}},
+		{"config-VERSION by the kernel's version", []string{filepath.Join(byVersion, "vmlinuz"), rd}, 1, []string{filepath.Join(byVersion, "config-6.1.0-synthetic-s390x")}},
+		{"named configuration", []string{kernel, rd, "--kernel-config", filepath.Join(fixtures, "config-6.12.107+deb13-s390x")}, 1, []string{"the kernel cannot kexec"}},
+		{"--ins", []string{"--ins", filepath.Join(t.TempDir(), "ins"), filepath.Join(byName, "vmlinuz-6.12.107+deb13-s390x"), rd}, 1, []string{"the kernel cannot kexec"}},
+		{"check off", []string{filepath.Join(byName, "vmlinuz-6.12.107+deb13-s390x"), rd, "--kexec-check=off"}, 0, nil},
+		{"Debian 12", []string{filepath.Join(good, "vmlinuz"), rd}, 0, nil},
+		{"no configuration", []string{filepath.Join(none, "vmlinuz"), rd}, 0, []string{"level=WARN", "no kernel configuration found", "IKCONFIG in " + filepath.Join(none, "vmlinuz")}},
+		{"no configuration, strict", []string{filepath.Join(none, "vmlinuz"), rd, "--kexec-check=strict"}, 1, []string{"no kernel configuration found"}},
+		{"not a netboot ramdisk", []string{filepath.Join(byName, "vmlinuz-6.12.107+deb13-s390x"), ramdisk}, 0, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			outDir := t.TempDir()
+			args := tc.args
+			if args[0] != "--ins" {
+				args = append([]string{"-o", filepath.Join(outDir, "pxelinux.0")}, args...)
+			}
+			code, _, stderr := mks(t, "", args...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d: %s", code, tc.code, stderr)
+			}
+			for _, want := range tc.stderr {
+				if !strings.Contains(stderr, want) {
+					t.Errorf("stderr %q does not mention %q", stderr, want)
+				}
+			}
+			if entries, _ := os.ReadDir(outDir); code != 0 && len(entries) != 0 {
+				t.Errorf("a refused image left files: %v", entries)
+			}
+		})
 	}
 }
