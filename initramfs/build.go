@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/s390netboot/s390netboot/internal/minisign"
@@ -358,6 +359,24 @@ func addModules(a *Archive, res *Result, opts Options, arch string, machine elf.
 	mods, err := tree.Resolve(reqs)
 	if err != nil {
 		return err
+	}
+	// A driver is no use without the transport that finds its devices.
+	add, missing, err := tree.Transports(arch, mods)
+	if err != nil {
+		return err
+	}
+	for _, m := range missing {
+		logger.Warn(m)
+	}
+	if len(add) > 0 {
+		var names []string
+		for _, r := range add {
+			names = append(names, r.Name)
+		}
+		logger.Info("adding the bus transports the drivers need", "modules", names)
+		if mods, err = tree.Resolve(append(slices.Clip(reqs), add...)); err != nil {
+			return err
+		}
 	}
 	var order strings.Builder
 	order.WriteString("# Kernel modules in load order, written by mkpxeramfs.\n# Format: see package github.com/s390netboot/s390netboot/internal/modload.\n")
