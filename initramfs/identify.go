@@ -40,10 +40,11 @@ const (
 
 // Limits of Identify's work.
 const (
-	// identifyBudget bounds the bytes Identify decompresses from one
-	// compressed member while it looks for /init (a netboot ramdisk puts
-	// it after the CA bundle, a few hundred KiB in).
-	identifyBudget = 64 << 20
+	// identifyBudget bounds the bytes of records Identify decompresses
+	// from one compressed member before it gives up looking for /init (a
+	// netboot ramdisk puts it after the CA bundle, a few hundred KiB in).
+	// /init itself is read on top, up to maxInitRead.
+	identifyBudget = 4 << 20
 	// maxInitRead bounds the /init Identify reads into memory to learn
 	// whether it is a Go program (pxeinit is 7 MiB).
 	maxInitRead = 64 << 20
@@ -108,10 +109,11 @@ func (c *Contents) String() string {
 //
 // Identify reads plain members to their end and compressed ones only as
 // far as it needs to: it decompresses the start of a gzip, bzip2, xz or
-// zstd member to see a cpio header there, and keeps going (at most
-// identifyBudget bytes) until it has passed /init, to say in Contents.Init
-// what the init is. It stops at the first compressed member and does not
-// read what follows it (Contents.Rest). The caller drains r if it needs to.
+// zstd member to see a cpio header there, and keeps going until it has
+// passed /init (when /init starts within identifyBudget bytes), to say in
+// Contents.Init what the init is. It stops at the first compressed member
+// and does not read what follows it (Contents.Rest). The caller drains r
+// if it needs to.
 //
 // The error matches ErrNotUnpackable for a ramdisk the kernel would refuse,
 // and says at which offset and what the bytes there look like. Errors of r
@@ -121,8 +123,8 @@ func (c *Contents) String() string {
 //
 // r is untrusted. Identify holds at most one cpio header, one name
 // (pathMax) and an /init of at most maxInitRead bytes in memory,
-// decompresses at most identifyBudget bytes, and does not panic on any
-// input (FuzzIdentify).
+// decompresses at most identifyBudget bytes and the /init after them, and
+// does not panic on any input (FuzzIdentify).
 func Identify(r io.Reader) (*Contents, error) {
 	cr := &countReader{r: r}
 	br := bufio.NewReaderSize(cr, describeLen)
@@ -270,7 +272,10 @@ type walker struct {
 // bytes are read.
 func (w *walker) compressed(dec io.Reader, f compression.Format) error {
 	w.seenInit = false
-	cr := &countReader{r: io.LimitReader(dec, identifyBudget)}
+	// The walk stops at identifyBudget by itself; the limit only backs
+	// that up.
+	const limit = identifyBudget + maxInitRead + 2*newcHeader + 2*pathMax
+	cr := &countReader{r: io.LimitReader(dec, limit)}
 	br := bufio.NewReaderSize(cr, describeLen)
 	pos := func() int64 { return cr.n - int64(br.Buffered()) }
 	start, _ := br.Peek(describeLen)
@@ -297,8 +302,8 @@ func (w *walker) compressed(dec io.Reader, f compression.Format) error {
 			}
 			return fmt.Errorf("%s-compressed cpio followed, %d bytes decompressed, by junk: %s", f.Name, pos(), what)
 		}
-		if err := w.archive(br, pos, first); err != nil {
-			if errors.Is(err, errBudget) || errors.Is(err, io.ErrUnexpectedEOF) && cr.n >= identifyBudget {
+		if err := w.archive(br, pos, false); err != nil {
+			if errors.Is(err, errBudget) {
 				return nil // enough seen
 			}
 			return fmt.Errorf("%s-compressed cpio: %w", f.Name, err)
@@ -314,11 +319,15 @@ var errBudget = errors.New("seen enough")
 
 // archive reads one newc archive from r, up to and including its trailer.
 // Inside compressed data (whole is false) it stops with errBudget once
-// /init is behind it. pos gives the offset in the stream, for messages.
+// /init is behind it, or when the records before /init pass
+// identifyBudget bytes. pos gives the offset in the stream.
 func (w *walker) archive(r *bufio.Reader, pos func() int64, whole bool) error {
 	var hdr [newcHeader]byte
 	for n := 0; ; n++ {
 		off := pos()
+		if !whole && off >= identifyBudget {
+			return errBudget
+		}
 		if _, err := io.ReadFull(r, hdr[:]); err != nil {
 			return fmt.Errorf("cpio record %d at %d: header: %w", n, off, eofIsUnexpected(err))
 		}
@@ -339,6 +348,9 @@ func (w *walker) archive(r *bufio.Reader, pos func() int64, whole bool) error {
 			return nil
 		}
 		isInit := fields[newcMode]&sIFMT == sIFREG && cleanRecordName(string(name)) == "init"
+		if !whole && !isInit && pos()+int64(size) > identifyBudget {
+			return errBudget
+		}
 		if err := w.data(r, int64(size), isInit); err != nil {
 			return fmt.Errorf("cpio record %d (%q, %d bytes) at %d: %w", n, name, size, off, err)
 		}

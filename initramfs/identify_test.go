@@ -209,6 +209,19 @@ func TestIdentifyInit(t *testing.T) {
 			}
 		})
 	}
+	// An /init behind more than identifyBudget bytes of records in a
+	// compressed member is not looked for.
+	var late Archive
+	if err := errors.Join(late.AddFile("big", make([]byte, identifyBudget), 0o644), late.AddFile("init", prog, 0o755)); err != nil {
+		t.Fatal(err)
+	}
+	lateBytes, err := late.Bytes(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err := Identify(bytes.NewReader(fastZstd(t, lateBytes))); err != nil || c.Init != "" || !c.Members[0].Verified {
+		t.Errorf("late init: %+v, %v", c, err)
+	}
 	// A shell script init is no Go program.
 	if c, err := Identify(bytes.NewReader(compressed(t, Gzip, testArchive(t, nil)))); err != nil || c.Init != "" {
 		t.Errorf("script init: Init %q, %v", c.Init, err)
