@@ -66,7 +66,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		extract  = fs.BoolP("extract", "x", false, "split IMAGE into KERNEL_OUT and RAMDISK_OUT (either may be -)")
 		insDir   = fs.String("ins", "", "write IBM Z load files (kernel.img, initrd.img, generic.prm, initrd.addrsize, generic.ins) into `DIR`")
 		kconfig  = fs.String("kernel-config", "", "with a netboot RAMDISK (mkpxeramfs): the kernel's configuration `FILE` (default: config-VERSION next to KERNEL, or its IKCONFIG)")
-		kexecChk = fs.String("kexec-check", string(initramfs.KexecCheckAuto), "with a netboot RAMDISK: refuse a KERNEL whose configuration lacks kexec: auto (warn when none is found), strict (refuse then too) or off")
+		kexecChk = fs.String("kexec-check", string(initramfs.KexecCheckAuto), "with a netboot RAMDISK: refuse a KERNEL whose configuration lacks kexec, by `MODE`: auto (warn when none is found), strict (refuse then too) or off")
 		foreign  = fs.Bool("foreign-ramdisk", false, "take a RAMDISK the kernel cannot unpack as an initramfs (not newc cpio, plain or compressed) as it is")
 		verbose  = fs.BoolP("verbose", "v", false, "log what is done")
 		version  = fs.Bool("version", false, "print the version and exit")
