@@ -122,7 +122,8 @@ type Options struct {
 	// is for; "" looks for it from ModulesDir (KernelConfig.Candidates).
 	KernelConfig string
 	// KexecCheck says how that kernel is checked for the kexec support
-	// the client needs to start a target (CheckKexec); "" means
+	// the client needs to start a target and the decompressor for
+	// Compression (CheckFirstStage); "" means
 	// KexecCheckAuto.
 	KexecCheck KexecCheck
 	// Files are extra files.
@@ -221,9 +222,11 @@ func Assemble(ctx context.Context, opts Options) (*Archive, *Result, error) {
 	if _, err := opts.Compression.NewWriter(io.Discard); err != nil {
 		return nil, nil, err
 	}
-	// A kernel that cannot kexec can never boot a target: refuse it
-	// before any work.
-	if err := CheckKexec(arch, KernelConfig{File: opts.KernelConfig, ModulesDir: opts.ModulesDir}, opts.KexecCheck, logger); err != nil {
+	// A kernel that cannot kexec can never boot a target, one without
+	// the decompressor cannot unpack the ramdisk: refuse it before any
+	// work.
+	kc := KernelConfig{File: opts.KernelConfig, ModulesDir: opts.ModulesDir}
+	if err := CheckFirstStage(arch, kc, []string{string(opts.Compression.orDefault())}, opts.KexecCheck, logger); err != nil {
 		return nil, nil, err
 	}
 	a := &Archive{}

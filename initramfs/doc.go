@@ -21,10 +21,10 @@
 //
 // Two checks guard what the ramdisk is used with: [Identify] says whether
 // the kernel's initramfs unpacker can unpack a ramdisk (newc cpio, plain or
-// compressed, concatenated), and [CheckKexec] whether a kernel can be the
-// first stage of the netboot client (its configuration has the kexec
-// system call the client needs); [RamdiskCheck] combines them for
-// mks390image.
+// compressed, concatenated), and [CheckFirstStage] whether a kernel can be
+// the first stage of the netboot client (its configuration has the kexec
+// system call the client needs and the ramdisk's decompressor);
+// [RamdiskCheck] combines them for mks390image.
 //
 // # Security
 //

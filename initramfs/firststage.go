@@ -8,8 +8,10 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
+	"github.com/s390netboot/s390netboot/internal/compression"
 	"github.com/s390netboot/s390netboot/internal/kconfig"
 	"github.com/s390netboot/s390netboot/internal/logging"
 	"github.com/s390netboot/s390netboot/pxeclient/kexec"
@@ -39,7 +41,8 @@ func ParseKexecCheck(s string) (KexecCheck, error) {
 	return "", fmt.Errorf("kexec check %q: want auto, strict or off", s)
 }
 
-// Errors of CheckKexec; test them with errors.Is.
+// Errors of CheckFirstStage; test them with errors.Is. A kernel that
+// cannot unpack the ramdisk's compression is an ErrNotUnpackable error.
 var (
 	// ErrCannotKexec reports a kernel built without the kexec system call
 	// the netboot client needs: a ramdisk on it can never boot a target.
@@ -133,8 +136,8 @@ func (k KernelConfig) kernelVersion() string {
 // RamdiskCheck returns a check of a ramdisk for the kernel k describes,
 // for s390image.Options.CheckRamdisk: it refuses a ramdisk the kernel
 // cannot unpack (Identify), and when the ramdisk is a netboot ramdisk
-// (its /init is InitPackage) a kernel that cannot kexec on arch
-// (CheckKexec with mode).
+// (its /init is InitPackage) a kernel that cannot be its first stage on
+// arch (CheckFirstStage with mode).
 func RamdiskCheck(arch string, k KernelConfig, mode KexecCheck, log *slog.Logger) func(io.Reader) error {
 	return func(r io.Reader) error {
 		c, err := Identify(r)
@@ -144,7 +147,11 @@ func RamdiskCheck(arch string, k KernelConfig, mode KexecCheck, log *slog.Logger
 		if c.Init != InitPackage {
 			return nil
 		}
-		return CheckKexec(arch, k, mode, log)
+		var unpack []string
+		for _, m := range c.Members {
+			unpack = append(unpack, m.Compression)
+		}
+		return CheckFirstStage(arch, k, unpack, mode, log)
 	}
 }
 
@@ -177,13 +184,19 @@ func (k KernelConfig) Find() (*kconfig.Config, error) {
 	return cfg, err
 }
 
-// CheckKexec checks that the kernel k describes can kexec the way the
-// netboot client does on arch (kexec.RequiredConfig), from its
-// configuration. A configuration without any of the options is an
-// ErrCannotKexec error naming the options and the file. When no
-// configuration is found, KexecCheckStrict makes that an ErrNoKernelConfig
-// error; KexecCheckAuto logs a warning saying so and returns nil.
-func CheckKexec(arch string, k KernelConfig, mode KexecCheck, log *slog.Logger) error {
+// CheckFirstStage checks, from its configuration, that the kernel k
+// describes can be the first stage of a netboot ramdisk on arch: that it
+// can kexec the way the netboot client does (kexec.RequiredConfig), and
+// that it can unpack a ramdisk compressed with the formats named in unpack
+// ("gzip", "zstd", ...; "" and "none" for none), which takes the format's
+// CONFIG_RD_* option (compression.Format.Config).
+//
+// A configuration without any of the kexec options is an ErrCannotKexec
+// error naming the options and the file; one without a decompressor, an
+// ErrNotUnpackable error. When no configuration is found, KexecCheckStrict
+// makes that an ErrNoKernelConfig error; KexecCheckAuto logs a warning
+// saying so and returns nil.
+func CheckFirstStage(arch string, k KernelConfig, unpack []string, mode KexecCheck, log *slog.Logger) error {
 	log = logging.Or(log)
 	if mode == KexecCheckOff {
 		return nil
@@ -215,6 +228,9 @@ func CheckKexec(arch string, k KernelConfig, mode KexecCheck, log *slog.Logger) 
 			"looked", looked)
 		return nil
 	}
+	if err := checkUnpackers(cfg, unpack); err != nil {
+		return err
+	}
 	for _, opt := range need {
 		if cfg.Enabled(opt) {
 			log.Info("the kernel can kexec", "config", cfg.Source, opt, cfg.Value(opt))
@@ -231,4 +247,19 @@ func CheckKexec(arch string, k KernelConfig, mode KexecCheck, log *slog.Logger) 
 	}
 	return fmt.Errorf("%w: kernel configuration %s: %s; the netboot client on %s %s to start the target it fetches, so this kernel can only be a target, never the first stage",
 		ErrCannotKexec, cfg.Source, strings.Join(set, ", "), arch, what)
+}
+
+// checkUnpackers checks that the kernel of cfg has the initramfs
+// decompressor of each format named in unpack.
+func checkUnpackers(cfg *kconfig.Config, unpack []string) error {
+	for _, name := range unpack {
+		i := slices.IndexFunc(compression.Formats, func(f compression.Format) bool { return f.Name == name })
+		if i < 0 || compression.Formats[i].Config == "" {
+			continue // none, or one Identify has already refused
+		}
+		if opt := compression.Formats[i].Config; !cfg.Enabled(opt) {
+			return fmt.Errorf("%w: kernel configuration %s: %s is not set, so the kernel cannot unpack a %s-compressed ramdisk", ErrNotUnpackable, cfg.Source, opt, name)
+		}
+	}
+	return nil
 }

@@ -13,9 +13,9 @@ import (
 
 const kconfigFixtures = "../testdata/kconfig"
 
-// TestCheckKexecDebian checks which Debian kernels can be the first stage
-// of the netboot client, from their real configurations.
-func TestCheckKexecDebian(t *testing.T) {
+// TestCheckFirstStageDebian checks which Debian kernels can be the first
+// stage of the netboot client, from their real configurations.
+func TestCheckFirstStageDebian(t *testing.T) {
 	for _, tc := range []struct {
 		arch, config string
 		ok           bool
@@ -29,7 +29,7 @@ func TestCheckKexecDebian(t *testing.T) {
 	} {
 		t.Run(tc.config, func(t *testing.T) {
 			file := filepath.Join(kconfigFixtures, tc.config)
-			err := CheckKexec(tc.arch, KernelConfig{File: file}, KexecCheckAuto, nil)
+			err := CheckFirstStage(tc.arch, KernelConfig{File: file}, nil, KexecCheckAuto, nil)
 			if tc.ok {
 				if err != nil {
 					t.Fatal(err)
@@ -37,7 +37,7 @@ func TestCheckKexecDebian(t *testing.T) {
 				return
 			}
 			if !errors.Is(err, ErrCannotKexec) {
-				t.Fatalf("CheckKexec: %v, want ErrCannotKexec", err)
+				t.Fatalf("CheckFirstStage: %v, want ErrCannotKexec", err)
 			}
 			for _, want := range []string{file, "CONFIG_KEXEC_FILE is not set", "on " + tc.arch} {
 				if !strings.Contains(err.Error(), want) {
@@ -47,10 +47,40 @@ func TestCheckKexecDebian(t *testing.T) {
 			if tc.arch == "s390x" && !strings.Contains(err.Error(), "CONFIG_KEXEC is not set") {
 				t.Errorf("error %q does not name CONFIG_KEXEC", err)
 			}
-			if err := CheckKexec(tc.arch, KernelConfig{File: file}, KexecCheckOff, nil); err != nil {
+			if err := CheckFirstStage(tc.arch, KernelConfig{File: file}, nil, KexecCheckOff, nil); err != nil {
 				t.Errorf("--kexec-check=off: %v", err)
 			}
 		})
+	}
+}
+
+// TestCheckFirstStageUnpackers checks that a kernel without the ramdisk's
+// decompressor is refused.
+func TestCheckFirstStageUnpackers(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(kconfigFixtures, "config-6.1.0-50-s390x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	noZstd := filepath.Join(t.TempDir(), "config-no-zstd")
+	os.WriteFile(noZstd, bytes.Replace(b, []byte("CONFIG_RD_ZSTD=y"), []byte("# CONFIG_RD_ZSTD is not set"), 1), 0o644)
+	for _, tc := range []struct {
+		unpack []string
+		ok     bool
+	}{
+		{nil, true},
+		{[]string{"gzip"}, true},
+		{[]string{"none"}, true},
+		{[]string{"", "xz"}, true},
+		{[]string{"zstd"}, false},
+		{[]string{"", "zstd"}, false},
+	} {
+		err := CheckFirstStage("s390x", KernelConfig{File: noZstd}, tc.unpack, KexecCheckAuto, nil)
+		if tc.ok != (err == nil) {
+			t.Errorf("%q: %v", tc.unpack, err)
+		}
+		if !tc.ok && (!errors.Is(err, ErrNotUnpackable) || !strings.Contains(err.Error(), noZstd+": CONFIG_RD_ZSTD is not set")) {
+			t.Errorf("%q: %v, want ErrNotUnpackable naming the file and CONFIG_RD_ZSTD", tc.unpack, err)
+		}
 	}
 }
 
@@ -114,8 +144,8 @@ func TestKernelConfigFind(t *testing.T) {
 			if got := strings.TrimPrefix(cfg.Source, root+"/"); got != tc.want {
 				t.Errorf("found %s, want %s", got, tc.want)
 			}
-			if err := CheckKexec("s390x", tc.k, KexecCheckAuto, nil); !errors.Is(err, ErrCannotKexec) {
-				t.Errorf("CheckKexec: %v, want ErrCannotKexec", err)
+			if err := CheckFirstStage("s390x", tc.k, nil, KexecCheckAuto, nil); !errors.Is(err, ErrCannotKexec) {
+				t.Errorf("CheckFirstStage: %v, want ErrCannotKexec", err)
 			}
 		})
 	}
@@ -124,17 +154,17 @@ func TestKernelConfigFind(t *testing.T) {
 	// an error.
 	none := KernelConfig{Kernel: filepath.Join(root, "g/vmlinuz")}
 	var log bytes.Buffer
-	if err := CheckKexec("s390x", none, KexecCheckAuto, slog.New(slog.NewTextHandler(&log, nil))); err != nil {
+	if err := CheckFirstStage("s390x", none, nil, KexecCheckAuto, slog.New(slog.NewTextHandler(&log, nil))); err != nil {
 		t.Errorf("auto without a configuration: %v", err)
 	}
 	if !strings.Contains(log.String(), "level=WARN") || !strings.Contains(log.String(), "no kernel configuration found") || !strings.Contains(log.String(), "IKCONFIG in "+none.Kernel) {
 		t.Errorf("warning %q", log.String())
 	}
-	if err := CheckKexec("s390x", none, KexecCheckStrict, nil); !errors.Is(err, ErrNoKernelConfig) {
+	if err := CheckFirstStage("s390x", none, nil, KexecCheckStrict, nil); !errors.Is(err, ErrNoKernelConfig) {
 		t.Errorf("strict without a configuration: %v, want ErrNoKernelConfig", err)
 	}
 	// A named file that is missing is an error, not a reason to look elsewhere.
-	if err := CheckKexec("s390x", KernelConfig{File: filepath.Join(root, "nope")}, KexecCheckAuto, nil); err == nil || !strings.Contains(err.Error(), "nope") {
+	if err := CheckFirstStage("s390x", KernelConfig{File: filepath.Join(root, "nope")}, nil, KexecCheckAuto, nil); err == nil || !strings.Contains(err.Error(), "nope") {
 		t.Errorf("missing --kernel-config: %v", err)
 	}
 	if got := (KernelConfig{File: "x", Kernel: "y"}).Candidates(); !slices.Equal(got, []string{"x"}) {

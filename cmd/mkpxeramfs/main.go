@@ -120,7 +120,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	} else {
 		res, err = initramfs.WriteFile(ctx, *out, opts)
 	}
-	if errors.Is(err, initramfs.ErrCannotKexec) || errors.Is(err, initramfs.ErrNoKernelConfig) {
+	if errors.Is(err, initramfs.ErrCannotKexec) || errors.Is(err, initramfs.ErrNoKernelConfig) || errors.Is(err, initramfs.ErrNotUnpackable) {
 		return fmt.Errorf("%w\n(--kexec-check=off builds the ramdisk anyway)", err)
 	}
 	if err != nil {

@@ -96,6 +96,12 @@ func TestKexecCheck(t *testing.T) {
 	}
 	os.WriteFile(filepath.Join(root, "boot", "config-"+trixie), noKexec, 0o644)
 	bare := t.TempDir() // a modules tree with no configuration anywhere
+	bookworm, err := os.ReadFile(filepath.Join(fixtures, "config-6.1.0-50-s390x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	noZstd := filepath.Join(t.TempDir(), "config-no-zstd")
+	os.WriteFile(noZstd, bytes.Replace(bookworm, []byte("CONFIG_RD_ZSTD=y"), []byte("# CONFIG_RD_ZSTD is not set"), 1), 0o644)
 
 	out := filepath.Join(t.TempDir(), "ramdisk.gz")
 	common := []string{"-o", out, "--init", init, "--ca-bundle", "none"}
@@ -114,6 +120,9 @@ func TestKexecCheck(t *testing.T) {
 		// The check comes before the init is looked at (an s390x one).
 		{"Debian 12 arm64", []string{"--arch", "arm64", "--kernel-config", filepath.Join(fixtures, "config-6.1.0-57-arm64")},
 			[]string{"CONFIG_KEXEC_FILE is not set; the netboot client on arm64 needs it"}, ""},
+		{"zstd for a kernel without CONFIG_RD_ZSTD", []string{"--kernel-config", noZstd, "--compress", "zstd"},
+			[]string{"CONFIG_RD_ZSTD is not set, so the kernel cannot unpack a zstd-compressed ramdisk", "--kexec-check=off"}, ""},
+		{"gzip for a kernel without CONFIG_RD_ZSTD", []string{"--kernel-config", noZstd}, nil, ""},
 		{"no configuration", []string{"--modules-dir", bare}, nil, "no kernel configuration found"},
 		{"no configuration, strict", []string{"--modules-dir", bare, "--kexec-check", "strict"}, []string{"no kernel configuration found", filepath.Join(bare, "build", ".config")}, ""},
 		{"bad check", []string{"--kexec-check", "maybe"}, []string{`kexec check "maybe"`}, ""},
