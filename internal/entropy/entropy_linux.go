@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/s390netboot/s390netboot/internal/logging"
@@ -72,33 +73,59 @@ func ready(getrandom getrandomFunc) bool {
 // yet, it says so on log first, with why (what needs the randomness) and
 // what would have avoided the wait, then waits in a blocking getrandom(2):
 // from Linux 5.18 on, that also makes the kernel gather entropy from CPU
-// timing jitter while it waits. It reports the time it waited. When ctx
-// ends first it returns ctx's cause (the blocking call itself ends only
-// with the pool ready).
+// timing jitter while it waits. It reports the time it waited. Callers
+// that come while a wait is under way (parallel downloads) join it without
+// a message of their own. When ctx ends first Wait returns ctx's cause
+// (the blocking call itself ends only with the pool ready).
 func Wait(ctx context.Context, log *slog.Logger, why string) error {
-	return wait(ctx, logging.Or(log), why, unix.Getrandom)
+	return pool.wait(ctx, logging.Or(log), why, unix.Getrandom)
 }
 
-func wait(ctx context.Context, log *slog.Logger, why string, getrandom getrandomFunc) error {
+// pool is the process's one wait for the kernel's random pool.
+var pool waiter
+
+// waiter runs at most one blocking getrandom at a time and lets every
+// caller wait for it.
+type waiter struct {
+	mu  sync.Mutex
+	cur *blocking // the call under way, or nil
+}
+
+// blocking is one blocking getrandom call.
+type blocking struct {
+	done chan struct{} // closed when the call returned
+	err  error         // its error, set before done is closed
+}
+
+func (w *waiter) wait(ctx context.Context, log *slog.Logger, why string, getrandom getrandomFunc) error {
 	if ready(getrandom) {
 		return nil
 	}
-	log.Warn("waiting for the kernel's random pool: " + why + ", and this machine has given the kernel " +
-		"no entropy yet (no CPU random instruction such as RDRAND, no hardware RNG such as a virtio-rng device); " +
-		"the kernel gathers CPU timing jitter meanwhile")
-	start := time.Now()
-	done := make(chan error, 1)
-	go func() {
-		var b [1]byte
-		done <- fill(b[:], getrandom, 0)
-	}()
+	w.mu.Lock()
+	b := w.cur
+	if b == nil {
+		b = &blocking{done: make(chan struct{})}
+		w.cur = b
+		log.Warn("waiting for the kernel's random pool: " + why + ", and this machine has given the kernel " +
+			"no entropy yet (no CPU random instruction such as RDRAND, no hardware RNG such as a virtio-rng device); " +
+			"the kernel gathers CPU timing jitter meanwhile")
+		start := time.Now()
+		go func() {
+			var buf [1]byte
+			b.err = fill(buf[:], getrandom, 0)
+			if b.err == nil {
+				log.Info("random pool ready", "waited", time.Since(start).Round(time.Millisecond).String())
+			}
+			w.mu.Lock()
+			w.cur = nil
+			w.mu.Unlock()
+			close(b.done)
+		}()
+	}
+	w.mu.Unlock()
 	select {
-	case err := <-done:
-		if err != nil {
-			return err
-		}
-		log.Info("random pool ready", "waited", time.Since(start).Round(time.Millisecond).String())
-		return nil
+	case <-b.done:
+		return b.err
 	case <-ctx.Done():
 		return context.Cause(ctx)
 	}

@@ -7,7 +7,9 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,11 +22,15 @@ type kernel struct {
 	nonblock, insecure error // the error for GRND_NONBLOCK and GRND_INSECURE; nil: fills
 	short              bool  // at most 3 bytes per call, and EINTR first
 	ready              chan struct{}
+	mu                 sync.Mutex
 	calls              []int
 }
 
 func (k *kernel) getrandom(p []byte, flags int) (int, error) {
+	k.mu.Lock()
 	k.calls = append(k.calls, flags)
+	odd := len(k.calls)%2 == 1
+	k.mu.Unlock()
 	var err error
 	switch flags {
 	case unix.GRND_NONBLOCK:
@@ -39,7 +45,7 @@ func (k *kernel) getrandom(p []byte, flags int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if k.short && len(k.calls)%2 == 1 {
+	if k.short && odd {
 		return 0, unix.EINTR
 	}
 	n := len(p)
@@ -55,14 +61,14 @@ func (k *kernel) getrandom(p []byte, flags int) (int, error) {
 func TestReadNonblocking(t *testing.T) {
 	tests := []struct {
 		name string
-		k    kernel
+		k    *kernel
 		want Source
 	}{
-		{"pool ready", kernel{}, Pool},
-		{"pool ready, short reads and EINTR", kernel{short: true}, Pool},
-		{"pool not ready (Linux 5.6+)", kernel{nonblock: unix.EAGAIN}, Insecure},
-		{"pool not ready, no GRND_INSECURE (before 5.6)", kernel{nonblock: unix.EAGAIN, insecure: unix.EINVAL}, Runtime},
-		{"no getrandom (before 3.17)", kernel{nonblock: unix.ENOSYS, insecure: unix.ENOSYS}, Runtime},
+		{"pool ready", &kernel{}, Pool},
+		{"pool ready, short reads and EINTR", &kernel{short: true}, Pool},
+		{"pool not ready (Linux 5.6+)", &kernel{nonblock: unix.EAGAIN}, Insecure},
+		{"pool not ready, no GRND_INSECURE (before 5.6)", &kernel{nonblock: unix.EAGAIN, insecure: unix.EINVAL}, Runtime},
+		{"no getrandom (before 3.17)", &kernel{nonblock: unix.ENOSYS, insecure: unix.ENOSYS}, Runtime},
 	}
 	for _, tt := range tests {
 		b := make([]byte, 16)
@@ -84,7 +90,7 @@ func TestReadNonblocking(t *testing.T) {
 // TestRuntimeFallbackDiffers: the last resort still gives different
 // numbers on each call.
 func TestRuntimeFallbackDiffers(t *testing.T) {
-	k := kernel{nonblock: unix.EAGAIN, insecure: unix.EINVAL}
+	k := &kernel{nonblock: unix.EAGAIN, insecure: unix.EINVAL}
 	a, b := make([]byte, 8), make([]byte, 8)
 	readNonblocking(a, k.getrandom)
 	readNonblocking(b, k.getrandom)
@@ -113,16 +119,19 @@ func TestWait(t *testing.T) {
 
 	// Ready: no message, no blocking call.
 	k := &kernel{}
-	if err := wait(context.Background(), logger, "TLS needs it", k.getrandom); err != nil || log.Len() > 0 {
+	if err := new(waiter).wait(context.Background(), logger, "TLS needs it", k.getrandom); err != nil || log.Len() > 0 {
 		t.Errorf("ready pool: err %v, log %q", err, log.String())
 	}
 
 	// Not ready: the message first, then the wait.
 	k = &kernel{nonblock: unix.EAGAIN, ready: make(chan struct{})}
 	done := make(chan error)
-	go func() {
-		done <- wait(context.Background(), logger, "HTTPS (TLS) needs cryptographic randomness", k.getrandom)
-	}()
+	var w waiter
+	for range 3 { // parallel downloads: one message, one blocking call
+		go func() {
+			done <- w.wait(context.Background(), logger, "HTTPS (TLS) needs cryptographic randomness", k.getrandom)
+		}()
+	}
 	time.Sleep(50 * time.Millisecond)
 	select {
 	case err := <-done:
@@ -130,9 +139,19 @@ func TestWait(t *testing.T) {
 	default:
 	}
 	close(k.ready)
-	if err := <-done; err != nil {
-		t.Fatal(err)
+	for range 3 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
 	}
+	if n := strings.Count(log.String(), "waiting for the kernel's random pool"); n != 1 {
+		t.Errorf("%d messages for three waits:\n%s", n, log.String())
+	}
+	k.mu.Lock()
+	if n := slices.Index(k.calls, 0); n < 0 || slices.Contains(k.calls[n+1:], 0) {
+		t.Errorf("want one blocking getrandom; calls (flags) %v", k.calls)
+	}
+	k.mu.Unlock()
 	for _, want := range []string{"waiting for the kernel's random pool: HTTPS (TLS) needs cryptographic randomness", "virtio-rng", "random pool ready", "waited="} {
 		if !strings.Contains(log.String(), want) {
 			t.Errorf("log lacks %q:\n%s", want, log.String())
@@ -145,7 +164,7 @@ func TestWait(t *testing.T) {
 	cause := errors.New("boot entry abandoned")
 	ctx, cancel := context.WithCancelCause(context.Background())
 	time.AfterFunc(20*time.Millisecond, func() { cancel(cause) })
-	if err := wait(ctx, logger, "TLS", k.getrandom); !errors.Is(err, cause) {
+	if err := new(waiter).wait(ctx, logger, "TLS", k.getrandom); !errors.Is(err, cause) {
 		t.Errorf("cancelled wait: %v, want %v", err, cause)
 	}
 }
