@@ -58,9 +58,10 @@ var defaultModules = map[string][]string{
 	// sysfs by the init.
 	"s390x": {"virtio_net", "ccwgroup", "qeth", "qeth_l2"},
 	// virtio-net-pci (virtio_pci finds the device) and the Intel NICs
-	// QEMU emulates and servers commonly have. virtio_rng: a guest whose
-	// CPU lacks RDRAND (QEMU's default TCG CPU) otherwise waits for
-	// getrandom(2) for minutes, and DHCP transaction IDs need it.
+	// QEMU emulates and servers commonly have. virtio_rng: a virtio-rng
+	// device then feeds the kernel's random pool, which HTTPS (TLS)
+	// needs; a guest whose CPU lacks RDRAND (QEMU's default TCG CPU)
+	// otherwise waits for it before its first HTTPS download.
 	"amd64": {"virtio_net", "virtio_pci", "virtio_rng", "e1000", "e1000e", "igb", "ixgbe"},
 	// virtio on QEMU's virt machine (PCI and MMIO transports), the
 	// entropy device, and the Intel server NICs.

@@ -131,7 +131,7 @@ if [ "$arch" = s390x ]; then
 		-device "virtio-net-ccw,netdev=n0,mac=$mac,bootindex=1")
 	say "network-booting qemu-system-s390x through its firmware (DHCP+TFTP: QEMU's user network)"
 else
-	qemu=(qemu-system-x86_64 -accel tcg -cpu max -m 1024M -nographic -no-reboot -nodefaults -serial stdio
+	qemu=(qemu-system-x86_64 -accel tcg -m 1024M -nographic -no-reboot -nodefaults -serial stdio
 		-kernel "$cache/vmlinuz" -initrd "$work/pxeramfs.cpio.gz" -append "console=$console quiet"
 		-netdev "user,id=n0,tftp=$work/tftp,bootfile=pxelinux.0"
 		-device "virtio-net-pci,netdev=n0,mac=$mac")

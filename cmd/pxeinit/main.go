@@ -27,6 +27,7 @@ import (
 	"github.com/s390netboot/s390netboot/internal/settings"
 	"github.com/s390netboot/s390netboot/internal/signedboot"
 	"github.com/s390netboot/s390netboot/pxeclient"
+	"github.com/s390netboot/s390netboot/pxeclient/kexec"
 )
 
 const usage = `Usage: pxeinit   (as PID 1, the /init of the ramdisk mkpxeramfs builds)
@@ -69,11 +70,14 @@ func notInit(args []string, stdout, stderr io.Writer) int {
 //  3. read the pxeinit.* settings from /proc/cmdline (bad ones are
 //     reported and ignored) and the signed-boot policy (a trusted key in
 //     the ramdisk: on; none: off; unreadable: every file refused);
-//  4. start reaping zombies;
-//  5. load the ramdisk's modules in the recorded order (built in or
+//  4. ask the kernel whether it can kexec at all (kexec.Probe): one built
+//     without kexec can never boot a target, so the init says so and
+//     stays there (noKexec) instead of taking a lease and downloading;
+//  5. start reaping zombies;
+//  6. load the ramdisk's modules in the recorded order (built in or
 //     loaded already is fine);
-//  6. probe the machine (UUID, DMI strings);
-//  7. run the boot flow (pxeclient.Client.Run) for ever: a failure or a
+//  7. probe the machine (UUID, DMI strings);
+//  8. run the boot flow (pxeclient.Client.Run) for ever: a failure or a
 //     panic is reported and the flow starts over.
 //
 // It never returns.
@@ -100,6 +104,9 @@ func boot(start time.Time) {
 	}
 	if err != nil {
 		log.Error(err.Error())
+	}
+	if err := kexec.Probe(); err != nil {
+		noKexec(log, err)
 	}
 
 	ctx := context.Background()
@@ -134,12 +141,25 @@ func boot(start time.Time) {
 	loop(ctx, log, c)
 }
 
+// noKexecRepeat is how often the init repeats on a kernel that cannot
+// kexec why it does nothing, for a console that is looked at later.
+const noKexecRepeat = time.Minute
+
+// noKexec is step 4's end on a kernel that cannot kexec: it says why
+// every noKexecRepeat and never returns.
+func noKexec(log *slog.Logger, err error) {
+	for {
+		log.Error(err.Error())
+		time.Sleep(noKexecRepeat)
+	}
+}
+
 // loopPause is the pause before the boot flow starts again after it
 // returned or panicked (Client.Run itself waits the retry time after a
 // failed pass; this only keeps a flow that fails at once from spinning).
 const loopPause = time.Second
 
-// loop is step 7: the boot flow for ever. A panic that escapes
+// loop is step 8: the boot flow for ever. A panic that escapes
 // Client.Run is reported with where it happened and the flow starts
 // again. It never returns.
 func loop(ctx context.Context, log *slog.Logger, c *pxeclient.Client) {

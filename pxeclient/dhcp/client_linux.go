@@ -13,6 +13,7 @@ import (
 	"github.com/insomniacslk/dhcp/dhcpv4"
 	"github.com/insomniacslk/dhcp/dhcpv4/nclient4"
 
+	"github.com/s390netboot/s390netboot/internal/entropy"
 	"github.com/s390netboot/s390netboot/internal/logging"
 )
 
@@ -33,6 +34,10 @@ func Run(ctx context.Context, log *slog.Logger, ifaces []string, opts Options) (
 	opts, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
+	}
+	useNonblockingRand()
+	if !entropy.Ready() {
+		log.Info("the kernel's random pool is not ready; DHCP does not wait for it (transaction IDs need not be secret)")
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -207,7 +212,7 @@ func (w *worker) run(ctx context.Context) (*Lease, *nclient4.Lease, error) {
 // does not have (the kernel drops unicast from 0.0.0.0 as martian), so it
 // goes out as a broadcast that names the server in option 54.
 func (w *worker) release(nl *nclient4.Lease) error {
-	req, err := dhcpv4.NewReleaseFromACK(nl.ACK)
+	req, err := dhcpv4.NewReleaseFromACK(nl.ACK, dhcpv4.WithTransactionID(newXID(w.mac)))
 	if err != nil {
 		return fmt.Errorf("build RELEASE: %w", err)
 	}
@@ -260,7 +265,8 @@ func (w *worker) round(ctx context.Context, n int) (*Lease, *nclient4.Lease, err
 // grace period.
 func (w *worker) discover(ctx context.Context, mods []dhcpv4.Modifier) (*dhcpv4.DHCPv4, error) {
 	disc, err := dhcpv4.NewDiscovery(w.mac, dhcpv4.PrependModifiers(mods,
-		dhcpv4.WithOption(dhcpv4.OptMaxMessageSize(nclient4.MaxMessageSize)))...)
+		dhcpv4.WithOption(dhcpv4.OptMaxMessageSize(nclient4.MaxMessageSize)),
+		dhcpv4.WithTransactionID(newXID(w.mac)))...)
 	if err != nil {
 		return nil, fmt.Errorf("build DISCOVER: %w", err)
 	}

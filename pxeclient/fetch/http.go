@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"os"
 	"time"
+
+	"github.com/s390netboot/s390netboot/internal/entropy"
 )
 
 // maxRedirects bounds redirect chains (net/http's own default is 10).
@@ -114,6 +116,13 @@ func (f *Fetcher) fetchHTTP(ctx context.Context, loc *location) ([]byte, [32]byt
 		return nil, sum, fmt.Errorf("%w: %w", ErrBadURL, err)
 	}
 	req.Header.Set("User-Agent", userAgent)
+	if loc.url.Scheme == "https" {
+		// The TLS handshake reads crypto/rand, which waits for the
+		// kernel's random pool: say so instead of hanging silently.
+		if err := entropy.Wait(ctx, f.log, "HTTPS (TLS to "+loc.url.Host+") needs cryptographic randomness"); err != nil {
+			return nil, sum, fmt.Errorf("waiting for the kernel's random pool before %s: %w", loc.url, err)
+		}
+	}
 	resp, err := client.Do(req)
 	if err != nil {
 		return nil, sum, f.httpError(ctx, req.URL.Hostname(), err)

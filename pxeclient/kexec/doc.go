@@ -4,6 +4,9 @@
 // Usage, in a client that has downloaded the files of a boot entry:
 //
 //	// Before downloading anything:
+//	if err := kexec.Probe(); err != nil {
+//		return err // "... built without kexec_file_load (CONFIG_KEXEC_FILE) and kexec_load (CONFIG_KEXEC) ..."
+//	}
 //	if err := kexec.CheckPermission(); err != nil {
 //		return err // "kexec not permitted: kexec needs root or CAP_SYS_BOOT ..."
 //	}
@@ -16,6 +19,12 @@
 //		return err // a *KernelError for a wrong kernel, a *SyscallError from the kernel
 //	}
 //	return kexec.Exec() // returns only on failure
+//
+// Probe asks the running kernel, without loading anything, whether it has
+// a system call Load can use here (Calls); a kernel built without kexec
+// (Debian 13's s390x kernel sets neither CONFIG_KEXEC nor
+// CONFIG_KEXEC_FILE) can never boot a target, and a client can say so
+// before it touches the network.
 //
 // Load first checks the kernel with CheckKernel: a kernel for another
 // architecture, a vmlinux, a compressed blob or an HTML error page is

@@ -46,10 +46,8 @@ type plan struct {
 // the system calls get. It does no system call, so it is tested on every
 // architecture.
 func prepare(arch string, img Image) (plan, error) {
-	switch arch {
-	case "s390x", "amd64", "arm64":
-	default:
-		return plan{}, fmt.Errorf("%w: kexec on GOARCH=%s is not supported (only s390x, amd64 and arm64)", ErrArchNotSupported, arch)
+	if Calls(arch) == nil {
+		return plan{}, archError(arch)
 	}
 	p := plan{arch: arch, kernel: img.Kernel, initrds: nonEmpty(img.Initrds), cmdline: img.Cmdline}
 	if arch == "arm64" {

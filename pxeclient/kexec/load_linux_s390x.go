@@ -14,7 +14,7 @@ var _ = [1]struct{}{}[KexecArchS390-unix.KEXEC_ARCH_S390]
 
 // load uses kexec_file_load, or kexec_load with the segments of the layout
 // when the running kernel lacks kexec_file_load (built without
-// CONFIG_KEXEC_FILE, as Debian 12's s390x kernel is; fileLoadMissing asks
+// CONFIG_KEXEC_FILE, as Debian 12's s390x kernel is; hasSyscall asks
 // before the kernel and ramdisks are copied into memfds).
 //
 // Any error of kexec_file_load itself is returned, not retried with
@@ -26,7 +26,7 @@ var _ = [1]struct{}{}[KexecArchS390-unix.KEXEC_ARCH_S390]
 // check in S390Segments already rules out for the command line; retrying
 // with kexec_load would only hide the reason.
 func load(p plan, log *slog.Logger) error {
-	if fileLoadMissing() {
+	if !hasSyscall(FileLoadCall) {
 		log.Info("kexec: kexec_file_load not available (ENOSYS), using kexec_load")
 		return segmentLoad(*p.layout, log)
 	}

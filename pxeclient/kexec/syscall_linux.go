@@ -70,15 +70,6 @@ func fileLoad(kernel []byte, initrds [][]byte, cmdline string, log *slog.Logger)
 	return nil
 }
 
-// fileLoadMissing reports whether the running kernel lacks
-// kexec_file_load (built without CONFIG_KEXEC_FILE). It asks with a file
-// descriptor no file has: a kernel with the call answers EBADF (or EPERM)
-// without looking further, one without answers ENOSYS. So the kernel and
-// ramdisks are not copied into memfds for a call that cannot succeed.
-func fileLoadMissing() bool {
-	return errors.Is(unix.KexecFileLoad(-1, -1, "", unix.KEXEC_FILE_NO_INITRAMFS), unix.ENOSYS)
-}
-
 // Exec starts the loaded kernel: it syncs the file systems and calls
 // reboot(LINUX_REBOOT_CMD_KEXEC). It returns only on failure; without a
 // loaded kernel the error matches ErrNotLoaded.

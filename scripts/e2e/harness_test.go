@@ -263,7 +263,6 @@ func (q QEMU) Args(t testing.TB) (bin string, args []string) {
 		nic = "virtio-net-ccw"
 	case "amd64":
 		bin = NeedTool(t, "qemu-system-x86_64", "qemu-system-x86")
-		args = append(args, "-cpu", "max")
 		nic = "virtio-net-pci"
 	default:
 		t.Fatalf("unknown QEMU arch %q", q.Arch)
