@@ -67,7 +67,7 @@ const (
 	CABundle = "/etc/ssl/certs/ca-certificates.crt"
 
 	// TrustedKey is where the public key that signed boot artefacts must
-	// verify against goes (issue 7).
+	// verify against goes.
 	TrustedKey = "/etc/pxeinit/trusted.pub"
 )
 
