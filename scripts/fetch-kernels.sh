@@ -2,10 +2,12 @@
 # fetch-kernels.sh: download and unpack the Debian kernels and busybox that
 # the tests, benchmarks and the demo boot, into a cache that git ignores.
 #
-#   scripts/fetch-kernels.sh [s390x] [amd64]     (default: both)
+#   scripts/fetch-kernels.sh [s390x] [amd64] [arm64]   (default: s390x amd64)
 #
 # For each architecture ARCH it leaves, under ${S390NETBOOT_CACHE:-.cache}/ARCH/:
-#   vmlinuz        the kernel image (s390x: bzImage format; amd64: bzImage)
+#   vmlinuz        the kernel image (s390x: bzImage format; amd64: bzImage;
+#                  arm64: a gzip-compressed Image, which pxeclient/kexec
+#                  inflates before kexec_file_load, as kexec-tools does)
 #   config         the kernel's build configuration
 #   modules/       the lib/modules/VERSION tree (no modules.dep: Debian's
 #                  package does not ship one)
@@ -14,7 +16,7 @@
 #   kexec-tools/   the unpacked kexec-tools package (s390x only; the seed's
 #                  method in scripts/bench-netboot.sh uses it)
 #   debs/          the downloaded packages, reused on the next run
-# It needs apt-get (Debian/Ubuntu); for s390x it adds the s390x dpkg
+# It needs apt-get (Debian/Ubuntu); for s390x and arm64 it adds that dpkg
 # architecture so that apt-get download can find the packages.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -50,13 +52,13 @@ download() {
 }
 
 for arch in "${archs[@]}"; do
-	case $arch in s390x|amd64) ;; *) say "unknown architecture $arch (s390x or amd64)"; exit 2;; esac
+	case $arch in s390x|amd64|arm64) ;; *) say "unknown architecture $arch (s390x, amd64 or arm64)"; exit 2;; esac
 	out=$cache/$arch
 	if [ -f "$out/.complete" ]; then
 		say "$arch: cached in $out ($(cat "$out/version"))"
 		continue
 	fi
-	if [ "$arch" != amd64 ] && ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
+	if [ "$arch" != "$(dpkg --print-architecture)" ] && ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
 		say "dpkg --add-architecture $arch"
 		sudo_ dpkg --add-architecture "$arch"
 		apt_updated=
