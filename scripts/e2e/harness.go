@@ -194,7 +194,7 @@ func BusyboxInitramfs(t testing.TB, arch, init string, extra Archive) []byte {
 
 // QEMU describes a guest.
 type QEMU struct {
-	Arch   string // "s390x" or "amd64"
+	Arch   string // "s390x", "amd64" or "arm64" (QEMU's virt machine)
 	Memory string // e.g. "1024M"; default 1024M
 
 	// Direct boot: Kernel (and Initrd, Append) are passed with -kernel.
@@ -272,6 +272,12 @@ func (q QEMU) Args(t testing.TB) (bin string, args []string) {
 	case "amd64":
 		bin = NeedTool(t, "qemu-system-x86_64", "qemu-system-x86")
 		args = append(args, "-cpu", "max")
+		nic = "virtio-net-pci"
+	case "arm64":
+		bin = NeedTool(t, "qemu-system-aarch64", "qemu-system-arm")
+		// cortex-a57: -cpu max emulates pointer authentication, which
+		// makes TCG several times slower.
+		args = append(args, "-M", "virt", "-cpu", "cortex-a57")
 		nic = "virtio-net-pci"
 	default:
 		t.Fatalf("unknown QEMU arch %q", q.Arch)
