@@ -2,7 +2,7 @@
 # fetch-kernels.sh: download and unpack the Debian kernels and busybox that
 # the tests, benchmarks and the demo boot, into a cache that git ignores.
 #
-#   scripts/fetch-kernels.sh [s390x] [amd64] [arm64]   (default: s390x amd64)
+#   scripts/fetch-kernels.sh [s390x] [amd64] [arm64]   (default: all three)
 #
 # For each architecture ARCH it leaves, under ${S390NETBOOT_CACHE:-.cache}/ARCH/:
 #   vmlinuz        the kernel image (s390x: bzImage format; amd64: bzImage;
@@ -22,7 +22,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${S390NETBOOT_CACHE:-$top/.cache}
 archs=("$@")
-[ ${#archs[@]} -gt 0 ] || archs=(s390x amd64)
+[ ${#archs[@]} -gt 0 ] || archs=(s390x amd64 arm64)
 
 say() { printf 'fetch-kernels: %s\n' "$*" >&2; }
 sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }

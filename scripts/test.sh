@@ -4,7 +4,7 @@
 # stops at the first failure:
 #
 #   1. install-deps.sh      qemu, qemu-user-static, dnsmasq, atftpd, iproute2, cpio...
-#   2. fetch-kernels.sh     Debian s390x/amd64 kernels + busybox, cached in .cache/
+#   2. fetch-kernels.sh     Debian s390x/amd64/arm64 kernels + busybox, cached in .cache/
 #   3. gofmt                every .go file formatted
 #   4. go vet               for linux/amd64 and linux/s390x, e2e files included
 #   5. go test ./...        unit tests, with the race detector
