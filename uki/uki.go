@@ -128,8 +128,9 @@ type header struct {
 	sizeOfHdrs   uint32
 	sizeOfImage  uint32
 	security     pe.DataDirectory
-	optOff       int // offset of the optional header
-	sectTableOff int // offset of the section table
+	dirs         []pe.DataDirectory // the data directories
+	optOff       int                // offset of the optional header
+	sectTableOff int                // offset of the section table
 }
 
 func parseHeader(b []byte) (*header, error) {
@@ -147,17 +148,16 @@ func parseHeader(b []byte) (*header, error) {
 	case *pe.OptionalHeader64:
 		h.subsystem, h.sectAlign, h.fileAlign = o.Subsystem, o.SectionAlignment, o.FileAlignment
 		h.sizeOfHdrs, h.sizeOfImage = o.SizeOfHeaders, o.SizeOfImage
-		if int(o.NumberOfRvaAndSizes) > dirSecurity {
-			h.security = o.DataDirectory[dirSecurity]
-		}
+		h.dirs = o.DataDirectory[:min(int(o.NumberOfRvaAndSizes), len(o.DataDirectory))]
 	case *pe.OptionalHeader32:
 		h.subsystem, h.sectAlign, h.fileAlign = o.Subsystem, o.SectionAlignment, o.FileAlignment
 		h.sizeOfHdrs, h.sizeOfImage = o.SizeOfHeaders, o.SizeOfImage
-		if int(o.NumberOfRvaAndSizes) > dirSecurity {
-			h.security = o.DataDirectory[dirSecurity]
-		}
+		h.dirs = o.DataDirectory[:min(int(o.NumberOfRvaAndSizes), len(o.DataDirectory))]
 	default:
 		return nil, fmt.Errorf("%w: no optional header (an object file, not an executable)", ErrNotPE)
+	}
+	if len(h.dirs) > dirSecurity {
+		h.security = h.dirs[dirSecurity]
 	}
 	if !isPow2(h.sectAlign) || !isPow2(h.fileAlign) {
 		return nil, fmt.Errorf("%w: section alignment %#x, file alignment %#x: not powers of two", ErrNotPE, h.sectAlign, h.fileAlign)
@@ -249,9 +249,17 @@ func appendSections(b []byte, h *header, parts []part) ([]byte, error) {
 	if sizeOfHdrs > limit {
 		return nil, fmt.Errorf("stub: %w: %d section headers end at %#x, the first section starts at %#x", ErrNoRoom, n+len(parts), tableEnd, limit)
 	}
+	// The bytes behind the table are padding unless a data directory
+	// points there (in the header area an address is a file offset).
+	// Zeros, or filler such as the NOPs gnu-efi's arm64 header pads with.
 	oldEnd := h.sectTableOff + sectionHdrSize*n
-	if !allZero(b[oldEnd:tableEnd]) {
-		return nil, fmt.Errorf("stub: %w: bytes %#x-%#x behind the section table are in use", ErrNoRoom, oldEnd, tableEnd)
+	for i, d := range h.dirs {
+		if i != dirSecurity && d.Size > 0 && uint64(d.VirtualAddress) < uint64(tableEnd) && uint64(d.VirtualAddress)+uint64(d.Size) > uint64(oldEnd) {
+			return nil, fmt.Errorf("stub: %w: data directory %d at %#x lies behind the section table (%#x-%#x)", ErrNoRoom, i, d.VirtualAddress, oldEnd, tableEnd)
+		}
+	}
+	if f := h.file.PointerToSymbolTable; f != 0 && uint64(f) < uint64(tableEnd) {
+		return nil, fmt.Errorf("stub: %w: the symbol table at %#x lies behind the section table", ErrNoRoom, f)
 	}
 
 	fileOff := alignUp(uint64(len(b)), uint64(h.fileAlign))
@@ -270,6 +278,7 @@ func appendSections(b []byte, h *header, parts []part) ([]byte, error) {
 	for i, p := range parts {
 		raw := uint32(alignUp(uint64(len(p.data)), uint64(h.fileAlign)))
 		sh := out[h.sectTableOff+sectionHdrSize*(n+i):][:sectionHdrSize]
+		clear(sh) // no relocations, no line numbers
 		copy(sh[0:8], p.name)
 		le.PutUint32(sh[8:], uint32(len(p.data))) // VirtualSize
 		le.PutUint32(sh[12:], uint32(nextVA))     // VirtualAddress
@@ -312,15 +321,6 @@ func checksum(b []byte, field int) uint32 {
 
 func alignUp(n, align uint64) uint64 { return (n + align - 1) &^ (align - 1) }
 
-func allZero(b []byte) bool {
-	for _, c := range b {
-		if c != 0 {
-			return false
-		}
-	}
-	return true
-}
-
 // Section is one section of a PE file as Inspect reports it.
 type Section struct {
 	Name           string `json:"name"`
@@ -357,13 +357,9 @@ func Inspect(b []byte) (Info, error) {
 	info := Info{Arch: machineName(h.machine)}
 	for _, s := range h.file.Sections {
 		info.Sections = append(info.Sections, Section{s.Name, s.VirtualAddress, s.VirtualSize, s.Offset, s.Size})
-		if uint64(s.Offset)+uint64(s.Size) > uint64(len(b)) {
-			return info, fmt.Errorf("%w: section %q (%d bytes at %#x) ends beyond the file (%d bytes)", ErrNotPE, s.Name, s.Size, s.Offset, len(b))
-		}
-		// The data is VirtualSize bytes; SizeOfRawData may round it up.
-		data := b[s.Offset:][:min(s.Size, s.VirtualSize)]
-		if s.VirtualSize == 0 {
-			data = b[s.Offset:][:s.Size]
+		data, err := sectionBytes(b, s)
+		if err != nil {
+			return info, err
 		}
 		text := func() string {
 			t := data[:min(len(data), maxTextSection)]
@@ -388,8 +384,8 @@ func Inspect(b []byte) (Info, error) {
 	return info, nil
 }
 
-// SectionData returns the data of the section name in the PE file b (its
-// VirtualSize bytes), for tests and tools that take a UKI apart.
+// SectionData returns the data of the section name in the PE file b, for
+// tests and tools that take a UKI apart.
 func SectionData(b []byte, name string) ([]byte, error) {
 	h, err := parseHeader(b)
 	if err != nil {
@@ -399,8 +395,20 @@ func SectionData(b []byte, name string) ([]byte, error) {
 	if s == nil {
 		return nil, fmt.Errorf("no section %q", name)
 	}
-	if uint64(s.Offset)+uint64(s.Size) > uint64(len(b)) || s.VirtualSize > s.Size {
-		return nil, fmt.Errorf("%w: section %q (%d bytes at %#x) ends beyond the file (%d bytes)", ErrNotPE, name, s.Size, s.Offset, len(b))
+	return sectionBytes(b, s)
+}
+
+// sectionBytes returns the data of s in b: VirtualSize bytes (the file
+// rounds SizeOfRawData up to the file alignment), at most SizeOfRawData
+// (the loader zero-fills the rest), all of SizeOfRawData when VirtualSize
+// is 0 (object-file style).
+func sectionBytes(b []byte, s *pe.Section) ([]byte, error) {
+	if uint64(s.Offset)+uint64(s.Size) > uint64(len(b)) {
+		return nil, fmt.Errorf("%w: section %q (%d bytes at %#x) ends beyond the file (%d bytes)", ErrNotPE, s.Name, s.Size, s.Offset, len(b))
 	}
-	return b[s.Offset:][:s.VirtualSize], nil
+	n := min(s.Size, s.VirtualSize)
+	if s.VirtualSize == 0 {
+		n = s.Size
+	}
+	return b[s.Offset:][:n], nil
 }

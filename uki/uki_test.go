@@ -14,9 +14,11 @@ import (
 )
 
 // synthPE returns a small PE32+ executable: the DOS header, the PE
-// headers with room for room more section headers, and one .text section
-// of 0x400 bytes. Its layout copies what matters of systemd's stub:
-// SectionAlignment and FileAlignment 0x200, SizeOfHeaders 0x400.
+// headers with room for room more section headers (a debug directory
+// follows them; 0xcc filler bytes, like the NOPs of gnu-efi's arm64 stub,
+// fill the header area), and one .text section of 0x400 bytes. Its layout
+// copies what matters of systemd's x86-64 stub: SectionAlignment and
+// FileAlignment 0x200, SizeOfHeaders 0x400.
 func synthPE(t testing.TB, machine, subsystem uint16, room int) []byte {
 	t.Helper()
 	const peOff, textVA, textOff, textSize = 0x80, 0x1000, 0x400, 0x400
@@ -34,6 +36,12 @@ func synthPE(t testing.TB, machine, subsystem uint16, room int) []byte {
 		SectionAlignment: 0x200, FileAlignment: 0x200, SizeOfImage: textVA + textSize,
 		SizeOfHeaders: textOff, Subsystem: subsystem, NumberOfRvaAndSizes: 16, SizeOfCode: textSize,
 	}
+	// A debug directory right behind the room for room more headers
+	// (IMAGE_DIRECTORY_ENTRY_DEBUG, 6): the headers must not overwrite it.
+	tableEnd := peOff + 4 + coffHeaderSize + int(fh.SizeOfOptionalHeader) + sectionHdrSize
+	if debugAt := tableEnd + room*sectionHdrSize; debugAt+28 <= textOff {
+		oh.DataDirectory[6] = pe.DataDirectory{VirtualAddress: uint32(debugAt), Size: 28}
+	}
 	var hdr bytes.Buffer
 	binary.Write(&hdr, binary.LittleEndian, fh)
 	binary.Write(&hdr, binary.LittleEndian, oh)
@@ -42,12 +50,9 @@ func synthPE(t testing.TB, machine, subsystem uint16, room int) []byte {
 	copy(sh.Name[:], ".text")
 	binary.Write(&hdr, binary.LittleEndian, sh)
 	copy(b[peOff+4:], hdr.Bytes())
-	tableEnd := peOff + 4 + hdr.Len()
-	if free := (textOff - tableEnd) / sectionHdrSize; room < free {
-		// Fill the room behind the table so that only room headers fit.
-		for i := tableEnd + room*sectionHdrSize; i < textOff; i++ {
-			b[i] = 0xcc
-		}
+	// Filler behind the table, as gnu-efi's arm64 stub has (NOPs).
+	for i := tableEnd; i < textOff; i++ {
+		b[i] = 0xcc
 	}
 	for i := textOff; i < textOff+textSize; i++ {
 		b[i] = 0x90
