@@ -15,6 +15,9 @@
 #   busybox        busybox from busybox-static (for small target userspaces)
 #   kexec-tools/   the unpacked kexec-tools package (s390x only; the seed's
 #                  method in scripts/bench-netboot.sh uses it)
+#   efi-stub       systemd's EFI stub linuxaa64.efi.stub from systemd-boot-efi
+#                  (arm64 only: the UEFI test builds an arm64 unified kernel
+#                  image with it; the host's package has only its own stub)
 #   debs/          the downloaded packages, reused on the next run
 # It needs apt-get (Debian/Ubuntu); for s390x and arm64 it adds that dpkg
 # architecture so that apt-get download can find the packages.
@@ -83,6 +86,11 @@ for arch in "${archs[@]}"; do
 	if [ "$arch" = s390x ]; then
 		edeb=$(download kexec-tools "$arch" "$out/debs")
 		dpkg-deb -x "$edeb" "$out/kexec-tools"
+	fi
+	if [ "$arch" = arm64 ]; then
+		sdeb=$(download systemd-boot-efi "$arch" "$out/debs")
+		dpkg-deb -x "$sdeb" "$out/root"
+		cp "$out/root/usr/lib/systemd/boot/efi/linuxaa64.efi.stub" "$out/efi-stub"
 	fi
 	rm -rf "$out/root"
 	printf '%s\n' "$ver" >"$out/version"

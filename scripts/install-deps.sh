@@ -7,6 +7,7 @@
 #   qemu-system-arm    qemu-system-aarch64 (the arm64 guests on QEMU's virt machine)
 #   ovmf               UEFI firmware for the x86-64 guest that boots a unified
 #                      kernel image (/usr/share/OVMF/OVMF_CODE_4M.fd)
+#   qemu-efi-aarch64   the same for the arm64 guest (/usr/share/AAVMF/AAVMF_CODE.fd)
 #   systemd-boot-efi   systemd's EFI stub, the base of mkuki's unified kernel
 #                      images (/usr/lib/systemd/boot/efi/linuxx64.efi.stub)
 #   dosfstools mtools  mkfs.vfat and mmd/mcopy: mkuki --esp makes an EFI system
@@ -31,6 +32,7 @@ want qemu-system-s390x qemu-system-misc
 want qemu-system-x86_64 qemu-system-x86
 want qemu-system-aarch64 qemu-system-arm
 wantfile /usr/share/OVMF/OVMF_CODE_4M.fd ovmf
+wantfile /usr/share/AAVMF/AAVMF_CODE.fd qemu-efi-aarch64
 wantfile /usr/lib/systemd/boot/efi/linuxx64.efi.stub systemd-boot-efi
 want mcopy mtools
 PATH=$PATH:/usr/sbin:/sbin want mkfs.vfat dosfstools

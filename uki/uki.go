@@ -138,12 +138,21 @@ func parseHeader(b []byte) (*header, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrNotPE, err)
 	}
-	if len(b) < peOffsetPtr+4 {
-		return nil, fmt.Errorf("%w: %d bytes", ErrNotPE, len(b))
+	// debug/pe also reads bare COFF objects; an image has the MZ stub
+	// pointing at "PE\0\0", and the fields Build writes.
+	if len(b) < peOffsetPtr+4 || string(b[:2]) != "MZ" {
+		return nil, fmt.Errorf("%w: no MZ header", ErrNotPE)
+	}
+	peOff := uint64(binary.LittleEndian.Uint32(b[peOffsetPtr:]))
+	if peOff+4 > uint64(len(b)) || string(b[peOff:peOff+4]) != "PE\x00\x00" {
+		return nil, fmt.Errorf("%w: no PE signature at %#x", ErrNotPE, peOff)
 	}
 	h := &header{file: f, machine: f.Machine}
-	h.optOff = int(binary.LittleEndian.Uint32(b[peOffsetPtr:])) + 4 + coffHeaderSize
+	h.optOff = int(peOff) + 4 + coffHeaderSize
 	h.sectTableOff = h.optOff + int(f.SizeOfOptionalHeader)
+	if f.SizeOfOptionalHeader < optCheckSum+4 {
+		return nil, fmt.Errorf("%w: optional header of %d bytes", ErrNotPE, f.SizeOfOptionalHeader)
+	}
 	switch o := f.OptionalHeader.(type) {
 	case *pe.OptionalHeader64:
 		h.subsystem, h.sectAlign, h.fileAlign = o.Subsystem, o.SectionAlignment, o.FileAlignment

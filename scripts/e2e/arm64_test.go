@@ -26,51 +26,23 @@ import (
 // Debian 12's arm64 kernel has CONFIG_KEXEC but not CONFIG_KEXEC_FILE, so
 // the client loads with kexec_load: kernel, ramdisk, the running kernel's
 // device tree with a new /chosen node, and a purgatory. The target kernel
-// is served gzip-compressed (Image.gz, 3x smaller than Debian's
-// uncompressed vmlinuz, so the download takes a third of the time under
-// TCG); the client inflates it, as kexec-tools does.
+// is served gzip-compressed (see targetTree); the client inflates it, as
+// kexec-tools does.
 //
 //	go test -tags e2e -run TestNetbootARM64 -v ./scripts/e2e/
 func TestNetbootARM64(t *testing.T) {
-	const arch, console = "arm64", "ttyAMA0"
+	const arch = "arm64"
 	cache := Cache(t, arch)
 	work := t.TempDir()
 	tftp := filepath.Join(work, "tftp")
-
-	mkram := BuildCmd(t, "./cmd/mkpxeramfs", runtime.GOARCH)
-	pxeinit := BuildCmd(t, "./cmd/pxeinit", arch)
 	ramdisk := filepath.Join(work, "pxeramfs.cpio.gz")
-	netbootRun(t, mkram, "--arch", arch, "--init", pxeinit, "--modules-dir", filepath.Join(cache, "modules"), "-o", ramdisk)
-
-	image := netbootRead(t, filepath.Join(cache, "vmlinuz"))
-	var gz bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
-	zw.Write(image)
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	targetInit := `#!/bin/sh
-/bin/busybox mount -t proc proc /proc
-echo "TARGET-UP cmdline=[$(/bin/busybox cat /proc/cmdline)] marker=[$(/bin/busybox cat /marker 2>&1)]"
-/bin/busybox poweroff -f
-`
-	files := map[string][]byte{
-		"target/Image.gz":  gz.Bytes(),
-		"target/initrd.gz": BusyboxInitramfs(t, arch, targetInit, Archive{"marker": {Data: []byte("from-the-initrd")}}),
-		"pxelinux.cfg/01-52-54-00-12-34-56": []byte(`DEFAULT e2e
-LABEL e2e
-  KERNEL target/Image.gz
-  INITRD target/initrd.gz
-  APPEND console=` + console + ` e2e=arm64
-  IPAPPEND 2
-`),
-	}
-	writeTree(t, tftp, files)
-	t.Logf("ramdisk %d bytes; target: Image %d bytes served as Image.gz %d bytes, initrd %d bytes",
-		fileSize(t, ramdisk), len(image), gz.Len(), len(files["target/initrd.gz"]))
+	netbootRun(t, BuildCmd(t, "./cmd/mkpxeramfs", runtime.GOARCH), "--arch", arch,
+		"--init", BuildCmd(t, "./cmd/pxeinit", arch), "--modules-dir", filepath.Join(cache, "modules"), "-o", ramdisk)
+	writeTree(t, tftp, targetTree(t, arch, "arm64"))
+	t.Logf("ramdisk %d bytes", fileSize(t, ramdisk))
 
 	g := StartQEMU(t, QEMU{Arch: arch, Memory: "1024M", TFTPDir: tftp, BootFile: "pxelinux.0",
-		Kernel: filepath.Join(cache, "vmlinuz"), Initrd: ramdisk, Append: "console=" + console})
+		Kernel: filepath.Join(cache, "vmlinuz"), Initrd: ramdisk, Append: "console=" + targetConsole[arch]})
 	start := g.Expect(`pxeinit: starting on linux/arm64`, 300*time.Second)
 	stages, report := bootStages(t, g, 300*time.Second)
 	t.Logf("arm64: /init started %v after QEMU; stages since /init:\n%s", start.At.Round(time.Millisecond), report)
@@ -78,8 +50,55 @@ LABEL e2e
 	if !strings.Contains(g.Console(), "using kexec_load") {
 		t.Errorf("the console does not say that kexec_load was used (Debian 12's arm64 kernel lacks kexec_file_load)")
 	}
+	expectTarget(t, g, "arm64")
+}
+
+// targetConsole is the serial console of the guests of each architecture.
+var targetConsole = map[string]string{"s390x": "ttysclp0", "amd64": "ttyS0", "arm64": "ttyAMA0"}
+
+// targetTree returns a TFTP tree whose pxelinux.cfg/01-52-54-00-12-34-56
+// boots the Debian kernel of arch with a busybox initrd and e2e=TAG on the
+// command line (IPAPPEND 2 adds BOOTIF=); the initrd's /init prints
+// "TARGET-UP cmdline=[...] marker=[...]" (expectTarget) and powers off.
+// The arm64 kernel is served gzip-compressed: Debian 12's arm64 vmlinuz is
+// the uncompressed 31 MiB Image, and Image.gz is a third of the download
+// (tens of seconds under TCG); the client inflates it.
+func targetTree(t *testing.T, arch, tag string) map[string][]byte {
+	t.Helper()
+	kernel, name := netbootRead(t, filepath.Join(Cache(t, arch), "vmlinuz")), "target/vmlinuz"
+	if arch == "arm64" {
+		var gz bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+		zw.Write(kernel)
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("target kernel: the %d-byte Image served as Image.gz, %d bytes", len(kernel), gz.Len())
+		kernel, name = gz.Bytes(), "target/Image.gz"
+	}
+	init := `#!/bin/sh
+/bin/busybox mount -t proc proc /proc
+echo "TARGET-UP cmdline=[$(/bin/busybox cat /proc/cmdline)] marker=[$(/bin/busybox cat /marker 2>&1)]"
+/bin/busybox poweroff -f
+`
+	return map[string][]byte{
+		name:               kernel,
+		"target/initrd.gz": BusyboxInitramfs(t, arch, init, Archive{"marker": {Data: []byte("from-the-initrd")}}),
+		"pxelinux.cfg/01-52-54-00-12-34-56": []byte(`DEFAULT e2e
+LABEL e2e
+  KERNEL ` + name + `
+  INITRD target/initrd.gz
+  APPEND console=` + targetConsole[arch] + ` e2e=` + tag + `
+  IPAPPEND 2
+`),
+	}
+}
+
+// expectTarget waits for the line of targetTree's /init and checks it.
+func expectTarget(t *testing.T, g *Guest, tag string) {
+	t.Helper()
 	l := g.Expect(`TARGET-UP`, 300*time.Second)
-	for _, want := range []string{"e2e=arm64", "BOOTIF=01-52-54-00-12-34-56", "marker=[from-the-initrd]"} {
+	for _, want := range []string{"e2e=" + tag, "BOOTIF=01-52-54-00-12-34-56", "marker=[from-the-initrd]"} {
 		if !strings.Contains(l.Text, want) {
 			t.Errorf("target /init: %q lacks %q", l.Text, want)
 		}
