@@ -17,6 +17,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/s390netboot/s390netboot/internal/cli"
 	"github.com/s390netboot/s390netboot/s390image"
 )
 
@@ -42,8 +43,6 @@ Examples:
   mks390image --info pxelinux.0
   mks390image --extract pxelinux.0 vmlinuz initrd.img
   mks390image --ins /srv/ftp/linux pxelinux.0 --parmfile generic.prm
-
-Flags:
 `
 
 func main() {
@@ -67,20 +66,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		verbose  = fs.BoolP("verbose", "v", false, "log what is done")
 		version  = fs.Bool("version", false, "print the version and exit")
 	)
-	fs.Usage = func() {} // --help is handled below; errors get a hint
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprint(stdout, usage)
-			fs.SetOutput(stdout)
-			fs.PrintDefaults()
-			return 0
-		}
-		fmt.Fprintf(stderr, "mks390image: %v\nRun mks390image --help for usage.\n", err)
-		return 2
+	if code, done := cli.Parse(fs, args, usage, stdout, stderr); done {
+		return code
 	}
 	usageErr := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "mks390image: "+format+"\nRun mks390image --help for usage.\n", a...)
-		return 2
+		return cli.UsageError(fs, usage, stderr, format, a...)
 	}
 	fail := func(err error) int {
 		if errors.Is(err, s390image.ErrBadCmdline) && fs.Changed("parmfile") {

@@ -152,6 +152,9 @@ func TestRefusals(t *testing.T) {
 			if code != tc.code || !strings.Contains(stderr, tc.msg) {
 				t.Errorf("exit %d, stderr %q; want exit %d mentioning %q", code, stderr, tc.code, tc.msg)
 			}
+			if code == 2 && !strings.Contains(stderr, "Usage:") {
+				t.Errorf("a usage error without the usage on standard error: %q", stderr)
+			}
 			if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 				t.Errorf("left files behind: %v", entries)
 			}
@@ -160,11 +163,13 @@ func TestRefusals(t *testing.T) {
 }
 
 func TestHelpAndVersion(t *testing.T) {
-	code, stdout, _ := mks(t, "", "--help")
-	if code != 0 || !strings.Contains(stdout, "Examples:") || !strings.Contains(stdout, "--cmdline TEXT") {
-		t.Errorf("--help: exit %d:\n%s", code, stdout)
+	for _, arg := range []string{"--help", "-h"} {
+		code, stdout, stderr := mks(t, "", arg)
+		if code != 0 || stderr != "" || !strings.Contains(stdout, "Examples:") || !strings.Contains(stdout, "--cmdline TEXT") {
+			t.Errorf("%s: exit %d, stderr %q:\n%s", arg, code, stderr, stdout)
+		}
 	}
-	code, stdout, _ = mks(t, "", "--version")
+	code, stdout, _ := mks(t, "", "--version")
 	if code != 0 || !strings.HasPrefix(stdout, "mks390image ") {
 		t.Errorf("--version: exit %d: %q", code, stdout)
 	}

@@ -19,6 +19,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -34,9 +35,36 @@ import (
 	"github.com/s390netboot/s390netboot/pxeclient"
 )
 
+const usage = `Usage: pxeinit   (as PID 1, the /init of the ramdisk mkpxeramfs builds)
+
+pxeinit is the init of the netboot ramdisk: it mounts the kernel file
+systems, loads the ramdisk's modules, brings up the network, finds the
+PXELINUX config, shows the menu, fetches the chosen entry and kexecs it. It
+never exits. It takes its settings from the kernel command line (pxeinit.*,
+see the README) and runs only as process 1; on a running system use
+pxeboot (plan, fetch, boot) instead.
+`
+
 func main() {
 	start := time.Now()
+	if os.Getpid() != 1 {
+		os.Exit(notInit(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	// As PID 1, arguments are what the kernel passes on from its
+	// command line (words it does not know): not flags of ours.
 	boot(start)
+}
+
+// notInit is pxeinit started as anything but PID 1: --help prints the
+// usage; anything else is refused, since the init mounts file systems and
+// takes over the console.
+func notInit(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 1 && (args[0] == "--help" || args[0] == "-h") {
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "pxeinit: runs only as process 1 (this is pid %d)\n\n%s", os.Getpid(), usage)
+	return 2
 }
 
 // boot runs the init, in this order:

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -128,4 +129,29 @@ func TestLoopAsPID1(t *testing.T) {
 		t.Fatalf("%v\n%s", err, p.Output())
 	}
 	t.Logf("FAULT | pxeinit as PID 1: panic in the network step, runtime error in the kexec step | both reported with value and stack (main_test.go:N), flow retried after 1 s, booted on round 3, loop went on, alive until SIGKILL | %.2fs | 19 B (stand-in kernel, twice) |", elapsed.Seconds())
+}
+
+// TestNotInit: outside PID 1, --help prints the usage and anything else is
+// refused before the init touches the machine.
+func TestNotInit(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+		out  string // where the usage goes
+	}{
+		{[]string{"--help"}, 0, "stdout"},
+		{[]string{"-h"}, 0, "stdout"},
+		{nil, 2, "stderr"},
+		{[]string{"--bogus"}, 2, "stderr"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := notInit(tc.args, &stdout, &stderr)
+		got := map[string]string{"stdout": stdout.String(), "stderr": stderr.String()}
+		if code != tc.code || !strings.Contains(got[tc.out], "Usage: pxeinit") {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit %d and the usage on %s", tc.args, code, &stdout, &stderr, tc.code, tc.out)
+		}
+		if tc.code == 2 && !strings.Contains(stderr.String(), "runs only as process 1") {
+			t.Errorf("%q: the refusal does not say why: %q", tc.args, &stderr)
+		}
+	}
 }
