@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# fault-report.sh: runs the fault tests of the netboot client (issue 7:
-# lossy networks, slow or flaky servers, broken configs, a PID 1 that
+# fault-report.sh: runs the fault tests of the netboot client (lossy
+# networks, slow or flaky servers, broken configs, a PID 1 that
 # must not die) and prints their results as one markdown table:
 #
 #   | fault | outcome | time | bytes verified |
@@ -17,13 +17,17 @@
 # The exit status is 1 when a test failed; the table is printed anyway.
 # A last line on stderr gives the date, the CPUs, the load and the time.
 set -euo pipefail
+. "$(dirname "$0")/usage.sh"
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 export CGO_ENABLED=0
 out=/dev/stdout
-if [ "${1:-}" = "-o" ] && [ -n "${2:-}" ]; then
-	out=$2
-fi
+case $# in
+0) ;;
+1) case $1 in -h|--help) usage; exit 0;; *) usage_error "unknown argument $1";; esac;;
+2) [ "$1" = -o ] || usage_error "unknown argument $1"; out=$2;;
+*) usage_error "too many arguments";;
+esac
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 t0=$SECONDS
 log=$(mktemp)

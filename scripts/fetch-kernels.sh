@@ -19,6 +19,8 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${S390NETBOOT_CACHE:-$top/.cache}
+. "$(dirname "$0")/usage.sh"
+case ${1:-} in -h|--help) usage; exit 0;; esac
 archs=("$@")
 [ ${#archs[@]} -gt 0 ] || archs=(s390x amd64)
 
@@ -50,7 +52,7 @@ download() {
 }
 
 for arch in "${archs[@]}"; do
-	case $arch in s390x|amd64) ;; *) say "unknown architecture $arch (s390x or amd64)"; exit 2;; esac
+	case $arch in s390x|amd64) ;; *) usage_error "unknown architecture $arch (s390x or amd64)";; esac
 	out=$cache/$arch
 	if [ -f "$out/.complete" ]; then
 		say "$arch: cached in $out ($(cat "$out/version"))"
