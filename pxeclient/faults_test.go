@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -66,7 +65,7 @@ func cachedKernel(t *testing.T, arch string) []byte {
 const faultMemLimit = 64 << 20
 
 // faultClient is a Client for s390x against a TFTP server that announces
-// sizes (openServed), whose Booter does what kexec.Load does first
+// sizes (openServed), whose kexec Target does what kexec.Load does first
 // (CheckKernel) and then records the image instead of loading it.
 func faultClient(t *testing.T, files map[string]served) (*Client, *syncBuffer, *booted) {
 	t.Helper()
@@ -78,12 +77,14 @@ func faultClient(t *testing.T, files map[string]served) (*Client, *syncBuffer, *
 		}
 		return nil
 	}
-	fake := c.Boot
-	c.Boot = func(img kexec.Image, log *slog.Logger) error {
-		if err := kexec.CheckKernel(c.Arch, img.Kernel); err != nil {
-			return err
-		}
-		return fake(img, log)
+	c.Target = &kexecTarget{c: c,
+		load: func(img kexec.Image, _ kexec.Options) error {
+			if err := kexec.CheckKernel(c.Arch, img.Kernel); err != nil {
+				return err
+			}
+			return b.boot(img)
+		},
+		exec: func() error { return nil },
 	}
 	return c, out, b
 }
@@ -162,25 +163,26 @@ func TestBadEntryOnError(t *testing.T) {
 	}
 }
 
-// bootEntry fetches and "kexecs" one entry of the client's config.
+// bootEntry fetches and "kexecs" one entry of the client's config,
+// through the steps of the flow, without ONERROR.
 func bootEntry(ctx context.Context, c *Client, label string) error {
-	l, err := c.network(ctx)
+	l, err := c.Lease(ctx)
 	if err != nil {
 		return err
 	}
-	cfg, err := c.LoadConfig(ctx, l)
+	m, err := c.Config(ctx, l)
 	if err != nil {
 		return err
 	}
-	ch, err := cfg.Command(label)
+	ch, err := m.Typed(label)
 	if err != nil {
 		return err
 	}
-	d, err := c.FetchChoice(ctx, l, ch)
+	img, err := c.FetchChoice(ctx, l, ch)
 	if err != nil {
 		return err
 	}
-	return c.Kexec(d)
+	return c.Target.Load(img)
 }
 
 // TestBadEntriesMenu types the three broken entries of a menu one after
@@ -280,7 +282,7 @@ func TestHugeConfig(t *testing.T) {
 				}
 			}
 			ctx := context.Background()
-			l, err := c.network(ctx)
+			l, err := c.Lease(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -288,7 +290,7 @@ func TestHugeConfig(t *testing.T) {
 			var before, after runtime.MemStats
 			runtime.ReadMemStats(&before)
 			start := time.Now()
-			cfg, err := c.LoadConfig(ctx, l)
+			m, err := c.Config(ctx, l)
 			elapsed := time.Since(start)
 			runtime.ReadMemStats(&after)
 			alloc := after.TotalAlloc - before.TotalAlloc
@@ -298,20 +300,20 @@ func TestHugeConfig(t *testing.T) {
 			// config fetcher had its limit, the 100 MiB file cost 111 MiB.
 			const bound = 8 << 20
 			if alloc > bound {
-				t.Errorf("LoadConfig allocated %.1f MiB, more than %d MiB", float64(alloc)/(1<<20), bound>>20)
+				t.Errorf("Config allocated %.1f MiB, more than %d MiB", float64(alloc)/(1<<20), bound>>20)
 			}
 			outcome := ""
 			if tt.wantMsg == "" {
 				if err != nil {
-					t.Fatalf("LoadConfig: %v\n%s", err, out)
+					t.Fatalf("Config: %v\n%s", err, out)
 				}
-				if a := cfg.Autoboot(); a.Entry == nil || a.Entry.Label != "a" {
+				if a := m.Auto; a.Entry == nil || a.Entry.Label != "a" {
 					t.Errorf("config at the limit does not boot \"a\"")
 				}
 				outcome = fmt.Sprintf("loaded, %d bytes", len(atLimit))
 			} else {
 				if !errors.Is(err, pxelinux.ErrLimit) || !strings.Contains(fmt.Sprint(err), tt.wantMsg) {
-					t.Fatalf("LoadConfig = %v, want ErrLimit with %q\n%s", err, tt.wantMsg, out)
+					t.Fatalf("Config = %v, want ErrLimit with %q\n%s", err, tt.wantMsg, out)
 				}
 				outcome = "refused: " + err.Error()
 			}

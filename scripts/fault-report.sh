@@ -38,7 +38,7 @@ status=0
 go test -count=1 -v -run '^(TestForeverAsPID1|TestRecover)$' ./internal/pid1 >>"$log" 2>&1 || status=1
 go test -count=1 -v -run '^(TestLoopAsPID1|TestLoopWorkerPanic)$' ./cmd/pxeinit >>"$log" 2>&1 || status=1
 go test -count=1 -v -run '^(TestHostileConfigs|TestLimits)$' ./pxeclient/pxelinux >>"$log" 2>&1 || status=1
-go test -count=1 -v -run '^(TestBadEntryOnError|TestBadEntriesMenu|TestHugeConfig)$' ./pxeclient >>"$log" 2>&1 || status=1
+go test -count=1 -v -run '^(TestBadEntryOnError|TestBadEntriesMenu|TestHugeConfig|TestSignedTypedOptions)$' ./pxeclient >>"$log" 2>&1 || status=1
 go test -count=1 -v -run '^TestRun(NAK|PrefersBootInfo|TwoServersOneLink|NoBootInfo|LateServer)$' ./pxeclient/dhcp >>"$log" 2>&1 || status=1
 go test -count=1 -v -run '^TestBootUnprivileged$' ./cmd/pxeboot >>"$log" 2>&1 || status=1
 go test -count=1 -v -run '^(TestTFTPErrors|TestTFTPSizeLie|TestTFTPLossyRelay|TestTFTPServerRestart|TestTFTPCancel|TestHTTPErrors|TestHTTPIdle|TestHTTPDowngrade|TestHTTPS|TestConcurrentMemoryCheck|TestTFTPWindow|TestFetchAllPanic)$' \

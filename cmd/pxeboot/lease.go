@@ -71,6 +71,35 @@ func (l *leaseFlags) facts() (pxelinux.Facts, error) {
 	return f, nil
 }
 
+// over copies the lease flags the user gave over facts DHCP gave: one
+// row for each flag of register.
+func (l *leaseFlags) over(dst *pxelinux.Facts, fs *pflag.FlagSet) error {
+	src, err := l.facts()
+	if err != nil {
+		return err
+	}
+	for _, o := range []struct {
+		flag string
+		copy func()
+	}{
+		{"mac", func() { dst.MAC = src.MAC }},
+		{"hwtype", func() { dst.HWType = src.HWType }},
+		{"ip", func() { dst.IP = src.IP }},
+		{"netmask", func() { dst.Netmask = src.Netmask }},
+		{"gateway", func() { dst.Gateway = src.Gateway }},
+		{"server", func() { dst.Server = src.Server }},
+		{"uuid", func() { dst.UUID = src.UUID }},
+		{"bootfile", func() { dst.BootFile = src.BootFile }},
+		{"prefix", func() { dst.PathPrefix = src.PathPrefix }},
+		{"configfile", func() { dst.ConfigFile = src.ConfigFile }},
+	} {
+		if fs.Changed(o.flag) {
+			o.copy()
+		}
+	}
+	return nil
+}
+
 // parseUUID accepts the 8-4-4-4-12 form in either case.
 func parseUUID(s string) (string, error) {
 	bad := fmt.Errorf("--uuid %q: not a UUID of the form 8-4-4-4-12 hex digits", s)

@@ -94,7 +94,7 @@ func TestPlanGolden(t *testing.T) {
 	}
 }
 
-// checkShape holds the JSON to exactly the fields of issue 4.
+// checkShape holds the JSON to exactly the fields of the contract (Plan).
 func checkShape(t *testing.T, out string) {
 	t.Helper()
 	var top map[string]json.RawMessage

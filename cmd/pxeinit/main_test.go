@@ -13,11 +13,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/s390netboot/s390netboot/internal/platform"
+	"github.com/s390netboot/s390netboot/internal/settings"
 	"github.com/s390netboot/s390netboot/internal/testenv"
 	"github.com/s390netboot/s390netboot/pxeclient"
 	"github.com/s390netboot/s390netboot/pxeclient/fetch"
-	"github.com/s390netboot/s390netboot/pxeclient/kexec"
 	"github.com/s390netboot/s390netboot/pxeclient/pxelinux"
 )
 
@@ -33,7 +32,7 @@ const loopEnv = "S390NETBOOT_PXEINIT_LOOP"
 func loopChild(t *testing.T) {
 	c := childClient(t, "not really a kernel")
 	c.Log.Info(fmt.Sprintf("starting, pid %d", os.Getpid()))
-	c.Settings = platform.Settings{Retry: time.Second, RetrySet: true}
+	c.Settings = settings.Settings{Retry: time.Second, RetrySet: true}
 	var networks, boots atomic.Int32
 	network := c.Network
 	c.Network = func(ctx context.Context) (*pxeclient.Lease, error) {
@@ -42,20 +41,20 @@ func loopChild(t *testing.T) {
 		}
 		return network(ctx)
 	}
-	c.Boot = func(img kexec.Image, log *slog.Logger) error {
+	c.Target = loadFunc(func(img *pxeclient.Image) error {
 		if boots.Add(1) == 1 {
 			var m map[string]int
-			m["kernel"] = len(img.Kernel) // a runtime error in the boot path
+			m["kernel"] = len(img.Kernel.Data) // a runtime error in the boot path
 		}
-		log.Info("test booter: booted", "bytes", len(img.Kernel))
+		c.Log.Info("test booter: booted", "bytes", len(img.Kernel.Data))
 		return nil
-	}
+	})
 	loop(context.Background(), c.Log, c)
 }
 
 // childClient is the Client of the PID 1 tests' children: the console
 // on standard output, a network step that finds a TFTP server on
-// 127.0.0.1 whose config boots kernel, and a Booter that does nothing.
+// 127.0.0.1 whose config boots kernel, and a Target that does nothing.
 func childClient(t *testing.T, kernel string) *pxeclient.Client {
 	h := pxeclient.NewConsoleHandler(os.Stdout, "pxeinit", slog.LevelInfo)
 	addr := testenv.TFTPServer{Open: testenv.TFTPFiles(map[string][]byte{
@@ -77,9 +76,16 @@ func childClient(t *testing.T, kernel string) *pxeclient.Client {
 				Source: pxeclient.Source{Base: "tftp://" + addr + "/"},
 			}, nil
 		},
-		Boot: func(kexec.Image, *slog.Logger) error { return nil },
+		Target: loadFunc(func(*pxeclient.Image) error { return nil }),
 	}
 }
+
+// loadFunc is a Target for the tests: Load calls the function, Execute
+// returns nil as if the kernel had started (which ends Client.Run).
+type loadFunc func(*pxeclient.Image) error
+
+func (f loadFunc) Load(img *pxeclient.Image) error { return f(img) }
+func (f loadFunc) Execute() error                  { return nil }
 
 // TestLoopAsPID1 runs pxeinit's boot loop as PID 1 of a new PID
 // namespace with panics injected in the network and kexec steps: each

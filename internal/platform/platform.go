@@ -8,8 +8,10 @@
 //   - the DMI strings PXELINUX's SYSAPPEND bits 0x10 and up add to a
 //     command line (SYSVENDOR=, SYSPRODUCT=, ...);
 //   - on IBM Z, OSA network cards (qeth) that must be grouped and set
-//     online before they appear as interfaces (Qeth);
-//   - the init's own settings on the kernel command line (ParseCmdline).
+//     online before they appear as interfaces (Qeth).
+//
+// The init's own settings (pxeinit.* on the kernel command line) are
+// package internal/settings.
 //
 // Every function takes the root of the file system it reads ("/" on a
 // running system) so tests run against a fake sysfs in a directory:
@@ -20,9 +22,7 @@
 // # Security
 //
 // /proc and /sys are trusted kernel output; the parsers still bound what
-// they read (MaxFileSize) and never panic on malformed text. The kernel
-// command line is typed by an administrator or set by the boot loader:
-// ParseCmdline rejects bad values with an error naming the key.
+// they read (MaxFileSize) and never panic on malformed text.
 package platform
 
 import (

@@ -9,7 +9,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 )
 
 var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -202,43 +201,4 @@ func TestParseQethGroup(t *testing.T) {
 			t.Errorf("ParseQethGroup(%q) error %v is not ErrBadQeth", tt.in, err)
 		}
 	}
-}
-
-func TestParseCmdline(t *testing.T) {
-	s, warn, err := ParseCmdline(`console=ttyS0 pxeinit.iface=eth0,eth1 pxeinit.debug pxeinit.timeout=15 ` +
-		`pxeinit.retry=0 pxeinit.label="my entry" pxeinit.config=http://10.0.0.1/x.cfg pxeinit.qeth=f500,f501,f502 ` +
-		`pxeinit.server=10.0.0.1 pxeinit.prefix=s390x/ pxeinit.ip=10.0.0.5/24,10.0.0.1,10.0.0.53 pxeinit.colour=blue` + "\n")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(warn) != 1 || !strings.Contains(warn[0], "pxeinit.colour") {
-		t.Errorf("warnings = %q", warn)
-	}
-	if !reflect.DeepEqual(s.Ifaces, []string{"eth0", "eth1"}) || !s.Debug || s.NetTimeout != 15*time.Second ||
-		!s.RetrySet || s.Retry != 0 || s.Label != "my entry" || s.ConfigURL != "http://10.0.0.1/x.cfg" ||
-		len(s.Qeth) != 1 || s.Server.String() != "10.0.0.1" || s.Prefix != "s390x/" ||
-		s.Static == nil || s.Static.Address.String() != "10.0.0.5/24" {
-		t.Errorf("settings = %+v", s)
-	}
-	bad := []string{
-		"pxeinit.timeout=abc", "pxeinit.timeout=0", "pxeinit.iface=", "pxeinit.server=host.example",
-		"pxeinit.config=/x.cfg", "pxeinit.qeth=1,2", "pxeinit.ip=10.0.0.5", "pxeinit.ip=10.0.0.5/24",
-	}
-	for _, in := range bad {
-		_, _, err := ParseCmdline(in)
-		if !errors.Is(err, ErrBadSetting) {
-			t.Errorf("ParseCmdline(%q) = %v, want ErrBadSetting", in, err)
-		}
-	}
-	if s, _, err := ParseCmdline("quiet root=/dev/sda1"); err != nil || !reflect.DeepEqual(s, Settings{}) {
-		t.Errorf("no settings: %+v, %v", s, err)
-	}
-}
-
-func FuzzParseCmdline(f *testing.F) {
-	f.Add(`pxeinit.iface=eth0 pxeinit.label="a b" pxeinit.qeth=f500,f501,f502`)
-	f.Add(`pxeinit.ip=10.0.0.5/24,10.0.0.1 pxeinit.server=10.0.0.1 "pxeinit.debug`)
-	f.Fuzz(func(t *testing.T, s string) {
-		ParseCmdline(s)
-	})
 }

@@ -1,5 +1,5 @@
 // Package dhcp gets a DHCPv4 lease for the netboot client and decodes it
-// into the facts the PXELINUX config lookup needs (pxelinux.Facts) and the
+// into the boot facts a config lookup needs (Facts) and the
 // network configuration netconf applies.
 //
 // Run asks on several interfaces at once with insomniacslk/dhcp's nclient4

@@ -546,6 +546,7 @@ func (st *parser) line(name Path, ls *lines, raw string) error {
 		st.cfg.OnError = trimSpace(arg)
 	case kw == "allowoptions":
 		st.cfg.AllowOptions = st.num(name, n, kw, arg, 10) != 0
+		st.cfg.AllowOptionsSet = true
 	case kw == "implicit":
 		st.cfg.Implicit = st.num(name, n, kw, arg, 10) != 0
 	case kw == "prompt":
@@ -901,6 +902,7 @@ func (st *parser) record() error {
 	}
 	e.Hidden, e.Disabled, e.MenuDefault, e.FDT = ld.hide, ld.disabled, ld.def, ld.fdt
 	e.Help = strings.Join(ld.help, "\n")
+	e.File, e.Line = ld.file, ld.line
 	st.cfg.Entries = append(st.cfg.Entries, e)
 	e.menu = st.menu
 	if !e.Hidden {
