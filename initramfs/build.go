@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/s390netboot/s390netboot/internal/atomicfile"
+	"github.com/s390netboot/s390netboot/internal/logging"
 	"github.com/s390netboot/s390netboot/internal/minisign"
 	"github.com/s390netboot/s390netboot/internal/modload"
 )
@@ -171,26 +173,16 @@ func Build(ctx context.Context, w io.Writer, opts Options) (*Result, error) {
 // WriteFile builds the ramdisk into the file name. The file appears only
 // when complete: it is written under a temporary name and renamed.
 func WriteFile(ctx context.Context, name string, opts Options) (*Result, error) {
-	dir, base := filepath.Split(name)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp*")
+	f, err := atomicfile.Create(name, 0o644)
 	if err != nil {
 		return nil, err
 	}
-	defer os.Remove(tmp.Name()) // fails harmlessly after the rename
-	res, err := Build(ctx, tmp, opts)
-	if err == nil {
-		err = tmp.Chmod(0o644)
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
+	defer f.Abort()
+	res, err := Build(ctx, f, opts)
 	if err != nil {
 		return nil, err
 	}
-	if err := os.Rename(tmp.Name(), name); err != nil {
+	if err := f.Commit(); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -198,10 +190,7 @@ func WriteFile(ctx context.Context, name string, opts Options) (*Result, error) 
 
 // Assemble collects the ramdisk's contents without writing them.
 func Assemble(ctx context.Context, opts Options) (*Archive, *Result, error) {
-	logger := opts.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
+	logger := logging.Or(opts.Logger)
 	arch := opts.Arch
 	if arch == "" {
 		arch = DefaultArch
@@ -335,7 +324,7 @@ func addModules(a *Archive, res *Result, opts Options, arch string, machine elf.
 		logger.Warn("no modules directory: the ramdisk has no kernel modules; the network driver must be built into the kernel")
 		return nil
 	}
-	tree, err := OpenModuleTree(opts.ModulesDir, logger)
+	tree, err := OpenModuleTree(opts)
 	if err != nil {
 		return err
 	}

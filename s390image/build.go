@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+
+	"github.com/s390netboot/s390netboot/internal/logging"
 )
 
 // Options control Build and the *File functions.
@@ -36,12 +38,7 @@ type Options struct {
 func (o *Options) kernel() string  { return cmp.Or(o.kernelName, "kernel") }
 func (o *Options) ramdisk() string { return cmp.Or(o.ramdiskName, "ramdisk") }
 
-func (o *Options) logger() *slog.Logger {
-	if o.Logger == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return o.Logger
-}
+func (o *Options) logger() *slog.Logger { return logging.Or(o.Logger) }
 
 // Layout says what Build wrote.
 type Layout struct {

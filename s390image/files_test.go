@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -221,6 +222,37 @@ func TestBuildFileStdio(t *testing.T) {
 	}
 	if fi, _ := os.Stat(filepath.Join(dir, "b.img")); fi.Mode().Perm() != outputMode {
 		t.Errorf("output mode %v", fi.Mode())
+	}
+}
+
+// TestBuildFileIntoFIFO writes the image into an existing FIFO in place:
+// renaming a temporary file over it would replace the FIFO.
+func TestBuildFileIntoFIFO(t *testing.T) {
+	dir := t.TempDir()
+	kb, rdb := debianLike.bytes(), pattern(20000, 11)
+	k := writeFile(t, dir, "vmlinuz", kb)
+	rd := writeFile(t, dir, "initrd", rdb)
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan []byte, 1)
+	go func() {
+		b, _ := os.ReadFile(fifo)
+		got <- b
+	}()
+	if _, err := BuildFile(fifo, k, rd, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(fifo); err != nil || fi.Mode().Type() != fs.ModeNamedPipe {
+		t.Fatalf("after the build %s is %v, %v; want the FIFO", fifo, fi, err)
+	}
+	if !bytes.Equal(<-got, catAndPatch(kb, rdb)) {
+		t.Error("the image read from the FIFO differs")
+	}
+	es, err := os.ReadDir(dir)
+	if err != nil || len(es) != 3 {
+		t.Errorf("the folder holds %v, %v; want the kernel, the ramdisk and the FIFO", es, err)
 	}
 }
 

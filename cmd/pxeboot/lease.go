@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/s390netboot/s390netboot/internal/uuid"
 	"github.com/s390netboot/s390netboot/pxeclient/pxelinux"
 )
 
@@ -62,11 +63,11 @@ func (l *leaseFlags) facts() (pxelinux.Facts, error) {
 		*a.dst = v
 	}
 	if l.uuid != "" {
-		u, err := parseUUID(l.uuid)
+		u, err := uuid.Parse(l.uuid)
 		if err != nil {
-			return f, err
+			return f, fmt.Errorf("--uuid %w", err)
 		}
-		f.UUID = u
+		f.UUID = u.String()
 	}
 	return f, nil
 }
@@ -98,27 +99,4 @@ func (l *leaseFlags) over(dst *pxelinux.Facts, fs *pflag.FlagSet) error {
 		}
 	}
 	return nil
-}
-
-// parseUUID accepts the 8-4-4-4-12 form in either case.
-func parseUUID(s string) (string, error) {
-	bad := fmt.Errorf("--uuid %q: not a UUID of the form 8-4-4-4-12 hex digits", s)
-	if len(s) != 36 {
-		return "", bad
-	}
-	out := []byte(s)
-	for i, c := range out {
-		switch {
-		case i == 8 || i == 13 || i == 18 || i == 23:
-			if c != '-' {
-				return "", bad
-			}
-		case c >= '0' && c <= '9', c >= 'a' && c <= 'f':
-		case c >= 'A' && c <= 'F':
-			out[i] = c + 'a' - 'A'
-		default:
-			return "", bad
-		}
-	}
-	return string(out), nil
 }

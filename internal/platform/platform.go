@@ -14,7 +14,8 @@
 // package internal/settings.
 //
 // Every function takes the root of the file system it reads ("/" on a
-// running system) so tests run against a fake sysfs in a directory:
+// running system) so tests run against a fake sysfs in a directory, and
+// those that log take the logger as an argument (nil discards):
 //
 //	m := platform.Probe("/", runtime.GOARCH, log)
 //	facts.UUID, facts.Sys = m.UUID, m.Sys
@@ -30,6 +31,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+
+	"github.com/s390netboot/s390netboot/internal/logging"
 )
 
 // MaxFileSize bounds every /proc or /sys file this package reads.
@@ -51,6 +54,7 @@ type Machine struct {
 // below root. What cannot be read is logged at debug level and left
 // empty: a machine without a UUID still boots.
 func Probe(root, goarch string, log *slog.Logger) Machine {
+	log = logging.Or(log)
 	var m Machine
 	switch goarch {
 	case "s390x":

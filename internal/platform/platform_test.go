@@ -2,16 +2,14 @@ package platform
 
 import (
 	"errors"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
-)
 
-var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
+	"github.com/s390netboot/s390netboot/internal/uuid"
+)
 
 func TestParseSysinfoUUID(t *testing.T) {
 	tests := []struct {
@@ -49,7 +47,7 @@ func FuzzParseSysinfoUUID(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		u, err := ParseSysinfoUUID(b)
 		if err == nil {
-			if _, ok := NormalUUID(u); !ok {
+			if v, err := uuid.Parse(u); err != nil || v.String() != u {
 				t.Fatalf("returned %q", u)
 			}
 		}
@@ -86,7 +84,7 @@ func TestProbe(t *testing.T) {
 		DMIDir + "/bios_version":         "2.1.8\n",
 		DMIDir + "/nosuch_not_read_attr": "x",
 	})
-	m := Probe(root, "amd64", discard)
+	m := Probe(root, "amd64", nil)
 	want := Machine{
 		UUID: "4c4c4544-0042-3510-8052-b4c04f4e4b32",
 		Sys: map[uint32]string{
@@ -98,12 +96,12 @@ func TestProbe(t *testing.T) {
 	if !reflect.DeepEqual(m, want) {
 		t.Errorf("Probe amd64 = %+v, want %+v", m, want)
 	}
-	m = Probe(root, "s390x", discard)
+	m = Probe(root, "s390x", nil)
 	if m.UUID != "5b0b7c82-4b4e-4f0b-9d6a-1b4f7c4e2a11" || m.Sys != nil {
 		t.Errorf("Probe s390x = %+v", m)
 	}
 	empty := t.TempDir()
-	if m := Probe(empty, "s390x", discard); m.UUID != "" || m.Sys != nil {
+	if m := Probe(empty, "s390x", nil); m.UUID != "" || m.Sys != nil {
 		t.Errorf("Probe of nothing = %+v", m)
 	}
 	ones := writeTree(t, map[string]string{DMIUUIDFile: "FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF"})
@@ -158,7 +156,7 @@ func TestSetupQeth(t *testing.T) {
 	online := filepath.Join(root, CCWGroupDevicesDir, "0.0.f500", "online")
 	os.MkdirAll(filepath.Dir(online), 0o755)
 	os.WriteFile(online, []byte("0\n"), 0o644)
-	if err := SetupQeth(root, nil, discard); err != nil {
+	if err := SetupQeth(root, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	if b, _ := os.ReadFile(online); string(b) != "1" {
@@ -169,7 +167,7 @@ func TestSetupQeth(t *testing.T) {
 	// naming the group.
 	root = fakeCCW(t, nil)
 	g := QethGroup{"0.0.a000", "0.0.a001", "0.0.a002"}
-	err := SetupQeth(root, []QethGroup{g}, discard)
+	err := SetupQeth(root, []QethGroup{g}, nil)
 	if err == nil || !strings.Contains(err.Error(), "0.0.a000,0.0.a001,0.0.a002") {
 		t.Errorf("SetupQeth without device = %v", err)
 	}

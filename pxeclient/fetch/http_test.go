@@ -234,23 +234,9 @@ func TestHTTPErrors(t *testing.T) {
 			if tt.path == "/toolong" {
 				opts.MemCheck = func(n int64) error { return checkFits(n, 1<<30, MemMargin) }
 			}
-			f := New(fast(opts))
-			url := srv.URL + tt.path
-			_, err := within(t, 10*time.Second, func() error2[*File] { return wrap2(f.Fetch(context.Background(), url)) }).get()
-			if err == nil {
-				t.Fatal("no error")
-			}
-			for _, w := range tt.want {
-				if !errors.Is(err, w) {
-					t.Errorf("error %q is not %v", err, w)
-				}
-			}
-			var fe *Error
-			if !errors.As(err, &fe) || fe.Attempts != tt.attempts || fe.Server != srv.Listener.Addr().String() {
-				t.Errorf("error %#v: want *Error from %s after %d attempts", err, srv.Listener.Addr(), tt.attempts)
-			}
-			if !strings.Contains(err.Error(), tt.text) || !strings.Contains(err.Error(), url) {
-				t.Errorf("error %q does not name %s and say %q", err, url, tt.text)
+			fe := fetchFails(t, New(fast(opts)), srv.URL+tt.path, tt.want, tt.attempts, tt.text)
+			if fe.Server != srv.Listener.Addr().String() {
+				t.Errorf("error from server %s, want %s", fe.Server, srv.Listener.Addr())
 			}
 		})
 	}

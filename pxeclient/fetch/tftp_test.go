@@ -90,6 +90,32 @@ type error2[T any] struct {
 func wrap2[T any](v T, err error) error2[T] { return error2[T]{v, err} }
 func (e error2[T]) get() (T, error)         { return e.v, e.err }
 
+// fetchFails fetches url with f (giving up after 10 s) and checks the
+// failure: an *Error for url after attempts tries, wrapping every error
+// in want, whose text names url and says text. It returns the *Error.
+func fetchFails(t *testing.T, f *Fetcher, url string, want []error, attempts int, text string) *Error {
+	t.Helper()
+	_, err := within(t, 10*time.Second, func() error2[*File] {
+		return wrap2(f.Fetch(context.Background(), url))
+	}).get()
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, w := range want {
+		if !errors.Is(err, w) {
+			t.Errorf("error %q is not %v", err, w)
+		}
+	}
+	var fe *Error
+	if !errors.As(err, &fe) || fe.URL != url || fe.Attempts != attempts {
+		t.Fatalf("error %#v: want *Error for %s after %d attempts", err, url, attempts)
+	}
+	if !strings.Contains(err.Error(), text) || !strings.Contains(err.Error(), url) {
+		t.Errorf("error %q does not name %s and say %q", err, url, text)
+	}
+	return fe
+}
+
 func TestTFTPUnknownSizeGrows(t *testing.T) {
 	data := testData(1_000_003, 2)
 	srv := startTFTP(t, map[string][]byte{"initrd": data}, serverConfig{noTSize: true})
@@ -150,25 +176,7 @@ func TestTFTPErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := New(fast(tt.opts))
-			_, err := within(t, 10*time.Second, func() error2[*File] {
-				return wrap2(f.Fetch(context.Background(), tt.url))
-			}).get()
-			if err == nil {
-				t.Fatal("no error")
-			}
-			for _, w := range tt.want {
-				if !errors.Is(err, w) {
-					t.Errorf("error %q is not %v", err, w)
-				}
-			}
-			var fe *Error
-			if !errors.As(err, &fe) || fe.URL != tt.url || fe.Attempts != tt.attempts {
-				t.Errorf("error %#v: want *Error for %s after %d attempts", err, tt.url, tt.attempts)
-			}
-			if !strings.Contains(err.Error(), tt.text) {
-				t.Errorf("error %q does not say %q", err, tt.text)
-			}
+			fetchFails(t, New(fast(tt.opts)), tt.url, tt.want, tt.attempts, tt.text)
 		})
 	}
 	if n := pickyRequests.Load(); n != 2 {

@@ -2,11 +2,12 @@ package kexec
 
 import (
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"runtime"
 	"strings"
+
+	"github.com/s390netboot/s390netboot/internal/logging"
 )
 
 // Image is a kernel to kexec, held in memory as the client downloaded it.
@@ -29,12 +30,7 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-func (o Options) logger() *slog.Logger {
-	if o.Logger == nil {
-		return slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
-	return o.Logger
-}
+func (o Options) logger() *slog.Logger { return logging.Or(o.Logger) }
 
 // plan is a validated Image in the form the system calls take.
 type plan struct {

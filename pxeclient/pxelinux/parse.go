@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/s390netboot/s390netboot/internal/logging"
 )
 
 // Opener fetches a file named by a config: the config itself, INCLUDE,
@@ -225,12 +227,7 @@ func (p *Parser) Follow(ctx context.Context, c *Config, e *Entry) (*Config, erro
 	return n, nil
 }
 
-func (p *Parser) logger() *slog.Logger {
-	if p.Logger == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return p.Logger
-}
+func (p *Parser) logger() *slog.Logger { return logging.Or(p.Logger) }
 
 // labelData collects one LABEL until the next LABEL (record in
 // readconfig.c).
@@ -436,6 +433,10 @@ func digitOK(c byte, base int) bool {
 		return isHex(c)
 	}
 	return c >= '0' && c <= '9'
+}
+
+func isHex(c byte) bool {
+	return (c >= '0' && c <= '9') || (c|0x20 >= 'a' && c|0x20 <= 'f')
 }
 
 func (st *parser) num(name Path, n int, kw, arg string, base int) int64 {
