@@ -8,13 +8,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/s390netboot/s390netboot/internal/fakekernel"
 	"github.com/s390netboot/s390netboot/internal/testenv"
 	"github.com/s390netboot/s390netboot/pxeclient/fetch"
 	"github.com/s390netboot/s390netboot/pxeclient/kexec"
@@ -49,17 +48,6 @@ func openServed(files map[string]served) func(string) (io.Reader, int64, bool) {
 type zeros struct{}
 
 func (zeros) Read(b []byte) (int, error) { clear(b); return len(b), nil }
-
-// cachedKernel reads ARCH/vmlinuz of the kernel cache
-// (scripts/fetch-kernels.sh).
-func cachedKernel(t *testing.T, arch string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(testenv.Cache(t, arch), "vmlinuz"))
-	if err != nil {
-		t.Fatalf("%v: run scripts/fetch-kernels.sh", err)
-	}
-	return b
-}
 
 // faultMemLimit is the memory the fault tests' fetcher pretends to have.
 const faultMemLimit = 64 << 20
@@ -103,10 +91,10 @@ LABEL good
 `
 
 func badEntryFiles(t *testing.T) (map[string]served, []byte) {
-	good := cachedKernel(t, "s390x")
+	good := fakekernel.S390(4<<20, 4096, "")
 	return map[string]served{
 		"images/notkernel":  {data: bytes.Repeat([]byte("this is no kernel\n"), 4000)},
-		"images/bzImage":    {data: cachedKernel(t, "amd64")},
+		"images/bzImage":    {data: fakekernel.BzImage(0x020f, fakekernel.XLFKernel64|fakekernel.XLFAbove4G, make([]byte, 4<<20))},
 		"images/vmlinuz":    {data: good},
 		"images/huge.img":   {size: 256 << 20},
 		"images/initrd.img": {data: []byte("initrd")},
@@ -157,8 +145,8 @@ func TestBadEntryOnError(t *testing.T) {
 					reason = strings.TrimPrefix(l, "pxeinit: error: ")
 				}
 			}
-			t.Logf("FAULT | menu entry: %s, ONERROR good | %s; then booted \"good\" | %.3fs | %d B (good kernel compared) |",
-				tt.fault, strings.ReplaceAll(reason, "|", "/"), elapsed.Seconds(), len(b.img.Kernel)+len(b.img.Initrds[0]))
+			testenv.Fault(t, "menu entry: "+tt.fault+", ONERROR good", reason+`; then booted "good"`, elapsed,
+				fmt.Sprintf("%d B (good kernel compared)", len(b.img.Kernel)+len(b.img.Initrds[0])))
 		})
 	}
 }
@@ -221,8 +209,16 @@ func TestBadEntriesMenu(t *testing.T) {
 			t.Errorf("console lacks %q:\n%s", w, text)
 		}
 	}
-	t.Logf("FAULT | menu: 3 broken entries typed in turn (not a kernel, wrong arch, too big), then the good one | each reported with its reason, prompt came back each time, good entry booted | %.3fs | %d B (good kernel compared) |",
-		elapsed.Seconds(), len(good))
+	var failed []string
+	for _, l := range strings.Split(text, "\n") {
+		if _, rest, ok := strings.Cut(l, `error: boot "`); ok {
+			label, _, _ := strings.Cut(rest, `"`)
+			failed = append(failed, label)
+		}
+	}
+	testenv.Fault(t, "menu: 3 broken entries typed in turn (not a kernel, wrong arch, too big), then the good one",
+		fmt.Sprintf("console errors for %s, each with its reason and the prompt back; then %d boot of the good entry", strings.Join(failed, ", "), b.count()),
+		elapsed, fmt.Sprintf("%d B (good kernel compared)", len(good)))
 }
 
 func (b *booted) count() int { b.mu.Lock(); defer b.mu.Unlock(); return b.n }
@@ -317,8 +313,7 @@ func TestHugeConfig(t *testing.T) {
 				}
 				outcome = "refused: " + err.Error()
 			}
-			t.Logf("FAULT | config: %s | %s | %.3fs | %.1f MiB allocated (bound %d MiB) |",
-				tt.name, strings.ReplaceAll(outcome, "|", "/"), elapsed.Seconds(), float64(alloc)/(1<<20), bound>>20)
+			testenv.Fault(t, "config: "+tt.name, outcome, elapsed, fmt.Sprintf("%.1f MiB allocated (bound %d MiB)", float64(alloc)/(1<<20), bound>>20))
 		})
 	}
 }

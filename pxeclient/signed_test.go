@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/s390netboot/s390netboot/internal/testenv"
 	"strings"
 	"testing"
 	"time"
@@ -183,8 +184,7 @@ LABEL linux
 				}
 				outcome = fmt.Sprintf("refused %d times (%q); the label alone booted with the signed command line %q", tt.refusals, msg, img.Cmdline)
 			}
-			t.Logf("FAULT | %s | %s | %.3fs | %d B (kernel compared: %v) |", tt.fault, strings.ReplaceAll(outcome, "|", "/"),
-				elapsed.Seconds(), len(img.Kernel), bytes.Equal(img.Kernel, kernel))
+			testenv.Fault(t, tt.fault, outcome, elapsed, fmt.Sprintf("%d B (kernel compared: %v)", len(img.Kernel), bytes.Equal(img.Kernel, kernel)))
 		})
 	}
 }

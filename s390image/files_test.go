@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
-	"flag"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -12,9 +11,9 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/s390image")
+	"github.com/s390netboot/s390netboot/internal/testenv"
+)
 
 // goldenDir holds the fixtures shared with cmd/mks390image's tests.
 const goldenDir = "../testdata/s390image"
@@ -25,7 +24,7 @@ func TestGolden(t *testing.T) {
 	kernel := filepath.Join(goldenDir, "kernel.img")
 	ramdisk := filepath.Join(goldenDir, "ramdisk.cpio")
 	golden := filepath.Join(goldenDir, "image.golden")
-	if *update {
+	if testenv.Update() {
 		k := debianLike
 		k.size = 0x12345 // not a multiple of 4096: the padding shows
 		writeFile(t, goldenDir, "kernel.img", k.bytes())
@@ -35,13 +34,7 @@ func TestGolden(t *testing.T) {
 	if _, err := BuildFile(out, kernel, ramdisk, Options{Cmdline: "console=ttysclp0 quiet", SetCmdline: true}); err != nil {
 		t.Fatal(err)
 	}
-	got := readFile(t, out)
-	if *update {
-		writeFile(t, goldenDir, "image.golden", got)
-	}
-	if want := readFile(t, golden); !bytes.Equal(got, want) {
-		t.Errorf("%s differs from %s (run go test -update after checking why)", out, golden)
-	}
+	testenv.Golden(t, golden, readFile(t, out))
 }
 
 // goldenRamdisk is a tiny newc cpio archive with one file, /init.

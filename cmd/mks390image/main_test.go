@@ -2,14 +2,13 @@ package main
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden --info outputs in testdata/s390image")
+	"github.com/s390netboot/s390netboot/internal/testenv"
+)
 
 // The fixtures of package s390image: a synthetic kernel, a tiny ramdisk
 // and the image built from them with --cmdline 'console=ttysclp0 quiet'.
@@ -87,13 +86,7 @@ func TestInfo(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("%v: exit %d: %s", tc.args, code, stderr)
 		}
-		path := filepath.Join(fixtures, tc.golden)
-		if *update {
-			os.WriteFile(path, []byte(stdout), 0o644)
-		}
-		if want := read(t, path); stdout != want {
-			t.Errorf("%v:\n%s\nwant (%s):\n%s", tc.args, stdout, path, want)
-		}
+		testenv.Golden(t, filepath.Join(fixtures, tc.golden), []byte(stdout))
 	}
 }
 

@@ -7,40 +7,35 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
-	"time"
-
-	"github.com/pin/tftp/v3"
 
 	"github.com/s390netboot/s390netboot/internal/minisign"
 	"github.com/s390netboot/s390netboot/internal/signedboot"
+	"github.com/s390netboot/s390netboot/internal/testenv"
 	"github.com/s390netboot/s390netboot/pxeclient/kexec"
 )
 
 // fetchServer serves files from a real pin/tftp server on 127.0.0.1.
 func fetchServer(t *testing.T, files map[string]string) string {
 	t.Helper()
-	s := tftp.NewServer(func(name string, rf io.ReaderFrom) error {
-		data, ok := files[strings.TrimPrefix(name, "/")]
-		if !ok {
-			return os.ErrNotExist
+	return testenv.TFTPServer{Open: tftpFiles(files, nil)}.Start(t)
+}
+
+// tftpFiles is testenv.TFTPFiles for text files, counting the requests
+// in requests unless it is nil.
+func tftpFiles(files map[string]string, requests *atomic.Int32) func(string) (io.Reader, int64, bool) {
+	return func(name string) (io.Reader, int64, bool) {
+		if requests != nil {
+			requests.Add(1)
 		}
-		_, err := rf.ReadFrom(strings.NewReader(data))
-		return err
-	}, nil)
-	s.SetBackoff(func(int) time.Duration { return 0 })
-	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+		data, ok := files[name]
+		return strings.NewReader(data), -1, ok
 	}
-	go s.Serve(conn.(*net.UDPConn))
-	t.Cleanup(s.Shutdown)
-	return conn.LocalAddr().String()
 }
 
 var fetchFiles = map[string]string{

@@ -114,6 +114,7 @@ func TestLoopAsPID1(t *testing.T) {
 		{"pxeinit: error: boot loop returned; starting again round=2", ""},
 	}
 	i, then := 0, ""
+	var matched []string // the lines of the steps, as the console showed them
 	deadline := time.Now().Add(30 * time.Second)
 	for i < len(steps) {
 		l, err := p.Next(deadline)
@@ -125,6 +126,7 @@ func TestLoopAsPID1(t *testing.T) {
 			then = ""
 		case then == "" && strings.Contains(l, steps[i].line):
 			then = steps[i].then
+			matched = append(matched, strings.ReplaceAll(strings.TrimSpace(l), testenv.RepoRoot(t)+"/", ""))
 			i++
 		case then != "" && strings.Contains(l, steps[min(i, len(steps)-1)].line):
 			t.Fatalf("no %q after step %d:\n%s", then, i-1, p.Output())
@@ -134,7 +136,9 @@ func TestLoopAsPID1(t *testing.T) {
 	if err := p.Kill(); err != nil {
 		t.Fatalf("%v\n%s", err, p.Output())
 	}
-	t.Logf("FAULT | pxeinit as PID 1: panic in the network step, runtime error in the kexec step | both reported with value and stack (main_test.go:N), flow retried after 1 s, booted on round 3, loop went on, alive until SIGKILL | %.2fs | 19 B (stand-in kernel, twice) |", elapsed.Seconds())
+	testenv.Fault(t, "pxeinit as PID 1: panic in the network step, runtime error in the kexec step",
+		fmt.Sprintf("the console, in order (each panic with its stack in main_test.go): %s; alive until SIGKILL", strings.Join(matched[1:], "; ")),
+		elapsed, "19 B (stand-in kernel, twice)")
 }
 
 // TestNotInit: outside PID 1, --help prints the usage and anything else is

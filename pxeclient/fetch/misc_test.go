@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/s390netboot/s390netboot/internal/testenv"
 )
 
 func TestSentinels(t *testing.T) {
@@ -92,10 +94,13 @@ func TestFetchAllPanic(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("data")) }))
 	defer srv.Close()
 	f := New(fast(Options{Progress: panicProgress{"/vmlinuz"}}))
+	start := time.Now()
 	files, err := f.FetchAll(context.Background(), []string{srv.URL + "/vmlinuz", srv.URL + "/initrd"})
 	if files[0] != nil || files[1] == nil || string(files[1].Data) != "data" {
 		t.Fatalf("files %v: want the kernel failed and the initrd fetched", files)
 	}
+	testenv.Fault(t, "a panic in a fetch worker (the progress callback of /vmlinuz)",
+		fmt.Sprintf("/vmlinuz: %s; /initrd fetched, process alive", outcome(err)), time.Since(start), fmt.Sprintf("%d B (compared)", len(files[1].Data)))
 	if err == nil || !strings.Contains(err.Error(), "panic while fetching: injected panic") {
 		t.Fatalf("err = %v", err)
 	}
