@@ -20,6 +20,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -36,6 +37,7 @@ const usage = `Usage:
   mkpxeramfs -o OUT [--arch s390x|amd64|arm64] [--modules-dir DIR] [--module NAME]...
              [--file SRC:DEST]... [--compress gzip|zstd|xz|none] [--init PATH]
              [--ca-bundle FILE|none] [--trust-key MINISIGN.pub]
+             [--kernel-config FILE] [--kexec-check auto|strict|off]
 
 Builds the netboot ramdisk: /init (the Go client cmd/pxeinit, built for
 --arch), the kernel modules the network needs with their dependencies
@@ -67,6 +69,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fl.StringVar(&f.initPath, "init", "", "prebuilt init binary (default: build "+initramfs.InitPackage+")")
 	fl.StringVar(&f.ca, "ca-bundle", "", `PEM CA bundle for HTTPS (default: the host's); "none" for none`)
 	fl.StringVar(&f.trustKey, "trust-key", "", "minisign public key: the client then boots only files signed by it (signed boot; see pxeboot sign)")
+	fl.StringVar(&f.kernelConfig, "kernel-config", "", "the kernel's configuration file (default: ROOT/boot/config-VERSION for --modules-dir ROOT/lib/modules/VERSION)")
+	fl.StringVar(&f.kexecCheck, "kexec-check", string(initramfs.KexecCheckAuto), "refuse a kernel whose configuration lacks kexec: auto (warn when no configuration is found), strict (refuse then too) or off")
 	verbose := fl.BoolP("verbose", "v", false, "log each step")
 	if code, done := cli.Parse(fl, args, usage, stdout, stderr); done {
 		return code
@@ -90,6 +94,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 // buildFlags are the flag values build works from.
 type buildFlags struct {
 	out, arch, modDir, compress, initPath, ca, trustKey string
+	kernelConfig, kexecCheck                            string
 	modules, files                                      []string
 }
 
@@ -99,14 +104,20 @@ func build(stdout io.Writer, logger *slog.Logger, f buildFlags) error {
 	if err != nil {
 		return err
 	}
+	kc, err := initramfs.ParseKexecCheck(f.kexecCheck)
+	if err != nil {
+		return err
+	}
 	opts := initramfs.Options{
-		Arch:        f.arch,
-		Init:        f.initPath,
-		ModulesDir:  f.modDir,
-		CABundle:    f.ca,
-		TrustKey:    f.trustKey,
-		Compression: c,
-		Logger:      logger,
+		Arch:         f.arch,
+		Init:         f.initPath,
+		ModulesDir:   f.modDir,
+		CABundle:     f.ca,
+		TrustKey:     f.trustKey,
+		Compression:  c,
+		KernelConfig: f.kernelConfig,
+		KexecCheck:   kc,
+		Logger:       logger,
 	}
 	for _, m := range f.modules {
 		r, err := initramfs.ParseModule(m)
@@ -137,6 +148,9 @@ func build(stdout io.Writer, logger *slog.Logger, f buildFlags) error {
 		res, err = initramfs.Build(ctx, stdout, opts)
 	} else {
 		res, err = initramfs.WriteFile(ctx, f.out, opts)
+	}
+	if errors.Is(err, initramfs.ErrCannotKexec) || errors.Is(err, initramfs.ErrNoKernelConfig) || errors.Is(err, initramfs.ErrNotUnpackable) {
+		return fmt.Errorf("%w\n(--kexec-check=off builds the ramdisk anyway)", err)
 	}
 	if err != nil {
 		return err

@@ -91,3 +91,85 @@ func TestHelp(t *testing.T) {
 		}
 	}
 }
+
+// TestKexecCheck checks that a ramdisk for a kernel that cannot kexec
+// (Debian 13's s390x kernel, from its real configuration) is refused,
+// naming the options and the file, with no output left behind, and what
+// --kernel-config and --kexec-check change.
+func TestKexecCheck(t *testing.T) {
+	init := tinyInit(t)
+	fixtures, err := filepath.Abs("../../testdata/kconfig")
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	const trixie = "6.12.107+deb13-s390x"
+	modules := filepath.Join(root, "lib/modules", trixie)
+	os.MkdirAll(modules, 0o755)
+	os.MkdirAll(filepath.Join(root, "boot"), 0o755)
+	noKexec, err := os.ReadFile(filepath.Join(fixtures, "config-"+trixie))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(root, "boot", "config-"+trixie), noKexec, 0o644)
+	bare := t.TempDir() // a modules tree with no configuration anywhere
+	bookworm, err := os.ReadFile(filepath.Join(fixtures, "config-6.1.0-50-s390x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	noZstd := filepath.Join(t.TempDir(), "config-no-zstd")
+	os.WriteFile(noZstd, bytes.Replace(bookworm, []byte("CONFIG_RD_ZSTD=y"), []byte("# CONFIG_RD_ZSTD is not set"), 1), 0o644)
+
+	out := filepath.Join(t.TempDir(), "ramdisk.gz")
+	common := []string{"-o", out, "--init", init, "--ca-bundle", "none"}
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		err    []string // fragments of the error; none: success
+		stderr string   // a fragment of the warnings
+	}{
+		{"Debian 13 s390x, found from the modules tree", []string{"--modules-dir", modules},
+			[]string{"the kernel cannot kexec", filepath.Join(root, "boot", "config-"+trixie), "CONFIG_KEXEC_FILE is not set, CONFIG_KEXEC is not set", "--kexec-check=off"}, ""},
+		{"Debian 13 s390x, named", []string{"--kernel-config", filepath.Join(fixtures, "config-"+trixie)},
+			[]string{"the kernel cannot kexec"}, ""},
+		{"Debian 13 s390x, check off", []string{"--modules-dir", modules, "--kexec-check", "off"}, nil, ""},
+		{"Debian 12 s390x", []string{"--modules-dir", modules, "--kernel-config", filepath.Join(fixtures, "config-6.1.0-50-s390x")}, nil, ""},
+		// The check comes before the init is looked at (an s390x one).
+		{"Debian 12 arm64", []string{"--arch", "arm64", "--kernel-config", filepath.Join(fixtures, "config-6.1.0-57-arm64")},
+			[]string{"CONFIG_KEXEC_FILE is not set; the netboot client on arm64 needs it"}, ""},
+		{"zstd for a kernel without CONFIG_RD_ZSTD", []string{"--kernel-config", noZstd, "--compress", "zstd"},
+			[]string{"CONFIG_RD_ZSTD is not set, so the kernel cannot unpack a zstd-compressed ramdisk", "--kexec-check=off"}, ""},
+		{"gzip for a kernel without CONFIG_RD_ZSTD", []string{"--kernel-config", noZstd}, nil, ""},
+		{"no configuration", []string{"--modules-dir", bare}, nil, "no kernel configuration found"},
+		{"no configuration, strict", []string{"--modules-dir", bare, "--kexec-check", "strict"}, []string{"no kernel configuration found", filepath.Join(bare, "build", ".config")}, ""},
+		{"bad check", []string{"--kexec-check", "maybe"}, []string{`kexec check "maybe"`}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			os.Remove(out)
+			args := append(append([]string{}, common...), tc.args...)
+			var stderr bytes.Buffer
+			code := run(args, io.Discard, &stderr)
+			if !strings.Contains(stderr.String(), tc.stderr) {
+				t.Errorf("stderr %q does not mention %q", stderr.String(), tc.stderr)
+			}
+			_, statErr := os.Stat(out)
+			if tc.err == nil {
+				if code != 0 || statErr != nil {
+					t.Fatalf("run: exit %d, %s; output: %v", code, &stderr, statErr)
+				}
+				return
+			}
+			if code != 1 {
+				t.Fatalf("run: exit %d, want 1", code)
+			}
+			for _, want := range tc.err {
+				if !strings.Contains(stderr.String(), want) {
+					t.Errorf("error %q does not mention %q", &stderr, want)
+				}
+			}
+			if entries, _ := os.ReadDir(filepath.Dir(out)); len(entries) != 0 {
+				t.Errorf("a refused ramdisk left files: %v", entries)
+			}
+		})
+	}
+}

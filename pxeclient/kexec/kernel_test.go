@@ -91,6 +91,8 @@ func TestCheckKernel(t *testing.T) {
 		{"gzip on s390x", "s390x", gzipped(t, s390[:4096]), ErrCompressed, KindCompressed, "gzip-compressed data"},
 		{"xz on amd64", "amd64", []byte("\xfd7zXZ\x00\x00\x04"), ErrCompressed, KindCompressed, "xz"},
 		{"zstd on s390x", "s390x", []byte("\x28\xb5\x2f\xfd\x00"), ErrCompressed, KindCompressed, "zstd"},
+		{"lzma on s390x", "s390x", []byte("\x5d\x00\x00\x80\x00\xff"), ErrCompressed, KindCompressed, "lzma-compressed"},
+		{"lzop on amd64", "amd64", []byte("\x89LZO\x00\r\n\x1a\n\x10"), ErrCompressed, KindCompressed, "lzop-compressed"},
 		{"arm64 zboot on arm64", "arm64", zboot("gzip", 0xaa64), ErrCompressed, KindEFIZboot, "zboot image (gzip-compressed kernel) for arm64"},
 		{"arm64 zboot on s390x", "s390x", zboot("zstd", 0xaa64), ErrWrongArch, KindEFIZboot, "arm64"},
 		{"EFI application on amd64", "amd64", peExe(0x8664), ErrUnsupportedKernel, KindPE, "PE/COFF"},
