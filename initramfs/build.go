@@ -11,8 +11,11 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
+	"github.com/s390netboot/s390netboot/internal/atomicfile"
+	"github.com/s390netboot/s390netboot/internal/logging"
 	"github.com/s390netboot/s390netboot/internal/minisign"
 	"github.com/s390netboot/s390netboot/internal/modload"
 )
@@ -117,6 +120,14 @@ type Options struct {
 	// Modules to include with their dependencies; nil means
 	// DefaultModules(Arch).
 	Modules []ModuleRequest
+	// KernelConfig is the configuration file of the kernel the ramdisk
+	// is for; "" looks for it from ModulesDir (KernelConfig.Candidates).
+	KernelConfig string
+	// KexecCheck says how that kernel is checked for the kexec support
+	// the client needs to start a target and the decompressor for
+	// Compression (CheckFirstStage); "" means
+	// KexecCheckAuto.
+	KexecCheck KexecCheck
 	// Files are extra files.
 	Files []File
 	// CABundle is the PEM file installed as modload.CABundle: "" means the
@@ -171,26 +182,16 @@ func Build(ctx context.Context, w io.Writer, opts Options) (*Result, error) {
 // WriteFile builds the ramdisk into the file name. The file appears only
 // when complete: it is written under a temporary name and renamed.
 func WriteFile(ctx context.Context, name string, opts Options) (*Result, error) {
-	dir, base := filepath.Split(name)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp*")
+	f, err := atomicfile.Create(name, 0o644)
 	if err != nil {
 		return nil, err
 	}
-	defer os.Remove(tmp.Name()) // fails harmlessly after the rename
-	res, err := Build(ctx, tmp, opts)
-	if err == nil {
-		err = tmp.Chmod(0o644)
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
+	defer f.Abort()
+	res, err := Build(ctx, f, opts)
 	if err != nil {
 		return nil, err
 	}
-	if err := os.Rename(tmp.Name(), name); err != nil {
+	if err := f.Commit(); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -198,10 +199,7 @@ func WriteFile(ctx context.Context, name string, opts Options) (*Result, error) 
 
 // Assemble collects the ramdisk's contents without writing them.
 func Assemble(ctx context.Context, opts Options) (*Archive, *Result, error) {
-	logger := opts.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
+	logger := logging.Or(opts.Logger)
 	arch := opts.Arch
 	if arch == "" {
 		arch = DefaultArch
@@ -211,6 +209,13 @@ func Assemble(ctx context.Context, opts Options) (*Archive, *Result, error) {
 		return nil, nil, fmt.Errorf("architecture %q: want s390x, amd64 or arm64", arch)
 	}
 	if _, err := opts.Compression.NewWriter(io.Discard); err != nil {
+		return nil, nil, err
+	}
+	// A kernel that cannot kexec can never boot a target, one without
+	// the decompressor cannot unpack the ramdisk: refuse it before any
+	// work.
+	kc := KernelConfig{File: opts.KernelConfig, ModulesDir: opts.ModulesDir}
+	if err := CheckFirstStage(arch, kc, []string{string(opts.Compression.orDefault())}, opts.KexecCheck, logger); err != nil {
 		return nil, nil, err
 	}
 	a := &Archive{}
@@ -335,7 +340,7 @@ func addModules(a *Archive, res *Result, opts Options, arch string, machine elf.
 		logger.Warn("no modules directory: the ramdisk has no kernel modules; the network driver must be built into the kernel")
 		return nil
 	}
-	tree, err := OpenModuleTree(opts.ModulesDir, logger)
+	tree, err := OpenModuleTree(opts)
 	if err != nil {
 		return err
 	}
@@ -346,6 +351,24 @@ func addModules(a *Archive, res *Result, opts Options, arch string, machine elf.
 	mods, err := tree.Resolve(reqs)
 	if err != nil {
 		return err
+	}
+	// A driver is no use without the transport that finds its devices.
+	add, missing, err := tree.Transports(arch, mods)
+	if err != nil {
+		return err
+	}
+	for _, m := range missing {
+		logger.Warn(m)
+	}
+	if len(add) > 0 {
+		var names []string
+		for _, r := range add {
+			names = append(names, r.Name)
+		}
+		logger.Info("adding the bus transports the drivers need", "modules", names)
+		if mods, err = tree.Resolve(append(slices.Clip(reqs), add...)); err != nil {
+			return err
+		}
 	}
 	var order strings.Builder
 	order.WriteString("# Kernel modules in load order, written by mkpxeramfs.\n# Format: see package github.com/s390netboot/s390netboot/internal/modload.\n")

@@ -16,6 +16,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 	"github.com/s390netboot/s390netboot/internal/minisign"
 	"github.com/s390netboot/s390netboot/internal/modload"
+	"github.com/s390netboot/s390netboot/internal/testenv"
 	"github.com/ulikunitz/xz"
 )
 
@@ -99,19 +100,7 @@ func TestBuildGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := listing(t, out.Bytes())
-	golden := filepath.Join(testdataDir(t), "build.golden")
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test ./initramfs -run TestBuildGolden -update)", err)
-	}
-	if got != string(want) {
-		t.Errorf("archive listing differs from %s (-update rewrites it):\n%s", golden, got)
-	}
+	testenv.Golden(t, filepath.Join(testdataDir(t), "build.golden"), []byte(got))
 	if res.Uncompressed != int64(out.Len()) || res.Compressed != int64(out.Len()) {
 		t.Errorf("Result sizes %d/%d, archive has %d bytes", res.Uncompressed, res.Compressed, out.Len())
 	}

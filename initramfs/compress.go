@@ -11,7 +11,8 @@ import (
 )
 
 // Compression is how the archive is compressed. The kernel must have the
-// matching CONFIG_RD_* option (Debian's kernels have all three).
+// matching CONFIG_RD_* option (Debian's kernels have all three);
+// CheckFirstStage checks it when the kernel's configuration is found.
 type Compression string
 
 // Compressions mkpxeramfs offers.
@@ -44,6 +45,14 @@ func ParseCompression(s string) (Compression, error) {
 		return c, nil
 	}
 	return "", fmt.Errorf("compression %q: want gzip, zstd, xz or none", s)
+}
+
+// orDefault is c, or Gzip for "".
+func (c Compression) orDefault() Compression {
+	if c == "" {
+		return Gzip
+	}
+	return c
 }
 
 // NewWriter returns a writer compressing into w. Close flushes it; it does

@@ -3,6 +3,7 @@ package initramfs
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,8 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+
+	"github.com/s390netboot/s390netboot/internal/logging"
 )
 
 // ModulePath is this project's Go module, which holds the default init.
@@ -51,18 +54,9 @@ type GoInit struct {
 
 // Build builds the init into the file out.
 func (g GoInit) Build(ctx context.Context, out string) error {
-	logger := g.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	goCmd := g.Go
-	if goCmd == "" {
-		goCmd = "go"
-	}
-	pkg := g.Package
-	if pkg == "" {
-		pkg = InitPackage
-	}
+	logger := logging.Or(g.Logger)
+	goCmd := cmp.Or(g.Go, "go")
+	pkg := cmp.Or(g.Package, InitPackage)
 	dir, fromCache, err := g.source(ctx, goCmd)
 	if err != nil {
 		return err

@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/klauspost/compress/zstd"
+	"github.com/s390netboot/s390netboot/internal/logging"
 	"github.com/s390netboot/s390netboot/internal/modload"
 	"github.com/ulikunitz/xz"
 )
@@ -49,16 +50,15 @@ type ModuleTree struct {
 	logger  *slog.Logger
 }
 
-// OpenModuleTree indexes the module tree at dir (e.g.
+// OpenModuleTree indexes the module tree at opts.ModulesDir (e.g.
 // /lib/modules/6.1.0-50-s390x, or an unpacked Debian kernel package's
-// lib/modules/VERSION). With modules.dep the index is the set it lists (as
+// lib/modules/VERSION); the tree logs to opts.Logger, and the other fields
+// of opts are not used. With modules.dep the index is the set it lists (as
 // depmod chose among duplicates); without it, the tree is walked and among
 // files with the same module name the one first in path order wins, with a
 // warning.
-func OpenModuleTree(dir string, logger *slog.Logger) (*ModuleTree, error) {
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
+func OpenModuleTree(opts Options) (*ModuleTree, error) {
+	dir, logger := opts.ModulesDir, logging.Or(opts.Logger)
 	t := &ModuleTree{dir: dir, files: map[string]string{}, builtin: map[string]bool{}, logger: logger}
 	if st, err := os.Stat(dir); err != nil {
 		return nil, fmt.Errorf("module tree: %w", err)

@@ -2,7 +2,6 @@ package initramfs
 
 import (
 	"bytes"
-	"compress/gzip"
 	"debug/elf"
 	"errors"
 	"os"
@@ -10,36 +9,33 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/klauspost/compress/zstd"
-	"github.com/ulikunitz/xz"
 )
 
-// compressFor compresses data as the file name's extension says.
+// compressFor compresses data as the file name's extension says, with
+// the ramdisk's own compressors.
 func compressFor(t testing.TB, name string, data []byte) []byte {
 	t.Helper()
-	var b bytes.Buffer
+	var c Compression
 	switch {
 	case strings.HasSuffix(name, ".xz"):
-		w, err := xz.NewWriter(&b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Write(data)
-		w.Close()
+		c = XZ
 	case strings.HasSuffix(name, ".zst"):
-		w, err := zstd.NewWriter(&b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Write(data)
-		w.Close()
+		c = Zstd
 	case strings.HasSuffix(name, ".gz"):
-		w := gzip.NewWriter(&b)
-		w.Write(data)
-		w.Close()
+		c = Gzip
 	default:
 		return data
+	}
+	var b bytes.Buffer
+	w, err := c.NewWriter(&b)
+	if err == nil {
+		_, err = w.Write(data)
+	}
+	if err == nil {
+		err = w.Close()
+	}
+	if err != nil {
+		t.Fatalf("%s compression of %s: %v", c, name, err)
 	}
 	return b.Bytes()
 }
@@ -92,7 +88,7 @@ func TestResolve(t *testing.T) {
 		"modules.builtin": "kernel/drivers/virtio/virtio.ko\n",
 		"modules.order":   "ignored\n",
 	})
-	tree, err := OpenModuleTree(dir, nil)
+	tree, err := OpenModuleTree(Options{ModulesDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +152,7 @@ var errAny = errors.New("any error")
 
 func TestResolveErrorNamesModuleAndTree(t *testing.T) {
 	dir := fakeTree(t, elf.EM_S390, netTree, nil)
-	tree, err := OpenModuleTree(dir, nil)
+	tree, err := OpenModuleTree(Options{ModulesDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +175,7 @@ func TestResolveModulesDep(t *testing.T) {
 	}, map[string]string{
 		"modules.dep": "kernel/a.ko: kernel/b.ko.xz kernel/c/c-dash.ko\nkernel/b.ko.xz: kernel/c/c-dash.ko\nkernel/c/c-dash.ko:\n",
 	})
-	tree, err := OpenModuleTree(dir, nil)
+	tree, err := OpenModuleTree(Options{ModulesDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,11 +197,11 @@ func TestResolveModulesDep(t *testing.T) {
 }
 
 func TestOpenModuleTreeErrors(t *testing.T) {
-	if _, err := OpenModuleTree(filepath.Join(t.TempDir(), "none"), nil); !errors.Is(err, os.ErrNotExist) {
+	if _, err := OpenModuleTree(Options{ModulesDir: filepath.Join(t.TempDir(), "none")}); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing dir: %v, want ErrNotExist", err)
 	}
 	dir := fakeTree(t, elf.EM_S390, nil, map[string]string{"modules.dep": "no colon here.ko\n"})
-	if _, err := OpenModuleTree(dir, nil); err == nil || !strings.Contains(err.Error(), "modules.dep") {
+	if _, err := OpenModuleTree(Options{ModulesDir: dir}); err == nil || !strings.Contains(err.Error(), "modules.dep") {
 		t.Errorf("bad modules.dep: %v", err)
 	}
 }
@@ -216,7 +212,7 @@ func TestResolveCorruptCompressed(t *testing.T) {
 	for _, n := range []string{"x.ko.xz", "z.ko.zst", "g.ko.gz"} {
 		os.WriteFile(filepath.Join(dir, "kernel", n), []byte("not compressed"), 0o644)
 	}
-	tree, err := OpenModuleTree(dir, nil)
+	tree, err := OpenModuleTree(Options{ModulesDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +236,7 @@ func TestResolveDebian(t *testing.T) {
 		{"amd64", []ModuleRequest{{Name: "virtio_net"}, {Name: "virtio_pci"}}, []string{"virtio_ring", "virtio", "failover", "net_failover", "virtio_net", "virtio_pci_modern_dev", "virtio_pci_legacy_dev", "virtio_pci"}},
 	}
 	for _, tt := range tests {
-		tree, err := OpenModuleTree(filepath.Join(cacheDir(t, tt.arch), "modules"), nil)
+		tree, err := OpenModuleTree(Options{ModulesDir: filepath.Join(cacheDir(t, tt.arch), "modules")})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -252,7 +248,7 @@ func TestResolveDebian(t *testing.T) {
 			t.Errorf("%s %v: got %q, want %q", tt.arch, tt.reqs, got, tt.want)
 		}
 	}
-	tree, err := OpenModuleTree(filepath.Join(cacheDir(t, "amd64"), "modules"), nil)
+	tree, err := OpenModuleTree(Options{ModulesDir: filepath.Join(cacheDir(t, "amd64"), "modules")})
 	if err != nil {
 		t.Fatal(err)
 	}

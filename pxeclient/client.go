@@ -10,15 +10,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/s390netboot/s390netboot/internal/logging"
 	"github.com/s390netboot/s390netboot/internal/menu"
-	"github.com/s390netboot/s390netboot/internal/minisign"
 	"github.com/s390netboot/s390netboot/internal/netconf"
 	"github.com/s390netboot/s390netboot/internal/pid1"
 	"github.com/s390netboot/s390netboot/internal/platform"
+	"github.com/s390netboot/s390netboot/internal/settings"
 	"github.com/s390netboot/s390netboot/internal/signedboot"
+	"github.com/s390netboot/s390netboot/pxeclient/bootmenu"
 	"github.com/s390netboot/s390netboot/pxeclient/dhcp"
 	"github.com/s390netboot/s390netboot/pxeclient/fetch"
-	"github.com/s390netboot/s390netboot/pxeclient/kexec"
 	"github.com/s390netboot/s390netboot/pxeclient/pxelinux"
 )
 
@@ -58,10 +59,6 @@ type Lease struct {
 	Source Source
 }
 
-// Booter loads and starts a kernel. The default (kexec.Load then
-// kexec.Exec) returns only on failure.
-type Booter func(img kexec.Image, log *slog.Logger) error
-
 // Client is the boot flow. Fields left zero take the defaults noted.
 type Client struct {
 	// Log receives messages and stage lines (see the package doc); nil
@@ -76,17 +73,18 @@ type Client struct {
 	LogLines func() []string
 	// Settings are the pxeinit.* options; Machine the platform facts
 	// (UUID, DMI strings).
-	Settings platform.Settings
+	Settings settings.Settings
 	Machine  platform.Machine
 	// Root is the root of /sys and /proc for the platform steps ("/").
 	Root string
 	// Arch is the GOARCH of the kernels to boot (runtime.GOARCH).
 	Arch string
 	// Start is when the boot began, the zero of the stage lines' t=
-	// (time.Now() when Run or Once is first called).
+	// (time.Now() when the first step runs).
 	Start time.Time
-	// Network brings up the network and returns the lease; nil is
-	// LinkNetwork, the real thing.
+	// Network is where the lease comes from; nil is LinkNetwork (DHCP,
+	// or pxeinit.ip=, on the machine's links). pxeboot gives a lease
+	// made of its flags (Fixed).
 	Network func(ctx context.Context) (*Lease, error)
 	// Fetch tunes the downloads (Progress and Logger are filled in).
 	Fetch fetch.Options
@@ -96,34 +94,19 @@ type Client struct {
 	// NetApply tunes the configuration of the leased link; pxeboot on a
 	// running system points ResolvConf away from /etc/resolv.conf.
 	NetApply netconf.ApplyOptions
-	// TrustedKey turns on signed boot: every config, kernel and initrd
-	// must carry a valid NAME.minisig by this key (package verify). nil
-	// is off, unless TrustErr is set.
-	TrustedKey *minisign.PublicKey
-	// TrustErr, when set, is why a trusted key that the ramdisk holds
-	// could not be read: the client then refuses every file (fail closed)
-	// and reports it.
-	TrustErr error
-	// Boot loads and starts the kernel; nil is kexec.
-	Boot Booter
+	// Signed is the signed-boot policy (package signedboot): off (the
+	// zero value), on with a trusted key, or refusing every file.
+	Signed signedboot.Policy
+	// Target is what booting an entry means; nil is kexec (KexecTarget).
+	Target Target
 	// Reboot and Poweroff end the machine; nil are pid1's.
 	Reboot, Poweroff func() error
 
 	stages *stages
-	// What the last pass got to, for the command prompt.
-	lease *Lease
-	cfg   *pxelinux.Config
-}
-
-func (c *Client) log() *slog.Logger {
-	if c.Log == nil {
-		c.Log = slog.New(slog.DiscardHandler)
-	}
-	return c.Log
 }
 
 func (c *Client) init() {
-	c.log()
+	c.Log = logging.Or(c.Log)
 	if c.Start.IsZero() {
 		c.Start = time.Now()
 	}
@@ -145,23 +128,31 @@ func (c *Client) Stage(name string, attrs ...any) {
 	c.stages.mark(name, attrs...)
 }
 
-// Run is the init's loop and never returns while ctx lives: Once, and
-// after a failure the command prompt, which starts over from DHCP after
-// the retry time. A panic in a pass is reported with where it happened
-// and treated as a failure. Each failure is logged once, with what
-// happens next (next=...).
+// pass is what one pass of the flow got to: the lease and the menu last
+// read, for the command prompt and the retry time after a failure.
+type pass struct {
+	lease *Lease
+	menu  *bootmenu.Menu
+}
+
+// Run is the init's loop and never returns while ctx lives: a pass of the
+// flow (Once), and after a failure the command prompt, which starts over
+// from DHCP after the retry time. A panic in a pass is reported with
+// where it happened and treated as a failure. Each failure is logged
+// once, with what happens next (next=...).
 func (c *Client) Run(ctx context.Context) error {
 	c.init()
 	for {
-		err := pid1.Recover(func() error { return c.Once(ctx) })
+		p := &pass{}
+		err := pid1.Recover(func() error { return c.once(ctx, p) })
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 		if err == nil {
-			return nil // only a test Booter returns after booting
+			return nil // only a Target whose Execute returns nil ends the flow
 		}
-		c.logFailure(err, c.nextStep())
-		if err := c.afterFailure(ctx); ctx.Err() != nil {
+		c.logFailure(err, c.nextStep(p.lease))
+		if err := c.afterFailure(ctx, p); ctx.Err() != nil {
 			return ctx.Err()
 		} else if err != nil {
 			c.Log.Error(err.Error())
@@ -169,10 +160,39 @@ func (c *Client) Run(ctx context.Context) error {
 	}
 }
 
+// Once runs one pass of the boot flow: network (Lease), config (Config),
+// choice (Choose), then Boot: fetch, load and execute (Target), with
+// CONFIG entries followed and ONERROR on failure. It returns only when
+// something failed, with an error that says what and where, or when the
+// Target's Execute returned (kexec's does not).
+func (c *Client) Once(ctx context.Context) error {
+	return c.once(ctx, &pass{})
+}
+
+func (c *Client) once(ctx context.Context, p *pass) error {
+	c.init()
+	lease, err := c.Lease(ctx)
+	if err != nil {
+		return err
+	}
+	p.lease = lease
+	m, err := c.Config(ctx, lease)
+	if err != nil {
+		return err
+	}
+	p.menu = m
+	ch, via, err := c.Choose(ctx, m)
+	if err != nil {
+		return err
+	}
+	p.menu, err = c.Boot(ctx, lease, m, ch, via)
+	return err
+}
+
 // nextStep says what Run does after a failed pass, for the log line of
 // the failure.
-func (c *Client) nextStep() string {
-	retry := c.retryTime()
+func (c *Client) nextStep(l *Lease) string {
+	retry := c.retryTime(l)
 	switch {
 	case c.UI == nil:
 		return fmt.Sprintf("starting over in %.0f s", max(retry, time.Second).Seconds())
@@ -199,10 +219,10 @@ func (c *Client) logFailure(err error, next string) {
 	c.Log.Error(err.Error(), "next", next)
 }
 
-// afterFailure runs the command prompt until the user (or the retry time)
-// decides to start over.
-func (c *Client) afterFailure(ctx context.Context) error {
-	retry := c.retryTime()
+// afterFailure runs the command prompt on the menu p got to until the
+// user (or the retry time) decides to start over.
+func (c *Client) afterFailure(ctx context.Context, p *pass) error {
+	retry := c.retryTime(p.lease)
 	for {
 		if c.UI == nil {
 			c.Log.Info(fmt.Sprintf("starting over in %.0f s", max(retry, time.Second).Seconds()))
@@ -213,7 +233,7 @@ func (c *Client) afterFailure(ctx context.Context) error {
 			}
 			return nil
 		}
-		act, err := c.UI.Prompt(ctx, c.cfg, retry, c.LogLines)
+		act, err := c.UI.Prompt(ctx, p.menu, retry, c.LogLines)
 		if err != nil {
 			return err
 		}
@@ -235,18 +255,25 @@ func (c *Client) afterFailure(ctx context.Context) error {
 			}
 		case menu.Boot:
 			c.stages.mark("choice", "label", act.Choice.Entry.Label, "via", "typed")
-			if err := pid1.Recover(func() error { return c.bootFrom(ctx, c.cfg, act.Choice) }); err != nil {
-				c.logFailure(err, c.nextStep())
+			err := pid1.Recover(func() error {
+				m, err := c.Boot(ctx, p.lease, p.menu, act.Choice, "typed")
+				if m != nil {
+					p.menu = m
+				}
+				return err
+			})
+			if err != nil {
+				c.logFailure(err, c.nextStep(p.lease))
 			}
 		}
 	}
 }
 
-// retryTime is option 211 (0: wait for the user), else pxeinit.retry=,
-// else DefaultRetry.
-func (c *Client) retryTime() time.Duration {
-	if c.lease != nil && c.lease.Facts.RebootTime >= 0 {
-		return time.Duration(c.lease.Facts.RebootTime) * time.Second
+// retryTime is option 211 of l (0: wait for the user), else
+// pxeinit.retry=, else DefaultRetry.
+func (c *Client) retryTime(l *Lease) time.Duration {
+	if l != nil && l.Facts.RebootTime >= 0 {
+		return time.Duration(l.Facts.RebootTime) * time.Second
 	}
 	if c.Settings.RetrySet {
 		return c.Settings.Retry
@@ -254,37 +281,26 @@ func (c *Client) retryTime() time.Duration {
 	return DefaultRetry
 }
 
-// Once runs one pass of the boot flow: network, config, choice, fetch,
-// kexec. It returns only when something failed (a successful kexec does
-// not return), with an error that says what and where.
-func (c *Client) Once(ctx context.Context) error {
-	c.init()
-	c.cfg = nil
-	lease, err := c.network(ctx)
-	if err != nil {
-		return err
+// Fixed is a Network that gives l (a copy, so that a pass may change
+// it): pxeboot's lease made of its flags.
+func Fixed(l Lease) func(context.Context) (*Lease, error) {
+	return func(context.Context) (*Lease, error) {
+		cp := l
+		return &cp, nil
 	}
-	c.lease = lease
-	cfg, err := c.LoadConfig(ctx, lease)
-	if err != nil {
-		return err
-	}
-	c.cfg = cfg
-	ch, _, err := c.Choose(ctx, cfg) // Choose writes the choice stage line
-	if err != nil {
-		return err
-	}
-	return c.bootFrom(ctx, cfg, ch)
 }
 
-func (c *Client) network(ctx context.Context) (*Lease, error) {
-	var l *Lease
-	var err error
-	if c.Network != nil {
-		l, err = c.Network(ctx)
-	} else {
-		l, err = c.LinkNetwork(ctx)
+// Lease is the network step: the lease from Network (LinkNetwork when
+// nil), then the pxeinit.server= and pxeinit.prefix= settings over it,
+// the machine's UUID and DMI strings where the lease has none, and the
+// boot server's TFTP root as the Source when the lease gives none.
+func (c *Client) Lease(ctx context.Context) (*Lease, error) {
+	c.init()
+	network := c.Network
+	if network == nil {
+		network = c.LinkNetwork
 	}
+	l, err := network(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -302,7 +318,7 @@ func (c *Client) network(ctx context.Context) (*Lease, error) {
 	if l.Facts.Sys == nil {
 		l.Facts.Sys = c.Machine.Sys
 	}
-	if l.Source.Base == "" {
+	if l.Source == (Source{}) {
 		if !l.Facts.Server.IsValid() {
 			return nil, fmt.Errorf("the lease on %s names no boot server (no option 66, siaddr or option 54): set pxeinit.server=", l.Interface)
 		}
@@ -311,12 +327,8 @@ func (c *Client) network(ctx context.Context) (*Lease, error) {
 	return l, nil
 }
 
-// fetcher returns a Fetcher with the client's options and progress on the
-// console.
-func (c *Client) fetcher(progress bool) *fetch.Fetcher {
-	return fetch.New(c.fetchOptions(progress))
-}
-
+// fetchOptions are the client's fetch options, with its logger and, when
+// progress is set, the progress lines on the console.
 func (c *Client) fetchOptions(progress bool) fetch.Options {
 	o := c.Fetch
 	if o.Logger == nil {
@@ -373,10 +385,14 @@ func (c *Client) configFetcher() *fetch.Fetcher {
 	return fetch.New(o)
 }
 
-// opener fetches config files for the parser, logging each name tried.
+// opener reads config files from src for the parser, logging each name
+// tried, through the signed-boot policy.
 func (c *Client) opener(src Source) pxelinux.Opener {
+	if src.Dir != "" {
+		return c.Signed.Opener(src.dirOpener(), c.Log)
+	}
 	f := c.configFetcher()
-	var o pxelinux.Opener = pxelinux.OpenerFunc(func(ctx context.Context, p pxelinux.Path) ([]byte, error) {
+	o := pxelinux.OpenerFunc(func(ctx context.Context, p pxelinux.Path) ([]byte, error) {
 		u := src.URL(p)
 		file, err := f.Fetch(ctx, u)
 		switch {
@@ -390,30 +406,33 @@ func (c *Client) opener(src Source) pxelinux.Opener {
 		c.Log.Info("lookup: found", "file", p.String(), "bytes", len(file.Data))
 		return file.Data, nil
 	})
-	if c.TrustErr != nil {
-		return pxelinux.OpenerFunc(func(ctx context.Context, p pxelinux.Path) ([]byte, error) {
-			return nil, fmt.Errorf("signed boot: refusing %s: %w", p, c.TrustErr)
-		})
-	}
-	if c.TrustedKey != nil {
-		o = signedboot.Opener(c.TrustedKey, o, c.Log)
-	}
-	return o
+	return c.Signed.Opener(o, c.Log)
 }
 
-func (c *Client) parser(src Source) *pxelinux.Parser {
-	return &pxelinux.Parser{Opener: c.opener(src), Logger: c.Log}
+// NoConfigError is the config step finding no config: every name tried
+// and the server. It matches pxelinux.ErrNoConfig.
+type NoConfigError struct {
+	Tried  []pxelinux.Path
+	Server string
 }
 
-// LoadConfig finds and parses the config for the lease (or the
-// pxeinit.config= URL) and writes the config stage line. When no config
-// exists the error lists every name tried and the server.
-//
-// Resolve and FetchChoice without a lease of their own use l afterwards.
-func (c *Client) LoadConfig(ctx context.Context, l *Lease) (*pxelinux.Config, error) {
+func (e *NoConfigError) Error() string {
+	names := make([]string, len(e.Tried))
+	for i, t := range e.Tried {
+		names[i] = t.String()
+	}
+	return fmt.Sprintf("no config found: tried %s on server %s: %v", strings.Join(names, ", "), e.Server, pxelinux.ErrNoConfig)
+}
+
+func (e *NoConfigError) Unwrap() error { return pxelinux.ErrNoConfig }
+
+// Config is the config step: it finds and parses the PXELINUX config for
+// the lease (or the pxeinit.config= URL), logs its warnings, writes the
+// config stage line and gives the config's boot menu, Locked under signed
+// boot. When no config exists the error is a *NoConfigError.
+func (c *Client) Config(ctx context.Context, l *Lease) (*bootmenu.Menu, error) {
 	c.init()
-	c.lease = l
-	p := c.parser(l.Source)
+	p := &pxelinux.Parser{Opener: c.opener(l.Source), Logger: c.Log}
 	var cfg *pxelinux.Config
 	var err error
 	if u := c.Settings.ConfigURL; u != "" {
@@ -426,28 +445,31 @@ func (c *Client) LoadConfig(ctx context.Context, l *Lease) (*pxelinux.Config, er
 		cfg, err = p.Load(ctx, l.Facts)
 		var nc *pxelinux.NoConfigError
 		if errors.As(err, &nc) {
-			names := make([]string, len(nc.Tried))
-			for i, t := range nc.Tried {
-				names[i] = t.String()
-			}
-			return nil, fmt.Errorf("no config found: tried %s on server %s: %w", strings.Join(names, ", "), l.Source.Server(), pxelinux.ErrNoConfig)
+			return nil, &NoConfigError{Tried: nc.Tried, Server: l.Source.Server()}
 		}
 		if err != nil {
 			return nil, fmt.Errorf("config lookup on server %s: %w", l.Source.Server(), err)
 		}
 	}
-	c.logWarnings(cfg)
-	c.stages.mark("config", "file", cfg.Source.String(), "tried", len(cfg.Tried), "server", l.Source.Server())
-	return cfg, nil
+	return c.menu(cfg.BootMenu(l.Facts, l.Source.URL, p), l), nil
+}
+
+// menu logs the warnings of a menu just read, writes its config stage
+// line and locks it under signed boot.
+func (c *Client) menu(m *bootmenu.Menu, l *Lease) *bootmenu.Menu {
+	c.logWarnings(m)
+	c.stages.mark("config", "file", m.Source, "tried", len(m.Tried), "server", l.Source.Server())
+	m.Locked = c.Signed.Enabled()
+	return m
 }
 
 // logWarnings logs the first MaxWarningsShown warnings of each file of
-// cfg and then one line with the number of the others.
-func (c *Client) logWarnings(cfg *pxelinux.Config) {
+// m and then one line with the number of the others.
+func (c *Client) logWarnings(m *bootmenu.Menu) {
 	count := map[string]int{}
 	var files []string
-	for _, w := range cfg.Warnings {
-		file := cfg.Source.String()
+	for _, w := range m.Warnings {
+		file := m.Source
 		var pw *pxelinux.Warning
 		if errors.As(w, &pw) {
 			file = pw.File.String()
@@ -467,70 +489,103 @@ func (c *Client) logWarnings(cfg *pxelinux.Config) {
 	}
 }
 
-// Choose picks the entry to boot: the pxeinit.label= setting, else the
-// menu on the console (UI), else the unattended choice. via says which.
-func (c *Client) Choose(ctx context.Context, cfg *pxelinux.Config) (ch pxelinux.Choice, via string, err error) {
+// Choose is the choice step: the pxeinit.label= setting, else the menu
+// on the console (UI), else the unattended choice. via says which; the
+// choice stage line is written.
+func (c *Client) Choose(ctx context.Context, m *bootmenu.Menu) (ch bootmenu.Choice, via string, err error) {
 	c.init()
 	switch {
 	case c.Settings.Label != "":
-		ch, err = cfg.Command(c.Settings.Label)
+		// The setting is part of the image the administrator built, as
+		// the trusted key is: not typed, so Locked does not apply.
 		via = "pxeinit.label"
+		if m.Rules == nil {
+			return ch, via, fmt.Errorf("pxeinit.label=%s: %w", c.Settings.Label, bootmenu.ErrNoRules)
+		}
+		ch, err = m.Rules.Command(c.Settings.Label)
 		if err != nil {
 			return ch, via, fmt.Errorf("pxeinit.label=%s: %w", c.Settings.Label, err)
 		}
 	case c.UI != nil:
-		ch, err = c.UI.Choose(ctx, cfg)
+		ch, err = c.UI.Choose(ctx, m)
 		if err != nil {
 			return ch, "", err
 		}
 		via = "menu"
-		if a := cfg.Autoboot(); a.Entry == ch.Entry && a.Args == ch.Args {
+		if a := m.Auto; a.Entry == ch.Entry && a.Cmdline == ch.Cmdline {
 			via = a.Via
 		}
 	default:
-		a := cfg.Autoboot()
+		a := m.Auto
 		if a.Entry == nil {
-			return ch, "", fmt.Errorf("config %s: %w unattended (no DEFAULT, ONTIMEOUT or menu default)", cfg.Source, ErrNothingToBoot)
+			return ch, "", fmt.Errorf("config %s: %w unattended (no DEFAULT, ONTIMEOUT or menu default)", m.Source, ErrNothingToBoot)
 		}
 		ch, via = a.Choice, a.Via
 	}
-	if ok, why := menu.Usable(ch); !ok {
-		return ch, via, fmt.Errorf("config %s: %s: %w", cfg.Source, why, ErrNothingToBoot)
+	if why := ch.Why(); why != "" {
+		return ch, via, fmt.Errorf("config %s: %s: %w", m.Source, why, ErrNothingToBoot)
 	}
 	c.stages.mark("choice", "label", ch.Entry.Label, "via", via)
 	return ch, via, nil
 }
 
-// Resolve follows CONFIG entries (loading the config they name and
-// choosing again in it) until ch is a kernel, and returns the config the
-// kernel belongs to.
-func (c *Client) Resolve(ctx context.Context, cfg *pxelinux.Config, ch pxelinux.Choice) (*pxelinux.Config, pxelinux.Choice, error) {
+// Resolve opens Chain entries (PXELINUX CONFIG: the config they name is
+// loaded and the choice made again in it) until ch is a kernel, and
+// returns the menu the kernel belongs to and how it was chosen.
+func (c *Client) Resolve(ctx context.Context, l *Lease, m *bootmenu.Menu, ch bootmenu.Choice, via string) (*bootmenu.Menu, bootmenu.Choice, string, error) {
 	c.init()
-	for i := 0; ch.Entry != nil && ch.Entry.Kind == pxelinux.KindConfig; i++ {
+	for i := 0; ch.Entry != nil && ch.Entry.Kind == bootmenu.Chain; i++ {
 		if i == MaxFollow {
-			return cfg, ch, fmt.Errorf("more than %d CONFIG entries in a row (last %q in %s)", MaxFollow, ch.Entry.Label, cfg.Source)
+			return m, ch, via, fmt.Errorf("more than %d CONFIG entries in a row (last %q in %s)", MaxFollow, ch.Entry.Label, m.Source)
 		}
-		src := Source{}
-		if c.lease != nil {
-			src = c.lease.Source
-		}
-		next, err := c.parser(src).Follow(ctx, cfg, ch.Entry)
+		next, err := c.follow(ctx, l, m, ch.Entry)
 		if err != nil {
-			return cfg, ch, fmt.Errorf("entry %q (CONFIG %s): %w", ch.Entry.Label, ch.Entry.Kernel, err)
+			return m, ch, via, err
 		}
-		cfg = next
-		c.cfg = cfg
-		c.logWarnings(cfg)
-		c.stages.mark("config", "file", cfg.Source.String(), "tried", len(cfg.Tried), "server", src.Server())
-		ch, _, err = c.Choose(ctx, cfg)
+		m = next
+		ch, via, err = c.Choose(ctx, m)
 		if err != nil {
-			return cfg, ch, err
+			return m, ch, via, err
 		}
 	}
-	return cfg, ch, nil
+	return m, ch, via, nil
 }
 
-// bootError is the error of bootFrom: every failed attempt, in order.
+// follow loads the menu the Chain entry e of m opens.
+func (c *Client) follow(ctx context.Context, l *Lease, m *bootmenu.Menu, e *bootmenu.Entry) (*bootmenu.Menu, error) {
+	if m.Rules == nil {
+		return nil, fmt.Errorf("entry %q (CONFIG %s): %w", e.Label, e.Kernel.Name, bootmenu.ErrNoRules)
+	}
+	next, err := m.Rules.Follow(ctx, e)
+	if err != nil {
+		return nil, fmt.Errorf("entry %q (CONFIG %s): %w", e.Label, e.Kernel.Name, err)
+	}
+	return c.menu(next, l), nil
+}
+
+// Plan is what `pxeboot plan` shows: the config step, then the configs
+// that unattended Chain entries open (PXELINUX restarts with them), as
+// far as the machine gets without a user; nothing is fetched but configs.
+func (c *Client) Plan(ctx context.Context, l *Lease) (*bootmenu.Menu, error) {
+	m, err := c.Config(ctx, l)
+	if err != nil {
+		return nil, err
+	}
+	for i := 0; ; i++ {
+		a := m.Auto
+		if a.Entry == nil || a.Entry.Kind != bootmenu.Chain || a.Forever {
+			return m, nil
+		}
+		if i == MaxFollow {
+			return nil, fmt.Errorf("more than %d CONFIG entries in a row (last %q in %s)", MaxFollow, a.Entry.Label, m.Source)
+		}
+		if m, err = c.follow(ctx, l, m, a.Entry); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// bootError is the error of Boot: every failed attempt, in order.
 // Those that ONERROR followed were logged already (with the command it
 // ran); last, the final one, was not: the caller logs it with what
 // happens next (logFailure).
@@ -544,100 +599,116 @@ func (e *bootError) Error() string { return errors.Join(e.Unwrap()...).Error() }
 // Unwrap returns all failures, for errors.Is and errors.As.
 func (e *bootError) Unwrap() []error { return append(e.logged[:len(e.logged):len(e.logged)], e.last) }
 
-// bootFrom boots ch, following CONFIG entries and, on failure, ONERROR.
-// A failure that ONERROR follows is logged here, with next="ONERROR
-// COMMAND"; the last one is left to the caller (a *bootError).
-func (c *Client) bootFrom(ctx context.Context, cfg *pxelinux.Config, ch pxelinux.Choice) error {
-	if cfg == nil {
-		return errors.New("no config was read")
+// Boot boots ch of m: it opens Chain entries (Resolve), fetches the
+// kernel and initrds (FetchChoice), and has the Target load and execute them;
+// when that fails, the menu's ONERROR rule gives the next choice (at most
+// MaxOnError times). A failure that ONERROR follows is logged here, with
+// next="ONERROR COMMAND"; the last one is left to the caller (the error
+// is a *bootError joining all). It returns the menu it ended in, for the
+// command prompt.
+func (c *Client) Boot(ctx context.Context, l *Lease, m *bootmenu.Menu, ch bootmenu.Choice, via string) (*bootmenu.Menu, error) {
+	c.init()
+	if m == nil {
+		return nil, errors.New("no config was read")
 	}
 	var logged []error
 	for tries := 0; ; tries++ {
 		var err error
-		cfg, ch, err = c.Resolve(ctx, cfg, ch)
+		m, ch, via, err = c.Resolve(ctx, l, m, ch, via)
 		if err != nil {
-			return &bootError{logged, err}
+			return m, &bootError{logged, err}
 		}
-		d, err := c.FetchChoice(ctx, c.lease, ch)
+		img, err := c.FetchChoice(ctx, l, ch)
 		if err == nil {
-			err = c.Kexec(d)
+			img.Menu, img.Via = m, via
+			err = c.load(img)
 			if err == nil {
-				return nil // a test Booter that "booted"
+				return m, nil // a Target whose Execute returns
 			}
 		}
 		err = fmt.Errorf("boot %q: %w", ch.Command, err)
-		if ctx.Err() != nil {
-			return &bootError{logged, err}
+		if ctx.Err() != nil || m.Rules == nil {
+			return m, &bootError{logged, err}
 		}
-		next, ok := cfg.OnErrorChoice(ch)
+		next, ok := m.Rules.OnError(ch)
 		if !ok {
-			return &bootError{logged, err}
+			return m, &bootError{logged, err}
 		}
 		if tries+1 >= MaxOnError {
-			return &bootError{logged, fmt.Errorf("%w (ONERROR ran %d times: giving up)", err, MaxOnError)}
+			return m, &bootError{logged, fmt.Errorf("%w (ONERROR ran %d times: giving up)", err, MaxOnError)}
 		}
 		c.Log.Error(err.Error(), "next", "ONERROR "+next.Command)
 		logged = append(logged, err)
-		c.stages.mark("choice", "label", next.Entry.Label, "via", "ONERROR")
+		via = "ONERROR"
+		c.stages.mark("choice", "label", next.Entry.Label, "via", via)
 		ch = next
 	}
 }
 
-// Download is what FetchChoice fetched for one entry.
-type Download struct {
-	Choice  pxelinux.Choice
-	Cmdline string
+// load has the Target load img and execute it.
+func (c *Client) load(img *Image) error {
+	t := c.Target
+	if t == nil {
+		t = c.KexecTarget()
+	}
+	if err := t.Load(img); err != nil {
+		return err
+	}
+	return t.Execute()
+}
+
+// Image is a chosen entry, fetched: what a Target loads.
+type Image struct {
+	// Lease is the lease it was fetched with; Menu the menu it was
+	// chosen from and Via how (see the choice stage line).
+	Lease *Lease
+	Menu  *bootmenu.Menu
+	Via   string
+	// Choice is the entry with its command line and initrds.
+	Choice bootmenu.Choice
+	// Kernel and Initrds are the files, in Choice's order.
 	Kernel  *fetch.File
 	Initrds []*fetch.File
-	// Paths are the kernel's and initrds' names as the config gives them.
-	KernelPath  pxelinux.Path
-	InitrdPaths []pxelinux.Path
 }
 
 // Bytes is the size of all files.
-func (d *Download) Bytes() int64 {
-	n := int64(len(d.Kernel.Data))
-	for _, f := range d.Initrds {
+func (img *Image) Bytes() int64 {
+	n := int64(len(img.Kernel.Data))
+	for _, f := range img.Initrds {
 		n += int64(len(f.Data))
 	}
 	return n
 }
 
-// FetchChoice downloads the kernel and initrds of ch at once, with
-// progress on the console, and writes one fetch stage line per file and a
-// fetched line for all.
-func (c *Client) FetchChoice(ctx context.Context, l *Lease, ch pxelinux.Choice) (*Download, error) {
+// Target is what booting an entry means, in two steps as u-root's
+// pkg/boot has them: Load readies img (kexec_load; or writing the files
+// into a directory), Execute starts what Load readied and returns only
+// when that failed, or, for a Target that starts nothing (pxeboot fetch),
+// with nil, which ends the flow. An error of either step runs ONERROR.
+type Target interface {
+	Load(img *Image) error
+	Execute() error
+}
+
+// FetchChoice downloads the kernel and initrds of ch at once, through the
+// signed-boot policy, with progress on the console, and writes one fetch
+// stage line per file and a fetched line for all.
+func (c *Client) FetchChoice(ctx context.Context, l *Lease, ch bootmenu.Choice) (*Image, error) {
 	c.init()
 	if l == nil {
 		return nil, errors.New("no lease: the network step did not run")
 	}
 	e := ch.Entry
-	if e == nil || e.Kind != pxelinux.KindLinux {
-		_, why := menu.Usable(ch)
-		return nil, fmt.Errorf("%s: %w", why, ErrNothingToBoot)
+	if e == nil || e.Kind != bootmenu.Linux {
+		return nil, fmt.Errorf("%s: %w", ch.Why(), ErrNothingToBoot)
 	}
-	d := &Download{
-		Choice:      ch,
-		Cmdline:     ch.Cmdline(l.Facts),
-		KernelPath:  e.KernelPath,
-		InitrdPaths: ch.Initrds(l.Facts),
-	}
-	urls := []string{l.Source.URL(e.KernelPath)}
-	for _, p := range d.InitrdPaths {
-		urls = append(urls, l.Source.URL(p))
+	urls := []string{e.Kernel.URL}
+	for _, f := range ch.Initrds {
+		urls = append(urls, f.URL)
 	}
 	c.Log.Info("fetching", "label", e.Label, "kernel", urls[0], "initrds", len(urls)-1)
 	start := time.Now()
-	var files []*fetch.File
-	var err error
-	switch {
-	case c.TrustErr != nil:
-		err = fmt.Errorf("signed boot: refusing %s: %w", urls[0], c.TrustErr)
-	case c.TrustedKey != nil:
-		files, err = signedboot.FetchAll(ctx, c.fetcher(true), c.TrustedKey, urls, c.Log)
-	default:
-		files, err = c.fetcher(true).FetchAll(ctx, urls)
-	}
+	files, err := c.Signed.FetchAll(ctx, fetch.New(c.fetchOptions(true)), urls, c.Log)
 	if err != nil {
 		return nil, fmt.Errorf("entry %q: %w", e.Label, err)
 	}
@@ -649,8 +720,7 @@ func (c *Client) FetchChoice(ctx context.Context, l *Lease, ch pxelinux.Choice) 
 	}
 	dur := time.Since(start)
 	c.stages.mark("fetched", "files", len(files), "bytes", total, "mibps", fmt.Sprintf("%.2f", mibps(total, dur)))
-	d.Kernel, d.Initrds = files[0], files[1:]
-	return d, nil
+	return &Image{Lease: l, Choice: ch, Kernel: files[0], Initrds: files[1:]}, nil
 }
 
 func mibps(n int64, d time.Duration) float64 {
@@ -658,40 +728,4 @@ func mibps(n int64, d time.Duration) float64 {
 		return 0
 	}
 	return float64(n) / (1 << 20) / d.Seconds()
-}
-
-// Kexec loads the downloaded kernel and starts it; kexec.Load first
-// checks that it is a kernel for this machine. It returns only on
-// failure (or when a Booter for tests returns nil).
-func (c *Client) Kexec(d *Download) error {
-	c.init()
-	img := kexec.Image{Kernel: d.Kernel.Data, Cmdline: d.Cmdline}
-	var initrdBytes int
-	for _, f := range d.Initrds {
-		img.Initrds = append(img.Initrds, f.Data)
-		initrdBytes += len(f.Data)
-	}
-	c.Log.Info("kexec", "cmdline", d.Cmdline)
-	boot := c.Boot
-	if boot == nil {
-		boot = kexecBoot(c.stages, len(d.Kernel.Data), initrdBytes)
-	}
-	if err := boot(img, c.Log); err != nil {
-		return fmt.Errorf("kexec %s (%d bytes, %d initrds): %w", d.Kernel.URL, len(d.Kernel.Data), len(d.Initrds), err)
-	}
-	return nil
-}
-
-// kexecBoot is the real Booter: load, the load stage line with the peak
-// memory use, the kexec stage line, exec.
-func kexecBoot(st *stages, kernelBytes, initrdBytes int) Booter {
-	return func(img kexec.Image, log *slog.Logger) error {
-		if err := kexec.Load(img, kexec.Options{Logger: log}); err != nil {
-			return err
-		}
-		hwm, _ := VmHWM()
-		st.mark("load", "kernel", kernelBytes, "initrd", initrdBytes, "vmhwm", hwm)
-		st.mark("kexec")
-		return kexec.Exec()
-	}
 }

@@ -107,20 +107,38 @@ func newClientAt(t *testing.T, addr string, b *booted) (*Client, *syncBuffer) {
 				Source: Source{Base: "tftp://" + addr + "/"},
 			}, nil
 		},
-		Boot: func(img kexec.Image, log *slog.Logger) error {
-			b.mu.Lock()
-			defer b.mu.Unlock()
-			b.img = img
-			var err error
-			if b.n < len(b.errs) {
-				err = b.errs[b.n]
-			}
-			b.n++
-			return err
-		},
+		Target: funcTarget(b.boot),
 	}
 	return c, out
 }
+
+// boot records img and returns the next of b.errs (nil: "booted").
+func (b *booted) boot(img kexec.Image) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.img = img
+	var err error
+	if b.n < len(b.errs) {
+		err = b.errs[b.n]
+	}
+	b.n++
+	return err
+}
+
+// funcTarget is a Target for tests: Load hands the image to the function
+// as kexec would get it; Execute returns nil, so a successful Load ends
+// the flow as if the kernel had started.
+type funcTarget func(kexec.Image) error
+
+func (f funcTarget) Load(img *Image) error {
+	k := kexec.Image{Kernel: img.Kernel.Data, Cmdline: img.Choice.Cmdline}
+	for _, i := range img.Initrds {
+		k.Initrds = append(k.Initrds, i.Data)
+	}
+	return f(k)
+}
+
+func (f funcTarget) Execute() error { return nil }
 
 const macCfg = `DEFAULT linux
 SAY booting the test kernel

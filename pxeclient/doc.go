@@ -1,30 +1,50 @@
-// Package pxeclient is the network boot client: the boot flow that the
-// netboot ramdisk's init (cmd/pxeinit) runs and that `pxeboot fetch` and
-// `pxeboot boot` run on a live system.
+// Package pxeclient is the network boot client: the one boot flow that
+// the netboot ramdisk's init (cmd/pxeinit) runs and that every `pxeboot`
+// subcommand runs on a live system, with the parts that differ injected.
 //
-// One pass of Client.Once goes through these steps, each logged as one
-// stage line (see below):
+// One pass (Client.Once) goes through these steps, each logged as one
+// stage line (see below), each handing its result to the next:
 //
-//  1. network: group OSA devices (s390x), bring every Ethernet link up and
-//     wait for carrier with a bound, run DHCPv4 on all of them at once and
-//     configure the winning link (address, route, DNS); or apply the static
-//     address of pxeinit.ip=;
-//  2. config: find the PXELINUX config in syslinux order over TFTP (or
-//     fetch the pxeinit.config= URL), logging each name tried;
-//  3. choice: SAY text, the menu and the countdown on the console (package
-//     menu), or the pxeinit.label= entry;
-//  4. fetch: the kernel and initrds at once, progress at most once a second;
-//  5. kexec: check and load the kernel, then start it.
+//  1. network (Client.Lease): where the lease comes from is
+//     Client.Network: LinkNetwork groups OSA devices (s390x), brings
+//     every Ethernet link up and waits for carrier with a bound, runs
+//     DHCPv4 on all of them at once and configures the winning link
+//     (address, route, DNS), or applies the static address of
+//     pxeinit.ip=; pxeboot gives a lease made of its flags (Fixed);
+//  2. config (Client.Config): find the PXELINUX config in syslinux order
+//     over TFTP or HTTP(S) (or fetch the pxeinit.config= URL), logging
+//     each name tried, and turn it into the boot menu model (package
+//     bootmenu) that every boot source feeds;
+//  3. choice (Client.Choose): SAY text, the menu and the countdown on
+//     the console (package internal/menu), or the pxeinit.label= entry,
+//     or, without a console, the unattended entry;
+//  4. boot (Client.Boot): open CONFIG entries (Resolve), fetch the
+//     kernel and initrds at once with progress at most once a second
+//     (FetchChoice), then the Target's two steps: Load and Execute. The
+//     default Target is kexec (KexecTarget: check and load the kernel,
+//     then start it); `pxeboot fetch` writes the files and plan.json into
+//     a directory instead.
 //
-// When a step fails the client says what and where; a kernel that cannot
-// be fetched or loaded runs the config's ONERROR command. Client.Run wraps
-// Once in the init's retry loop: after a failure it offers the command
-// prompt (retry, list, boot LABEL, log, reboot, poweroff) and starts over
+// When a step fails the client says what and where; an entry that cannot
+// be fetched, loaded or started runs the config's ONERROR command.
+// Client.Run wraps Once in the init's retry loop: after a failure it
+// offers the command prompt (retry, list, boot LABEL, log, reboot, poweroff) and starts over
 // from DHCP after DHCP option 211's time (or pxeinit.retry=, default
-// DefaultRetry).
+// DefaultRetry). Client.Plan is the config step alone, following the
+// CONFIG entries the unattended choice opens (`pxeboot plan`).
+//
+// Signed boot (Client.Signed, a signedboot.Policy) covers every step:
+// configs, kernels and initrds need a valid NAME.minisig by the trusted
+// key, and kernel options typed at the console are refused unless the
+// signed config says ALLOWOPTIONS 1.
 //
 //	c := &pxeclient.Client{Log: log, UI: menu.New(os.Stdin, os.Stdout, nil), Console: os.Stdout}
 //	c.Run(ctx) // returns only when ctx ends or the machine reboots
+//
+//	l, err := c.Lease(ctx)       // the steps one by one, as pxeboot and the tests use them
+//	m, err := c.Config(ctx, l)
+//	ch, via, err := c.Choose(ctx, m)
+//	m, err = c.Boot(ctx, l, m, ch, via)
 //
 // # Stage lines
 //

@@ -3,7 +3,6 @@ package pxeclient
 import (
 	"context"
 	"io"
-	"log/slog"
 	"regexp"
 	"strings"
 	"testing"
@@ -154,7 +153,7 @@ func nilMapWrite(img kexec.Image) {
 func TestPanicWhere(t *testing.T) {
 	files := map[string][]byte{"pxelinux.cfg/default": []byte("DEFAULT a\nLABEL a\nKERNEL k\n"), "k": []byte("kernel")}
 	c, out := newClient(t, files, &booted{})
-	c.Boot = func(img kexec.Image, _ *slog.Logger) error { nilMapWrite(img); return nil }
+	c.Target = funcTarget(func(img kexec.Image) error { nilMapWrite(img); return nil })
 	pw := runToPrompt(t, c, out)
 	pw.Write([]byte("a\n"))
 	waitCount(t, out, "pxeinit> ", 2)

@@ -6,16 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/s390netboot/s390netboot/internal/fakekernel"
 	"github.com/s390netboot/s390netboot/internal/testenv"
 	"github.com/s390netboot/s390netboot/pxeclient/fetch"
 	"github.com/s390netboot/s390netboot/pxeclient/kexec"
@@ -51,22 +49,11 @@ type zeros struct{}
 
 func (zeros) Read(b []byte) (int, error) { clear(b); return len(b), nil }
 
-// cachedKernel reads ARCH/vmlinuz of the kernel cache
-// (scripts/fetch-kernels.sh).
-func cachedKernel(t *testing.T, arch string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(testenv.Cache(t, arch), "vmlinuz"))
-	if err != nil {
-		t.Fatalf("%v: run scripts/fetch-kernels.sh", err)
-	}
-	return b
-}
-
 // faultMemLimit is the memory the fault tests' fetcher pretends to have.
 const faultMemLimit = 64 << 20
 
 // faultClient is a Client for s390x against a TFTP server that announces
-// sizes (openServed), whose Booter does what kexec.Load does first
+// sizes (openServed), whose kexec Target does what kexec.Load does first
 // (CheckKernel) and then records the image instead of loading it.
 func faultClient(t *testing.T, files map[string]served) (*Client, *syncBuffer, *booted) {
 	t.Helper()
@@ -78,12 +65,14 @@ func faultClient(t *testing.T, files map[string]served) (*Client, *syncBuffer, *
 		}
 		return nil
 	}
-	fake := c.Boot
-	c.Boot = func(img kexec.Image, log *slog.Logger) error {
-		if err := kexec.CheckKernel(c.Arch, img.Kernel); err != nil {
-			return err
-		}
-		return fake(img, log)
+	c.Target = &kexecTarget{c: c,
+		load: func(img kexec.Image, _ kexec.Options) error {
+			if err := kexec.CheckKernel(c.Arch, img.Kernel); err != nil {
+				return err
+			}
+			return b.boot(img)
+		},
+		exec: func() error { return nil },
 	}
 	return c, out, b
 }
@@ -102,10 +91,10 @@ LABEL good
 `
 
 func badEntryFiles(t *testing.T) (map[string]served, []byte) {
-	good := cachedKernel(t, "s390x")
+	good := fakekernel.S390(4<<20, 4096, "")
 	return map[string]served{
 		"images/notkernel":  {data: bytes.Repeat([]byte("this is no kernel\n"), 4000)},
-		"images/bzImage":    {data: cachedKernel(t, "amd64")},
+		"images/bzImage":    {data: fakekernel.BzImage(0x020f, fakekernel.XLFKernel64|fakekernel.XLFAbove4G, make([]byte, 4<<20))},
 		"images/vmlinuz":    {data: good},
 		"images/huge.img":   {size: 256 << 20},
 		"images/initrd.img": {data: []byte("initrd")},
@@ -156,31 +145,32 @@ func TestBadEntryOnError(t *testing.T) {
 					reason = strings.TrimPrefix(l, "pxeinit: error: ")
 				}
 			}
-			t.Logf("FAULT | menu entry: %s, ONERROR good | %s; then booted \"good\" | %.3fs | %d B (good kernel compared) |",
-				tt.fault, strings.ReplaceAll(reason, "|", "/"), elapsed.Seconds(), len(b.img.Kernel)+len(b.img.Initrds[0]))
+			testenv.Fault(t, "menu entry: "+tt.fault+", ONERROR good", reason+`; then booted "good"`, elapsed,
+				fmt.Sprintf("%d B (good kernel compared)", len(b.img.Kernel)+len(b.img.Initrds[0])))
 		})
 	}
 }
 
-// bootEntry fetches and "kexecs" one entry of the client's config.
+// bootEntry fetches and "kexecs" one entry of the client's config,
+// through the steps of the flow, without ONERROR.
 func bootEntry(ctx context.Context, c *Client, label string) error {
-	l, err := c.network(ctx)
+	l, err := c.Lease(ctx)
 	if err != nil {
 		return err
 	}
-	cfg, err := c.LoadConfig(ctx, l)
+	m, err := c.Config(ctx, l)
 	if err != nil {
 		return err
 	}
-	ch, err := cfg.Command(label)
+	ch, err := m.Typed(label)
 	if err != nil {
 		return err
 	}
-	d, err := c.FetchChoice(ctx, l, ch)
+	img, err := c.FetchChoice(ctx, l, ch)
 	if err != nil {
 		return err
 	}
-	return c.Kexec(d)
+	return c.Target.Load(img)
 }
 
 // TestBadEntriesMenu types the three broken entries of a menu one after
@@ -219,8 +209,16 @@ func TestBadEntriesMenu(t *testing.T) {
 			t.Errorf("console lacks %q:\n%s", w, text)
 		}
 	}
-	t.Logf("FAULT | menu: 3 broken entries typed in turn (not a kernel, wrong arch, too big), then the good one | each reported with its reason, prompt came back each time, good entry booted | %.3fs | %d B (good kernel compared) |",
-		elapsed.Seconds(), len(good))
+	var failed []string
+	for _, l := range strings.Split(text, "\n") {
+		if _, rest, ok := strings.Cut(l, `error: boot "`); ok {
+			label, _, _ := strings.Cut(rest, `"`)
+			failed = append(failed, label)
+		}
+	}
+	testenv.Fault(t, "menu: 3 broken entries typed in turn (not a kernel, wrong arch, too big), then the good one",
+		fmt.Sprintf("console errors for %s, each with its reason and the prompt back; then %d boot of the good entry", strings.Join(failed, ", "), b.count()),
+		elapsed, fmt.Sprintf("%d B (good kernel compared)", len(good)))
 }
 
 func (b *booted) count() int { b.mu.Lock(); defer b.mu.Unlock(); return b.n }
@@ -280,7 +278,7 @@ func TestHugeConfig(t *testing.T) {
 				}
 			}
 			ctx := context.Background()
-			l, err := c.network(ctx)
+			l, err := c.Lease(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -288,7 +286,7 @@ func TestHugeConfig(t *testing.T) {
 			var before, after runtime.MemStats
 			runtime.ReadMemStats(&before)
 			start := time.Now()
-			cfg, err := c.LoadConfig(ctx, l)
+			m, err := c.Config(ctx, l)
 			elapsed := time.Since(start)
 			runtime.ReadMemStats(&after)
 			alloc := after.TotalAlloc - before.TotalAlloc
@@ -298,25 +296,24 @@ func TestHugeConfig(t *testing.T) {
 			// config fetcher had its limit, the 100 MiB file cost 111 MiB.
 			const bound = 8 << 20
 			if alloc > bound {
-				t.Errorf("LoadConfig allocated %.1f MiB, more than %d MiB", float64(alloc)/(1<<20), bound>>20)
+				t.Errorf("Config allocated %.1f MiB, more than %d MiB", float64(alloc)/(1<<20), bound>>20)
 			}
 			outcome := ""
 			if tt.wantMsg == "" {
 				if err != nil {
-					t.Fatalf("LoadConfig: %v\n%s", err, out)
+					t.Fatalf("Config: %v\n%s", err, out)
 				}
-				if a := cfg.Autoboot(); a.Entry == nil || a.Entry.Label != "a" {
+				if a := m.Auto; a.Entry == nil || a.Entry.Label != "a" {
 					t.Errorf("config at the limit does not boot \"a\"")
 				}
 				outcome = fmt.Sprintf("loaded, %d bytes", len(atLimit))
 			} else {
 				if !errors.Is(err, pxelinux.ErrLimit) || !strings.Contains(fmt.Sprint(err), tt.wantMsg) {
-					t.Fatalf("LoadConfig = %v, want ErrLimit with %q\n%s", err, tt.wantMsg, out)
+					t.Fatalf("Config = %v, want ErrLimit with %q\n%s", err, tt.wantMsg, out)
 				}
 				outcome = "refused: " + err.Error()
 			}
-			t.Logf("FAULT | config: %s | %s | %.3fs | %.1f MiB allocated (bound %d MiB) |",
-				tt.name, strings.ReplaceAll(outcome, "|", "/"), elapsed.Seconds(), float64(alloc)/(1<<20), bound>>20)
+			testenv.Fault(t, "config: "+tt.name, outcome, elapsed, fmt.Sprintf("%.1f MiB allocated (bound %d MiB)", float64(alloc)/(1<<20), bound>>20))
 		})
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/s390netboot/s390netboot/internal/netconf"
 	"github.com/s390netboot/s390netboot/internal/platform"
+	"github.com/s390netboot/s390netboot/internal/settings"
 	"github.com/s390netboot/s390netboot/pxeclient/dhcp"
 	"github.com/s390netboot/s390netboot/pxeclient/pxelinux"
 )
@@ -37,12 +38,12 @@ var ErrNoLinks = errors.New("no Ethernet link")
 // LinkNetwork is the real network step: OSA grouping on s390x, links up,
 // carrier, then DHCP on all links at once (or the static pxeinit.ip=) and
 // the configuration of the winning link. The whole step is bounded by
-// pxeinit.timeout= (platform.DefaultNetTimeout).
+// pxeinit.timeout= (settings.DefaultNetTimeout).
 func (c *Client) LinkNetwork(ctx context.Context) (*Lease, error) {
 	c.init()
 	timeout := c.Settings.NetTimeout
 	if timeout <= 0 {
-		timeout = platform.DefaultNetTimeout
+		timeout = settings.DefaultNetTimeout
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -92,7 +93,15 @@ func (c *Client) LinkNetwork(ctx context.Context) (*Lease, error) {
 	}
 	c.stages.mark("lease", "iface", lease.Interface, "addr", lease.Net.Address, "server", lease.Facts.Server,
 		"via", lease.ServerSource, "dhcp", lease.ServerID, "bootfile", lease.Facts.BootFile)
-	return &Lease{Interface: lease.Interface, Facts: lease.Facts}, nil
+	return &Lease{Interface: lease.Interface, Facts: factsOf(lease.Facts)}, nil
+}
+
+// factsOf is what a DHCP lease tells the PXELINUX config engine.
+func factsOf(f dhcp.Facts) pxelinux.Facts {
+	return pxelinux.Facts{
+		MAC: f.MAC, HWType: f.HWType, IP: f.IP, Netmask: f.Netmask, Gateway: f.Gateway, Server: f.Server,
+		UUID: f.UUID, BootFile: f.BootFile, ConfigFile: f.ConfigFile, PathPrefix: f.PathPrefix, RebootTime: f.RebootTime,
+	}
 }
 
 // waitLinks returns the pxeinit.iface= links, or every Ethernet link once

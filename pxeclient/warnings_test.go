@@ -40,15 +40,15 @@ func TestConfigWarningsLimited(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c, out := newClient(t, tt.files, &booted{})
 			ctx := context.Background()
-			l, err := c.network(ctx)
+			l, err := c.Lease(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
-			cfg, err := c.LoadConfig(ctx, l)
+			cfg, err := c.Config(ctx, l)
 			if err != nil {
-				t.Fatalf("LoadConfig: %v\n%s", err, out)
+				t.Fatalf("Config: %v\n%s", err, out)
 			}
-			if a := cfg.Autoboot(); a.Entry == nil || a.Entry.Label != "a" {
+			if a := cfg.Auto; a.Entry == nil || a.Entry.Label != "a" {
 				t.Errorf("the config does not boot \"a\" any more: %+v", a)
 			}
 			want := tt.want

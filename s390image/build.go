@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+
+	"github.com/s390netboot/s390netboot/internal/logging"
 )
 
 // Options control Build and the *File functions.
@@ -22,6 +24,14 @@ type Options struct {
 	// ignoring ramdisk fields that point outside the kernel). Nil discards.
 	Logger *slog.Logger
 
+	// CheckRamdisk, when not nil, reads the ramdisk while Build or
+	// WriteLoadFiles copies it (in its own goroutine) and returns an error
+	// for one the kernel could not unpack; the copy then stops and fails
+	// with that error, so that no output is committed. It need not read to
+	// the end. mks390image sets it to a check by initramfs.Identify; this
+	// package does not decide what a good ramdisk is.
+	CheckRamdisk func(io.Reader) error
+
 	// Stdin and Stdout stand for the path "-" in the *File functions;
 	// nil means os.Stdin and os.Stdout.
 	Stdin  io.Reader
@@ -36,12 +46,7 @@ type Options struct {
 func (o *Options) kernel() string  { return cmp.Or(o.kernelName, "kernel") }
 func (o *Options) ramdisk() string { return cmp.Or(o.ramdiskName, "ramdisk") }
 
-func (o *Options) logger() *slog.Logger {
-	if o.Logger == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return o.Logger
-}
+func (o *Options) logger() *slog.Logger { return logging.Or(o.Logger) }
 
 // Layout says what Build wrote.
 type Layout struct {
@@ -124,29 +129,99 @@ func Build(dst io.Writer, kernel io.ReaderAt, kernelSize int64, ramdisk io.Reade
 	l.Size = l.RamdiskOffset
 
 	// The ramdisk, streamed.
+	ramdisk, checked := opts.watchRamdisk(ramdisk)
+	if err := copyRamdisk(dst, ramdisk, ramdiskSize, l, opts); err != nil {
+		checked()
+		return nil, err
+	}
+	if err := checked(); err != nil {
+		return nil, fmt.Errorf("%s: %w", opts.ramdisk(), err)
+	}
+	l.Size += l.RamdiskSize
+	return l, nil
+}
+
+// copyRamdisk copies the ramdisk to dst, after the kernel, and records its
+// size in l.
+func copyRamdisk(dst io.Writer, ramdisk io.Reader, ramdiskSize int64, l *Layout, opts Options) error {
 	if ramdiskSize == UnknownSize {
 		wa, ok := dst.(io.WriterAt)
 		if !ok {
-			return nil, errors.New("a ramdisk of unknown size needs an output that supports WriteAt")
+			return errors.New("a ramdisk of unknown size needs an output that supports WriteAt")
 		}
 		n, err := io.Copy(dst, ramdisk)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", opts.ramdisk(), err)
+			return fmt.Errorf("%s: %w", opts.ramdisk(), err)
 		}
 		if n == 0 {
-			return nil, fmt.Errorf("%s: %w", opts.ramdisk(), ErrEmpty)
+			return fmt.Errorf("%s: %w", opts.ramdisk(), ErrEmpty)
 		}
 		l.RamdiskSize = n
 		var size [8]byte
 		binary.BigEndian.PutUint64(size[:], uint64(n))
 		if _, err := wa.WriteAt(size[:], InitrdSizeOffset); err != nil {
-			return nil, fmt.Errorf("writing the ramdisk size at %#x: %w", InitrdSizeOffset, err)
+			return fmt.Errorf("writing the ramdisk size at %#x: %w", InitrdSizeOffset, err)
 		}
 	} else if err := copyExactly(dst, ramdisk, ramdiskSize); err != nil {
-		return nil, fmt.Errorf("%s: %w", opts.ramdisk(), err)
+		return fmt.Errorf("%s: %w", opts.ramdisk(), err)
 	}
-	l.Size += l.RamdiskSize
-	return l, nil
+	return nil
+}
+
+// watchRamdisk returns a reader of the same bytes as r that also feeds
+// o.CheckRamdisk, and a function that waits for the check and returns its
+// result. Once the check has failed, reads return its error, so that a
+// copy stops early. Without a check, r comes back unchanged.
+func (o *Options) watchRamdisk(r io.Reader) (io.Reader, func() error) {
+	if o.CheckRamdisk == nil {
+		return r, func() error { return nil }
+	}
+	pr, pw := io.Pipe()
+	w := &watched{r: r, pw: pw, done: make(chan struct{})}
+	go func() {
+		w.err = o.CheckRamdisk(pr)
+		// The check need not read to the end: later writes fail, and
+		// the copy goes on without it.
+		pr.CloseWithError(errCheckDone)
+		close(w.done)
+	}()
+	return w, func() error {
+		pw.Close()
+		<-w.done
+		return w.err
+	}
+}
+
+// errCheckDone tells the copy that the check has read what it needs.
+var errCheckDone = errors.New("ramdisk check done")
+
+// watched is a reader that copies what it reads into a pipe to a check.
+type watched struct {
+	r      io.Reader
+	pw     *io.PipeWriter
+	done   chan struct{} // closed when the check has returned
+	err    error         // the check's result, after done
+	closed bool          // the check reads no more
+}
+
+func (w *watched) Read(p []byte) (int, error) {
+	select {
+	case <-w.done:
+		if w.err != nil {
+			return 0, w.err
+		}
+	default:
+	}
+	n, err := w.r.Read(p)
+	if n > 0 && !w.closed {
+		if _, werr := w.pw.Write(p[:n]); werr != nil {
+			w.closed = true
+		}
+	}
+	if err != nil && err != io.EOF {
+		w.pw.CloseWithError(err)
+	}
+	return n, err
 }
 
 // kernelPart is the kernel of an input image: its parameter area in

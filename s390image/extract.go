@@ -3,7 +3,8 @@ package s390image
 import (
 	"fmt"
 	"io"
-	"log/slog"
+
+	"github.com/s390netboot/s390netboot/internal/logging"
 )
 
 // Extract splits the single boot image r (size bytes) into its kernel and
@@ -21,7 +22,7 @@ import (
 // It returns ErrNoRamdisk when the image holds no ramdisk, and ErrTruncated
 // when the ramdisk it points to runs past the end of the file.
 func Extract(r io.ReaderAt, size int64, kernel, ramdisk io.Writer) (*Layout, error) {
-	k, err := openKernel(r, size, true, slog.New(slog.DiscardHandler))
+	k, err := openKernel(r, size, true, logging.Or(nil))
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/s390netboot/s390netboot/internal/atomicfile"
 )
 
 // StdioPath is the path that stands for standard input (for a ramdisk) or
@@ -23,31 +25,15 @@ const StdioPath = "-"
 // error it is removed and an existing out stays untouched. out must not
 // name one of the inputs (ErrOutputIsInput).
 func BuildFile(out, kernel, ramdisk string, opts Options) (*Layout, error) {
-	opts.kernelName = "kernel " + kernel
-	k, err := openKernelFile(kernel)
+	src, err := openSources(kernel, ramdisk, out == StdioPath, &opts)
 	if err != nil {
 		return nil, err
 	}
-	defer k.Close()
-	inputs := []*input{k}
-	var rd *input
-	if ramdisk != "" {
-		if rd, err = openRamdisk(ramdisk, out == StdioPath, opts); err != nil {
-			return nil, err
-		}
-		defer rd.Close()
-		opts.ramdiskName = "ramdisk " + rd.name
-		inputs = append(inputs, rd)
-	}
-
+	defer src.Close()
+	r, size := src.ramdiskStream()
 	var l *Layout
 	build := func(w io.Writer) error {
-		var r io.Reader
-		size := int64(0)
-		if rd != nil {
-			r, size = rd.r, rd.size
-		}
-		l, err = Build(w, k.f, k.size, r, size, opts)
+		l, err = Build(w, src.kernel.f, src.kernel.size, r, size, opts)
 		return err
 	}
 	if out == StdioPath {
@@ -58,7 +44,7 @@ func BuildFile(out, kernel, ramdisk string, opts Options) (*Layout, error) {
 	}
 	var o outputs
 	defer o.abort()
-	f, err := o.create(out, inputs)
+	f, err := o.create(out, src.inputs())
 	if err != nil {
 		return nil, err
 	}
@@ -122,25 +108,11 @@ func InspectFile(path string) (*Info, error) {
 // ramdisk may be StdioPath, or "" to take the ramdisk out of a single boot
 // image. Every file appears complete or none does.
 func WriteLoadDir(dir, kernel, ramdisk string, opts Options) (*LoadLayout, error) {
-	opts.kernelName = "kernel " + kernel
-	k, err := openKernelFile(kernel)
+	src, err := openSources(kernel, ramdisk, false, &opts)
 	if err != nil {
 		return nil, err
 	}
-	defer k.Close()
-	inputs := []*input{k}
-	var r io.Reader
-	size := int64(0)
-	if ramdisk != "" {
-		rd, err := openRamdisk(ramdisk, false, opts)
-		if err != nil {
-			return nil, err
-		}
-		defer rd.Close()
-		opts.ramdiskName = "ramdisk " + rd.name
-		inputs = append(inputs, rd)
-		r, size = rd.r, rd.size
-	}
+	defer src.Close()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -154,13 +126,14 @@ func WriteLoadDir(dir, kernel, ramdisk string, opts Options) (*LoadLayout, error
 		{&w.Kernel, InsKernelName}, {&w.Initrd, InsInitrdName}, {&w.Parmfile, InsParmfileName},
 		{&w.AddrSize, InsAddrSizeName}, {&w.Ins, InsFileName},
 	} {
-		file, err := o.create(filepath.Join(dir, f.name), inputs)
+		file, err := o.create(filepath.Join(dir, f.name), src.inputs())
 		if err != nil {
 			return nil, err
 		}
 		*f.w = file
 	}
-	l, err := WriteLoadFiles(w, k.f, k.size, r, size, opts)
+	r, size := src.ramdiskStream()
+	l, err := WriteLoadFiles(w, src.kernel.f, src.kernel.size, r, size, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -187,6 +160,58 @@ func (in *input) Close() {
 	if in.f != nil && in.f != os.Stdin {
 		in.f.Close()
 	}
+}
+
+// sources are the opened inputs of BuildFile and WriteLoadDir: a kernel
+// and an optional ramdisk.
+type sources struct {
+	kernel  *input
+	ramdisk *input // nil when none is given
+}
+
+// openSources opens kernel and, unless it is "", ramdisk (with needSize as
+// openRamdisk takes it), and names both in opts for errors.
+func openSources(kernel, ramdisk string, needSize bool, opts *Options) (*sources, error) {
+	opts.kernelName = "kernel " + kernel
+	k, err := openKernelFile(kernel)
+	if err != nil {
+		return nil, err
+	}
+	src := &sources{kernel: k}
+	if ramdisk != "" {
+		rd, err := openRamdisk(ramdisk, needSize, *opts)
+		if err != nil {
+			k.Close()
+			return nil, err
+		}
+		opts.ramdiskName = "ramdisk " + rd.name
+		src.ramdisk = rd
+	}
+	return src, nil
+}
+
+func (s *sources) Close() {
+	s.kernel.Close()
+	if s.ramdisk != nil {
+		s.ramdisk.Close()
+	}
+}
+
+// inputs are the files no output may overwrite.
+func (s *sources) inputs() []*input {
+	if s.ramdisk == nil {
+		return []*input{s.kernel}
+	}
+	return []*input{s.kernel, s.ramdisk}
+}
+
+// ramdiskStream gives the ramdisk as Build and WriteLoadFiles take it: a
+// nil reader when there is none.
+func (s *sources) ramdiskStream() (io.Reader, int64) {
+	if s.ramdisk == nil {
+		return nil, 0
+	}
+	return s.ramdisk.r, s.ramdisk.size
 }
 
 // openKernelFile opens an image or kernel, which must be a regular file:
@@ -288,17 +313,19 @@ func (in *input) spool() error {
 	return nil
 }
 
-// outputs are files written as a unit: each goes to a temporary file in
-// its folder; commit syncs and renames them all, abort removes them.
+// outputs are files written as a unit: each regular file goes to an
+// atomicfile; commit syncs them all before it puts any in place, abort
+// removes them.
 type outputs struct {
-	files []*output
+	files []output
 	done  bool
 }
 
+// output is one file of the set: a temporary file to put in place, or a
+// device or FIFO written in place.
 type output struct {
-	path string
-	f    *os.File
-	tmp  bool // f is a temporary file to rename to path
+	tmp   *atomicfile.File // nil when written in place
+	place *os.File
 }
 
 // outputMode is the permission of the files written.
@@ -323,49 +350,41 @@ func (o *outputs) create(path string, inputs []*input) (*os.File, error) {
 			if err != nil {
 				return nil, fmt.Errorf("output: %w", err)
 			}
-			o.files = append(o.files, &output{path: path, f: f})
+			o.files = append(o.files, output{place: f})
 			return f, nil
 		}
 	case !errors.Is(err, fs.ErrNotExist):
 		return nil, fmt.Errorf("output: %w", err)
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	f, err := atomicfile.Create(path, outputMode)
 	if err != nil {
-		return nil, fmt.Errorf("output %s: %w", path, err)
+		return nil, fmt.Errorf("output: %w", err)
 	}
-	o.files = append(o.files, &output{path: path, f: f, tmp: true})
-	return f, nil
+	o.files = append(o.files, output{tmp: f})
+	return f.File, nil
 }
 
-// commit makes every output visible under its name.
+// commit makes every output visible under its name. The data of all is
+// synced first, so that a full disk leaves none of them behind.
 func (o *outputs) commit() error {
 	for _, out := range o.files {
-		if !out.tmp {
+		if out.tmp == nil {
 			continue
 		}
-		if err := out.f.Chmod(outputMode); err != nil {
-			return fmt.Errorf("output %s: %w", out.path, err)
-		}
-		if err := out.f.Sync(); err != nil {
-			return fmt.Errorf("output %s: %w", out.path, err)
+		if err := out.tmp.Sync(); err != nil {
+			return fmt.Errorf("output %s: %w", out.tmp.Name(), err)
 		}
 	}
-	dirs := map[string]bool{}
 	for _, out := range o.files {
-		if err := out.f.Close(); err != nil {
-			return fmt.Errorf("output %s: %w", out.path, err)
-		}
-		if out.tmp {
-			if err := os.Rename(out.f.Name(), out.path); err != nil {
-				return fmt.Errorf("output %s: %w", out.path, err)
+		if out.tmp != nil {
+			if err := out.tmp.Commit(); err != nil {
+				return fmt.Errorf("output: %w", err)
 			}
-			dirs[filepath.Dir(out.path)] = true
+		} else if err := out.place.Close(); err != nil {
+			return fmt.Errorf("output: %w", err)
 		}
 	}
 	o.done = true
-	for dir := range dirs {
-		syncDir(dir)
-	}
 	return nil
 }
 
@@ -375,18 +394,10 @@ func (o *outputs) abort() {
 		return
 	}
 	for _, out := range o.files {
-		out.f.Close()
-		if out.tmp {
-			os.Remove(out.f.Name())
+		if out.tmp != nil {
+			out.tmp.Abort()
+		} else {
+			out.place.Close()
 		}
-	}
-}
-
-// syncDir makes a rename in dir durable. Failure is ignored: some file
-// systems cannot sync directories, and the data itself is synced.
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
 	}
 }

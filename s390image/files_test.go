@@ -4,16 +4,16 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
-	"flag"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/s390image")
+	"github.com/s390netboot/s390netboot/internal/testenv"
+)
 
 // goldenDir holds the fixtures shared with cmd/mks390image's tests.
 const goldenDir = "../testdata/s390image"
@@ -24,7 +24,7 @@ func TestGolden(t *testing.T) {
 	kernel := filepath.Join(goldenDir, "kernel.img")
 	ramdisk := filepath.Join(goldenDir, "ramdisk.cpio")
 	golden := filepath.Join(goldenDir, "image.golden")
-	if *update {
+	if testenv.Update() {
 		k := debianLike
 		k.size = 0x12345 // not a multiple of 4096: the padding shows
 		writeFile(t, goldenDir, "kernel.img", k.bytes())
@@ -34,13 +34,7 @@ func TestGolden(t *testing.T) {
 	if _, err := BuildFile(out, kernel, ramdisk, Options{Cmdline: "console=ttysclp0 quiet", SetCmdline: true}); err != nil {
 		t.Fatal(err)
 	}
-	got := readFile(t, out)
-	if *update {
-		writeFile(t, goldenDir, "image.golden", got)
-	}
-	if want := readFile(t, golden); !bytes.Equal(got, want) {
-		t.Errorf("%s differs from %s (run go test -update after checking why)", out, golden)
-	}
+	testenv.Golden(t, golden, readFile(t, out))
 }
 
 // goldenRamdisk is a tiny newc cpio archive with one file, /init.
@@ -221,6 +215,37 @@ func TestBuildFileStdio(t *testing.T) {
 	}
 	if fi, _ := os.Stat(filepath.Join(dir, "b.img")); fi.Mode().Perm() != outputMode {
 		t.Errorf("output mode %v", fi.Mode())
+	}
+}
+
+// TestBuildFileIntoFIFO writes the image into an existing FIFO in place:
+// renaming a temporary file over it would replace the FIFO.
+func TestBuildFileIntoFIFO(t *testing.T) {
+	dir := t.TempDir()
+	kb, rdb := debianLike.bytes(), pattern(20000, 11)
+	k := writeFile(t, dir, "vmlinuz", kb)
+	rd := writeFile(t, dir, "initrd", rdb)
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan []byte, 1)
+	go func() {
+		b, _ := os.ReadFile(fifo)
+		got <- b
+	}()
+	if _, err := BuildFile(fifo, k, rd, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(fifo); err != nil || fi.Mode().Type() != fs.ModeNamedPipe {
+		t.Fatalf("after the build %s is %v, %v; want the FIFO", fifo, fi, err)
+	}
+	if !bytes.Equal(<-got, catAndPatch(kb, rdb)) {
+		t.Error("the image read from the FIFO differs")
+	}
+	es, err := os.ReadDir(dir)
+	if err != nil || len(es) != 3 {
+		t.Errorf("the folder holds %v, %v; want the kernel, the ramdisk and the FIFO", es, err)
 	}
 }
 

@@ -1,10 +1,11 @@
 package s390image
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
+
+	"github.com/s390netboot/s390netboot/internal/compression"
 )
 
 // More sentinel errors; test them with errors.Is. The errors that say what
@@ -36,8 +37,8 @@ func (e *formatError) Is(target error) bool { return target == ErrNotS390Image }
 // Signatures of files that are not s390 kernel images. Sources: the ELF
 // specification (e_ident), Linux Documentation/arch/x86/boot.rst (header
 // magic "HdrS" at 0x202), Documentation/arch/arm64/booting.rst and
-// riscv/boot-image-header.rst (magic at 0x38), the gzip (RFC 1952), xz,
-// zstd (RFC 8878), bzip2, lz4, lzop and cpio (newc, "070701") formats.
+// riscv/boot-image-header.rst (magic at 0x38), cpio (newc, "070701"); the
+// compression magics are package internal/compression's.
 const (
 	x86HeaderOffset  = 0x202 // struct setup_header.header
 	x86HeaderMagic   = "HdrS"
@@ -47,16 +48,6 @@ const (
 	elfMagic         = "\x7fELF"
 	elfMachineS390   = 22 // EM_S390, e_machine at 0x12 (big-endian for s390)
 )
-
-var compressedMagic = []struct{ magic, name string }{
-	{"\x1f\x8b", "gzip"},
-	{"\xfd7zXZ\x00", "xz"},
-	{"\x28\xb5\x2f\xfd", "zstd"},
-	{"BZh", "bzip2"},
-	{"\x04\x22\x4d\x18", "lz4"},
-	{"\x02\x21\x4c\x18", "lz4 (legacy)"},
-	{"\x89LZO\x00", "lzop"},
-}
 
 // identify checks that hdr, the first bytes of a file of size bytes, is an
 // s390 kernel image and decodes its parameter area. hdr must reach the end
@@ -105,10 +96,8 @@ func notAKernel(hdr []byte) error {
 	case at(0, "070701"), at(0, "070702"):
 		return fmt.Errorf("%w: a cpio archive (a ramdisk?); the kernel comes first, then the ramdisk", ErrNotS390Image)
 	}
-	for _, c := range compressedMagic {
-		if bytes.HasPrefix(hdr, []byte(c.magic)) {
-			return fmt.Errorf("%w (%s): decompress a packed kernel first; if this is the ramdisk, the kernel comes first", ErrCompressed, c.name)
-		}
+	if c, ok := compression.Detect(hdr); ok {
+		return fmt.Errorf("%w (%s): decompress a packed kernel first; if this is the ramdisk, the kernel comes first", ErrCompressed, c.Name)
 	}
 	return nil
 }

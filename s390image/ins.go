@@ -127,6 +127,7 @@ func WriteLoadFiles(w LoadFiles, kernel io.ReaderAt, kernelSize int64, ramdisk i
 	}
 
 	// The ramdisk first: its size may be known only at its end.
+	ramdisk, checked := opts.watchRamdisk(ramdisk)
 	if ramdiskSize == UnknownSize {
 		if l.InitrdSize, err = io.Copy(w.Initrd, ramdisk); err == nil && l.InitrdSize == 0 {
 			err = ErrEmpty
@@ -134,6 +135,9 @@ func WriteLoadFiles(w LoadFiles, kernel io.ReaderAt, kernelSize int64, ramdisk i
 	} else {
 		l.InitrdSize = ramdiskSize
 		err = copyExactly(w.Initrd, ramdisk, ramdiskSize)
+	}
+	if cerr := checked(); err == nil {
+		err = cerr
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", opts.ramdisk(), err)

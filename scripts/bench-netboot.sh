@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench-netboot.sh: the side-by-side speed report (issue 6). Network-boots
+# bench-netboot.sh: the side-by-side speed report. Network-boots
 # the same one-entry TFTP tree twice in one run through the s390-ccw
 # firmware of qemu-system-s390x (QEMU's user network: DHCP + TFTP):
 #
@@ -40,6 +40,7 @@
 # not boot its target, 0 otherwise (timings depend on the machine's load
 # and are reported, not enforced).
 set -euo pipefail
+. "$(dirname "$0")/usage.sh"
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 only= keep= accel=tcg,tb-size=16 boot_timeout=600
@@ -53,8 +54,8 @@ while [ $# -gt 0 ]; do
 	--keep=*) keep=${1#--keep=}; shift;;
 	--timeout) boot_timeout=${2:?--timeout needs seconds}; shift 2;;
 	--timeout=*) boot_timeout=${1#--timeout=}; shift;;
-	-h|--help) sed -n '2,41p' "$0" | sed 's/^# \{0,1\}//'; exit 0;;
-	*) echo "bench-netboot.sh: unknown argument $1 (see --help)" >&2; exit 2;;
+	-h|--help) usage; exit 0;;
+	*) usage_error "unknown argument $1";;
 	esac
 done
 case $only in ''|seed|ours) ;; *) echo "bench-netboot.sh: --only must be seed or ours, not $only" >&2; exit 2;; esac

@@ -19,6 +19,7 @@
 # with QEMU 7.2's default translation cache a kexec'd kernel spends ~50 s in
 # QEMU's handling of stale translated code (docs/kexec-tcg-delay.md).
 set -euo pipefail
+. "$(dirname "$0")/usage.sh"
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 arch=s390x interactive= keep=
@@ -28,8 +29,8 @@ while [ $# -gt 0 ]; do
 	--arch=*) arch=${1#--arch=}; shift;;
 	--interactive|-i) interactive=1; shift;;
 	--keep) keep=${2:?--keep needs a directory}; shift 2;;
-	-h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0;;
-	*) echo "demo.sh: unknown argument $1 (see --help)" >&2; exit 2;;
+	-h|--help) usage; exit 0;;
+	*) usage_error "unknown argument $1";;
 	esac
 done
 case $arch in s390x|amd64) ;; *) echo "demo.sh: --arch must be s390x or amd64, not $arch" >&2; exit 2;; esac

@@ -6,8 +6,7 @@
 #
 # For each architecture ARCH it leaves, under ${S390NETBOOT_CACHE:-.cache}/ARCH/:
 #   vmlinuz        the kernel image (s390x: bzImage format; amd64: bzImage;
-#                  arm64: a gzip-compressed Image, which pxeclient/kexec
-#                  inflates before kexec_file_load, as kexec-tools does)
+#                  arm64: the uncompressed Image, 31 MiB in Debian 12)
 #   config         the kernel's build configuration
 #   modules/       the lib/modules/VERSION tree (no modules.dep: Debian's
 #                  package does not ship one)
@@ -24,6 +23,8 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${S390NETBOOT_CACHE:-$top/.cache}
+. "$(dirname "$0")/usage.sh"
+case ${1:-} in -h|--help) usage; exit 0;; esac
 archs=("$@")
 [ ${#archs[@]} -gt 0 ] || archs=(s390x amd64 arm64)
 
@@ -55,7 +56,7 @@ download() {
 }
 
 for arch in "${archs[@]}"; do
-	case $arch in s390x|amd64|arm64) ;; *) say "unknown architecture $arch (s390x, amd64 or arm64)"; exit 2;; esac
+	case $arch in s390x|amd64|arm64) ;; *) usage_error "unknown architecture $arch (s390x, amd64 or arm64)";; esac
 	out=$cache/$arch
 	if [ -f "$out/.complete" ]; then
 		say "$arch: cached in $out ($(cat "$out/version"))"

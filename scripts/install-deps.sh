@@ -22,7 +22,11 @@
 #   minisign           interop tests of signed boot
 #   nftables           packet loss for HTTP (this kernel has no sch_netem)
 #   busybox            busybox tftp/httpd as the baseline client and server
+#
+# Usage: scripts/install-deps.sh   (no arguments; needs root or sudo)
 set -euo pipefail
+. "$(dirname "$0")/usage.sh"
+case $# in 0) ;; *) case $1 in -h|--help) usage; exit 0;; *) usage_error "takes no arguments";; esac;; esac
 sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 need=()

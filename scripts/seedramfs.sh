@@ -36,9 +36,12 @@ cache=${S390NETBOOT_CACHE:-$top/.cache}/s390x
 say() { printf 'seedramfs: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
 
+. "$(dirname "$0")/usage.sh"
+case ${1:-} in -h|--help) usage; exit 0;; esac
 show_size=
 [ "${1:-}" = --size ] && { show_size=1; shift; }
-[ $# -eq 1 ] || die "usage: seedramfs.sh [--size] OUT"
+[ $# -eq 1 ] || usage_error "want [--size] OUT"
+case $1 in -*) usage_error "unknown option $1";; esac
 out=$1
 case $out in */) die "output $out is a directory name";; esac
 outdir=$(dirname -- "$out")

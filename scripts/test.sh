@@ -20,10 +20,11 @@
 # A fuzz run that ends in Go 1.26's coordinator deadline race
 # (golang/go#75804) without a failing input is run once more, not failed.
 set -euo pipefail
+. "$(dirname "$0")/usage.sh"
 case ${1:-} in
--h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0;;
+-h|--help) usage; exit 0;;
 '') ;;
-*) echo "test.sh: takes no arguments (see --help; select stages with STAGES=...)" >&2; exit 2;;
+*) usage_error "takes no arguments (select stages with STAGES=...)";;
 esac
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"

@@ -20,6 +20,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -28,68 +29,105 @@ import (
 	"strconv"
 
 	"github.com/s390netboot/s390netboot/initramfs"
+	"github.com/s390netboot/s390netboot/internal/cli"
 	"github.com/spf13/pflag"
 )
 
+const usage = `Usage:
+  mkpxeramfs -o OUT [--arch s390x|amd64|arm64] [--modules-dir DIR] [--module NAME]...
+             [--file SRC:DEST]... [--compress gzip|zstd|xz|none] [--init PATH]
+             [--ca-bundle FILE|none] [--trust-key MINISIGN.pub]
+             [--kernel-config FILE] [--kexec-check auto|strict|off]
+
+Builds the netboot ramdisk: /init (the Go client cmd/pxeinit, built for
+--arch), the kernel modules the network needs with their dependencies
+(from --modules-dir, an unpacked lib/modules/VERSION tree), a CA bundle for
+HTTPS and the --file extras, as a reproducible compressed newc cpio
+archive. -o - writes standard output. SOURCE_DATE_EPOCH sets the time
+stamp of every member (default 0).
+
+Examples:
+  mkpxeramfs -o pxeramfs.cpio.gz --modules-dir /lib/modules/6.1.0-43-s390x
+  mkpxeramfs -o - --modules-dir DIR | mks390image vmlinuz - -o pxelinux.0
+`
+
 func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "mkpxeramfs:", err)
-		os.Exit(1)
-	}
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-func run(args []string, stdout, stderr io.Writer) error {
+// run is the command; it returns the exit status (see package cli).
+func run(args []string, stdout, stderr io.Writer) int {
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	fl := pflag.NewFlagSet("mkpxeramfs", pflag.ContinueOnError)
-	fl.SetOutput(stderr)
-	out := fl.StringP("output", "o", "", "output file; - for standard output (required)")
-	arch := fl.String("arch", initramfs.DefaultArch, "target architecture: s390x, amd64 or arm64")
-	modDir := fl.String("modules-dir", "", "lib/modules/VERSION tree to take kernel modules from")
-	modules := fl.StringArray("module", nil, `kernel module to include with its dependencies, optionally with parameters ("virtio_net napi_tx=1"); repeatable; default: the architecture's network drivers`)
-	files := fl.StringArray("file", nil, "extra file SRC:DEST; repeatable")
-	compress := fl.String("compress", string(initramfs.Gzip), "compression: gzip, zstd, xz or none")
-	initPath := fl.String("init", "", "prebuilt init binary (default: build "+initramfs.InitPackage+")")
-	ca := fl.String("ca-bundle", "", `PEM CA bundle for HTTPS (default: the host's); "none" for none`)
-	trustKey := fl.String("trust-key", "", "minisign public key: the client then boots only files signed by it (signed boot; see pxeboot sign)")
+	var f buildFlags
+	fl.StringVarP(&f.out, "output", "o", "", "output file; - for standard output (required)")
+	fl.StringVar(&f.arch, "arch", initramfs.DefaultArch, "target architecture: s390x, amd64 or arm64")
+	fl.StringVar(&f.modDir, "modules-dir", "", "lib/modules/VERSION tree to take kernel modules from")
+	fl.StringArrayVar(&f.modules, "module", nil, `kernel module to include with its dependencies, optionally with parameters ("virtio_net napi_tx=1"); repeatable; default: the architecture's network drivers`)
+	fl.StringArrayVar(&f.files, "file", nil, "extra file SRC:DEST; repeatable")
+	fl.StringVar(&f.compress, "compress", string(initramfs.Gzip), "compression: gzip, zstd, xz or none")
+	fl.StringVar(&f.initPath, "init", "", "prebuilt init binary (default: build "+initramfs.InitPackage+")")
+	fl.StringVar(&f.ca, "ca-bundle", "", `PEM CA bundle for HTTPS (default: the host's); "none" for none`)
+	fl.StringVar(&f.trustKey, "trust-key", "", "minisign public key: the client then boots only files signed by it (signed boot; see pxeboot sign)")
+	fl.StringVar(&f.kernelConfig, "kernel-config", "", "the kernel's configuration file (default: ROOT/boot/config-VERSION for --modules-dir ROOT/lib/modules/VERSION)")
+	fl.StringVar(&f.kexecCheck, "kexec-check", string(initramfs.KexecCheckAuto), "refuse a kernel whose configuration lacks kexec: auto (warn when no configuration is found), strict (refuse then too) or off")
 	verbose := fl.BoolP("verbose", "v", false, "log each step")
-	fl.Usage = func() {
-		fmt.Fprintln(stderr, "usage: mkpxeramfs -o OUT [flags]")
-		fl.PrintDefaults()
-	}
-	if err := fl.Parse(args); err != nil {
-		return err
+	if code, done := cli.Parse(fl, args, usage, stdout, stderr); done {
+		return code
 	}
 	if fl.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", fl.Args())
+		return cli.UsageError(fl, usage, stderr, "unexpected arguments %q", fl.Args())
 	}
-	if *out == "" {
-		return fmt.Errorf("-o OUT is required")
+	if f.out == "" {
+		return cli.UsageError(fl, usage, stderr, "-o OUT is required")
 	}
 	if *verbose {
 		logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	}
-	c, err := initramfs.ParseCompression(*compress)
+	if err := build(stdout, logger, f); err != nil {
+		fmt.Fprintln(stderr, "mkpxeramfs:", err)
+		return cli.ExitFail
+	}
+	return cli.ExitOK
+}
+
+// buildFlags are the flag values build works from.
+type buildFlags struct {
+	out, arch, modDir, compress, initPath, ca, trustKey string
+	kernelConfig, kexecCheck                            string
+	modules, files                                      []string
+}
+
+// build makes the ramdisk the flags ask for.
+func build(stdout io.Writer, logger *slog.Logger, f buildFlags) error {
+	c, err := initramfs.ParseCompression(f.compress)
+	if err != nil {
+		return err
+	}
+	kc, err := initramfs.ParseKexecCheck(f.kexecCheck)
 	if err != nil {
 		return err
 	}
 	opts := initramfs.Options{
-		Arch:        *arch,
-		Init:        *initPath,
-		ModulesDir:  *modDir,
-		CABundle:    *ca,
-		TrustKey:    *trustKey,
-		Compression: c,
-		Logger:      logger,
+		Arch:         f.arch,
+		Init:         f.initPath,
+		ModulesDir:   f.modDir,
+		CABundle:     f.ca,
+		TrustKey:     f.trustKey,
+		Compression:  c,
+		KernelConfig: f.kernelConfig,
+		KexecCheck:   kc,
+		Logger:       logger,
 	}
-	for _, m := range *modules {
+	for _, m := range f.modules {
 		r, err := initramfs.ParseModule(m)
 		if err != nil {
 			return err
 		}
 		opts.Modules = append(opts.Modules, r)
 	}
-	for _, f := range *files {
-		r, err := initramfs.ParseFile(f)
+	for _, file := range f.files {
+		r, err := initramfs.ParseFile(file)
 		if err != nil {
 			return err
 		}
@@ -106,15 +144,18 @@ func run(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 
 	var res *initramfs.Result
-	if *out == "-" {
+	if f.out == "-" {
 		res, err = initramfs.Build(ctx, stdout, opts)
 	} else {
-		res, err = initramfs.WriteFile(ctx, *out, opts)
+		res, err = initramfs.WriteFile(ctx, f.out, opts)
+	}
+	if errors.Is(err, initramfs.ErrCannotKexec) || errors.Is(err, initramfs.ErrNoKernelConfig) || errors.Is(err, initramfs.ErrNotUnpackable) {
+		return fmt.Errorf("%w\n(--kexec-check=off builds the ramdisk anyway)", err)
 	}
 	if err != nil {
 		return err
 	}
-	logger.Info("ramdisk written", "output", *out, "modules", initramfs.Names(res.Modules),
+	logger.Info("ramdisk written", "output", f.out, "modules", initramfs.Names(res.Modules),
 		"init_bytes", res.InitSize, "cpio_bytes", res.Uncompressed, "compressed_bytes", res.Compressed)
 	return nil
 }

@@ -17,6 +17,8 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/s390netboot/s390netboot/initramfs"
+	"github.com/s390netboot/s390netboot/internal/cli"
 	"github.com/s390netboot/s390netboot/s390image"
 )
 
@@ -42,8 +44,6 @@ Examples:
   mks390image --info pxelinux.0
   mks390image --extract pxelinux.0 vmlinuz initrd.img
   mks390image --ins /srv/ftp/linux pxelinux.0 --parmfile generic.prm
-
-Flags:
 `
 
 func main() {
@@ -64,29 +64,29 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		asJSON   = fs.Bool("json", false, "with --info: print JSON")
 		extract  = fs.BoolP("extract", "x", false, "split IMAGE into KERNEL_OUT and RAMDISK_OUT (either may be -)")
 		insDir   = fs.String("ins", "", "write IBM Z load files (kernel.img, initrd.img, generic.prm, initrd.addrsize, generic.ins) into `DIR`")
+		kconfig  = fs.String("kernel-config", "", "with a netboot RAMDISK (mkpxeramfs): the kernel's configuration `FILE` (default: config-VERSION next to KERNEL, or its IKCONFIG)")
+		kexecChk = fs.String("kexec-check", string(initramfs.KexecCheckAuto), "with a netboot RAMDISK: refuse a KERNEL whose configuration lacks kexec, by `MODE`: auto (warn when none is found), strict (refuse then too) or off")
+		foreign  = fs.Bool("foreign-ramdisk", false, "take a RAMDISK the kernel cannot unpack as an initramfs (not newc cpio, plain or compressed) as it is")
 		verbose  = fs.BoolP("verbose", "v", false, "log what is done")
 		version  = fs.Bool("version", false, "print the version and exit")
 	)
-	fs.Usage = func() {} // --help is handled below; errors get a hint
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprint(stdout, usage)
-			fs.SetOutput(stdout)
-			fs.PrintDefaults()
-			return 0
-		}
-		fmt.Fprintf(stderr, "mks390image: %v\nRun mks390image --help for usage.\n", err)
-		return 2
+	if code, done := cli.Parse(fs, args, usage, stdout, stderr); done {
+		return code
 	}
 	usageErr := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "mks390image: "+format+"\nRun mks390image --help for usage.\n", a...)
-		return 2
+		return cli.UsageError(fs, usage, stderr, format, a...)
 	}
 	fail := func(err error) int {
 		if errors.Is(err, s390image.ErrBadCmdline) && fs.Changed("parmfile") {
 			err = fmt.Errorf("parameter file %s: %w", *parmfile, err)
 		}
 		fmt.Fprintf(stderr, "mks390image: %v\n", err)
+		switch {
+		case errors.Is(err, initramfs.ErrNotUnpackable):
+			fmt.Fprintf(stderr, "mks390image: --foreign-ramdisk takes a payload the kernel is not meant to unpack as it is\n")
+		case errors.Is(err, initramfs.ErrCannotKexec), errors.Is(err, initramfs.ErrNoKernelConfig):
+			fmt.Fprintf(stderr, "mks390image: --kexec-check=off builds the image anyway\n")
+		}
 		return 1
 	}
 	if *version {
@@ -95,8 +95,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 
 	opts := s390image.Options{Stdin: stdin, Stdout: stdout}
+	// Warnings are always shown; --verbose shows the rest.
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	if *verbose {
 		opts.Logger = slog.New(slog.NewTextHandler(stderr, nil))
+		log = opts.Logger
+	}
+	kexecCheck, err := initramfs.ParseKexecCheck(*kexecChk)
+	if err != nil {
+		return usageErr("%v", err)
 	}
 	switch {
 	case fs.Changed("cmdline") && fs.Changed("parmfile"):
@@ -126,6 +133,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return usageErr("--info and --extract take no --cmdline, --parmfile or -o")
 	}
 	pos := fs.Args()
+	if !*foreign && len(pos) > 0 {
+		// The kernel is the first argument of a build and of --ins.
+		kc := initramfs.KernelConfig{File: *kconfig, Kernel: pos[0]}
+		opts.CheckRamdisk = initramfs.RamdiskCheck("s390x", kc, kexecCheck, log)
+	}
 
 	switch {
 	case *info:
@@ -136,10 +148,18 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if err != nil {
 			return fail(err)
 		}
+		rd := identifyRamdisk(pos[0], inf)
 		if *asJSON {
-			return printJSON(stdout, stderr, pos[0], inf)
+			if code := printJSON(stdout, stderr, pos[0], inf, rd); code != 0 {
+				return code
+			}
+		} else {
+			printInfo(stdout, pos[0], inf, rd)
 		}
-		printInfo(stdout, pos[0], inf)
+		if rd.Problem != "" && !*foreign {
+			fmt.Fprintf(stderr, "mks390image: %s: the ramdisk: %s\n", pos[0], rd.Problem)
+			return 1
+		}
 
 	case *extract:
 		if len(pos) != 3 {
@@ -208,7 +228,30 @@ func displayName(path string) string {
 	return path
 }
 
-func printInfo(w io.Writer, name string, i *s390image.Info) {
+// ramdiskInfo is what --info says about the ramdisk in an image.
+type ramdiskInfo struct {
+	Format  string `json:"ramdisk_format,omitempty"`  // what initramfs.Identify found
+	Problem string `json:"ramdisk_problem,omitempty"` // why the kernel cannot unpack it
+}
+
+// identifyRamdisk checks the ramdisk inside the image path.
+func identifyRamdisk(path string, i *s390image.Info) ramdiskInfo {
+	if !i.RamdiskInFile {
+		return ramdiskInfo{}
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return ramdiskInfo{Problem: err.Error()}
+	}
+	defer f.Close()
+	c, err := initramfs.Identify(io.NewSectionReader(f, int64(i.RamdiskOffset), int64(i.RamdiskSize)))
+	if err != nil {
+		return ramdiskInfo{Problem: err.Error()}
+	}
+	return ramdiskInfo{Format: c.String()}
+}
+
+func printInfo(w io.Writer, name string, i *s390image.Info, rd ramdiskInfo) {
 	fmt.Fprintf(w, "file:           %s (%d bytes)\n", name, i.Size)
 	fmt.Fprintf(w, "magic:          %s at %#x\n", i.Magic, s390image.MagicOffset)
 	v := i.KernelVersion
@@ -225,6 +268,12 @@ func printInfo(w io.Writer, name string, i *s390image.Info) {
 	default:
 		fmt.Fprintf(w, "ramdisk:        %d bytes at %#x, not in the file\n", i.RamdiskSize, i.RamdiskOffset)
 	}
+	switch {
+	case rd.Format != "":
+		fmt.Fprintf(w, "ramdisk format: %s\n", rd.Format)
+	case rd.Problem != "":
+		fmt.Fprintf(w, "ramdisk format: %s\n", rd.Problem)
+	}
 	maxFrom := "announced by the kernel"
 	if !i.CmdlineMaxStored {
 		maxFrom = "legacy default"
@@ -235,11 +284,12 @@ func printInfo(w io.Writer, name string, i *s390image.Info) {
 	}
 }
 
-func printJSON(stdout, stderr io.Writer, name string, i *s390image.Info) int {
+func printJSON(stdout, stderr io.Writer, name string, i *s390image.Info, rd ramdiskInfo) int {
 	b, err := json.MarshalIndent(struct {
 		File string `json:"file"`
 		*s390image.Info
-	}{name, i}, "", "  ")
+		ramdiskInfo
+	}{name, i, rd}, "", "  ")
 	if err != nil {
 		fmt.Fprintf(stderr, "mks390image: %v\n", err)
 		return 1

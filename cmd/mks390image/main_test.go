@@ -2,14 +2,16 @@ package main
 
 import (
 	"bytes"
-	"flag"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden --info outputs in testdata/s390image")
+	"github.com/s390netboot/s390netboot/initramfs"
+	"github.com/s390netboot/s390netboot/internal/testenv"
+)
 
 // The fixtures of package s390image: a synthetic kernel, a tiny ramdisk
 // and the image built from them with --cmdline 'console=ttysclp0 quiet'.
@@ -87,13 +89,7 @@ func TestInfo(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("%v: exit %d: %s", tc.args, code, stderr)
 		}
-		path := filepath.Join(fixtures, tc.golden)
-		if *update {
-			os.WriteFile(path, []byte(stdout), 0o644)
-		}
-		if want := read(t, path); stdout != want {
-			t.Errorf("%v:\n%s\nwant (%s):\n%s", tc.args, stdout, path, want)
-		}
+		testenv.Golden(t, filepath.Join(fixtures, tc.golden), []byte(stdout))
 	}
 }
 
@@ -152,6 +148,9 @@ func TestRefusals(t *testing.T) {
 			if code != tc.code || !strings.Contains(stderr, tc.msg) {
 				t.Errorf("exit %d, stderr %q; want exit %d mentioning %q", code, stderr, tc.code, tc.msg)
 			}
+			if code == 2 && !strings.Contains(stderr, "Usage:") {
+				t.Errorf("a usage error without the usage on standard error: %q", stderr)
+			}
 			if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 				t.Errorf("left files behind: %v", entries)
 			}
@@ -160,12 +159,166 @@ func TestRefusals(t *testing.T) {
 }
 
 func TestHelpAndVersion(t *testing.T) {
-	code, stdout, _ := mks(t, "", "--help")
-	if code != 0 || !strings.Contains(stdout, "Examples:") || !strings.Contains(stdout, "--cmdline TEXT") {
-		t.Errorf("--help: exit %d:\n%s", code, stdout)
+	for _, arg := range []string{"--help", "-h"} {
+		code, stdout, stderr := mks(t, "", arg)
+		if code != 0 || stderr != "" || !strings.Contains(stdout, "Examples:") || !strings.Contains(stdout, "--cmdline TEXT") {
+			t.Errorf("%s: exit %d, stderr %q:\n%s", arg, code, stderr, stdout)
+		}
 	}
-	code, stdout, _ = mks(t, "", "--version")
+	code, stdout, _ := mks(t, "", "--version")
 	if code != 0 || !strings.HasPrefix(stdout, "mks390image ") {
 		t.Errorf("--version: exit %d: %q", code, stdout)
+	}
+}
+
+// TestForeignRamdisk checks that a ramdisk the kernel cannot unpack is
+// refused, from a file and from a pipe, naming the file and what it looks
+// like and leaving no output; that --foreign-ramdisk takes it; and that
+// --info finds it in an existing image.
+func TestForeignRamdisk(t *testing.T) {
+	dir := t.TempDir()
+	random := make([]byte, 100)
+	for i := range random {
+		random[i] = byte(i*37 + 0x8f)
+	}
+	junk := filepath.Join(dir, "junk.bin")
+	os.WriteFile(junk, random, 0o644)
+	out := filepath.Join(dir, "pxelinux.0")
+	insDir := t.TempDir()
+	for _, tc := range []struct {
+		name  string
+		stdin string
+		args  []string
+		msg   string
+	}{
+		{"file", "", []string{kernel, junk, "-o", out}, "ramdisk " + junk + ": not a ramdisk the kernel can unpack: bytes 8f b4 d9"},
+		{"pipe", string(random), []string{kernel, "-", "-o", out}, "ramdisk standard input: not a ramdisk the kernel can unpack"},
+		{"pipe to stdout", string(random), []string{kernel, "-", "-o", "-"}, "ramdisk standard input: not a ramdisk"},
+		{"ins", "", []string{"--ins", filepath.Join(insDir, "ins"), kernel, junk}, "not a ramdisk the kernel can unpack"},
+		{"kernel as ramdisk", "", []string{kernel, kernel, "-o", out}, "an s390 kernel image"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, stderr := mks(t, tc.stdin, tc.args...)
+			if code != 1 || !strings.Contains(stderr, tc.msg) || !strings.Contains(stderr, "--foreign-ramdisk") {
+				t.Errorf("exit %d, stderr %q; want exit 1 mentioning %q and --foreign-ramdisk", code, stderr, tc.msg)
+			}
+			if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+				t.Errorf("left files behind: %v", entries)
+			}
+			if entries, _ := os.ReadDir(filepath.Join(insDir, "ins")); len(entries) != 0 {
+				t.Errorf("--ins left files behind: %v", entries)
+			}
+		})
+	}
+
+	if code, _, stderr := mks(t, "", kernel, junk, "-o", out, "--foreign-ramdisk"); code != 0 {
+		t.Fatalf("--foreign-ramdisk: exit %d: %s", code, stderr)
+	}
+	code, stdout, stderr := mks(t, "", "--info", out)
+	if code != 1 || !strings.Contains(stdout, "ramdisk format: not a ramdisk the kernel can unpack") || !strings.Contains(stderr, out+": the ramdisk: not a ramdisk") {
+		t.Errorf("--info of a foreign ramdisk: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	code, stdout, _ = mks(t, "", "--info", "--json", out)
+	if code != 1 || !strings.Contains(stdout, `"ramdisk_problem": "not a ramdisk the kernel can unpack: bytes 8f`) {
+		t.Errorf("--info --json of a foreign ramdisk: exit %d\n%s", code, stdout)
+	}
+	if code, _, stderr := mks(t, "", "--info", "--foreign-ramdisk", out); code != 0 {
+		t.Errorf("--info --foreign-ramdisk: exit %d: %s", code, stderr)
+	}
+}
+
+// netbootRamdisk returns a gzip-compressed newc ramdisk whose /init is
+// cmd/pxeinit, as mkpxeramfs makes it.
+func netbootRamdisk(t *testing.T) []byte {
+	t.Helper()
+	init := filepath.Join(t.TempDir(), "pxeinit")
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", init, initramfs.InitPackage)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=s390x")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building the init: %v\n%s", err, b)
+	}
+	data, err := os.ReadFile(init)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a initramfs.Archive
+	if err := errors.Join(a.AddConsoleNodes(), a.AddFile("init", data, 0o755)); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	zw, _ := initramfs.Gzip.NewWriter(&out)
+	if _, err := a.WriteTo(zw, 0); err != nil {
+		t.Fatal(err)
+	}
+	zw.Close()
+	return out.Bytes()
+}
+
+// TestKexecCheck checks that a netboot image for a kernel that cannot
+// kexec (Debian 13's s390x configuration) is refused, naming the options
+// and the configuration file, with no output left behind; that the check
+// finds config-VERSION next to the kernel by its file name or by the
+// version the kernel announces; and that images of other ramdisks are not
+// checked.
+func TestKexecCheck(t *testing.T) {
+	fixtures, err := filepath.Abs("../../testdata/kconfig")
+	if err != nil {
+		t.Fatal(err)
+	}
+	trixie := read(t, filepath.Join(fixtures, "config-6.12.107+deb13-s390x"))
+	bookworm := read(t, filepath.Join(fixtures, "config-6.1.0-50-s390x"))
+	rd := filepath.Join(t.TempDir(), "netboot.gz")
+	os.WriteFile(rd, netbootRamdisk(t), 0o644)
+
+	// Kernels in boot directories, as distributions install them.
+	boot := func(files map[string]string) string {
+		dir := t.TempDir()
+		for name, data := range files {
+			os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644)
+		}
+		return dir
+	}
+	k := read(t, kernel) // announces 6.1.0-synthetic-s390x
+	byName := boot(map[string]string{"vmlinuz-6.12.107+deb13-s390x": k, "config-6.12.107+deb13-s390x": trixie})
+	byVersion := boot(map[string]string{"vmlinuz": k, "config-6.1.0-synthetic-s390x": trixie})
+	good := boot(map[string]string{"vmlinuz": k, "config-6.1.0-synthetic-s390x": bookworm})
+	none := boot(map[string]string{"vmlinuz": k})
+
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		code   int
+		stderr []string
+	}{
+		{"config-VERSION by file name", []string{filepath.Join(byName, "vmlinuz-6.12.107+deb13-s390x"), rd},
+			1, []string{"the kernel cannot kexec", filepath.Join(byName, "config-6.12.107+deb13-s390x"), "CONFIG_KEXEC_FILE is not set, CONFIG_KEXEC is not set", "--kexec-check=off"}},
+		{"config-VERSION by the kernel's version", []string{filepath.Join(byVersion, "vmlinuz"), rd}, 1, []string{filepath.Join(byVersion, "config-6.1.0-synthetic-s390x")}},
+		{"named configuration", []string{kernel, rd, "--kernel-config", filepath.Join(fixtures, "config-6.12.107+deb13-s390x")}, 1, []string{"the kernel cannot kexec"}},
+		{"--ins", []string{"--ins", filepath.Join(t.TempDir(), "ins"), filepath.Join(byName, "vmlinuz-6.12.107+deb13-s390x"), rd}, 1, []string{"the kernel cannot kexec"}},
+		{"check off", []string{filepath.Join(byName, "vmlinuz-6.12.107+deb13-s390x"), rd, "--kexec-check=off"}, 0, nil},
+		{"Debian 12", []string{filepath.Join(good, "vmlinuz"), rd}, 0, nil},
+		{"no configuration", []string{filepath.Join(none, "vmlinuz"), rd}, 0, []string{"level=WARN", "no kernel configuration found", "IKCONFIG in " + filepath.Join(none, "vmlinuz")}},
+		{"no configuration, strict", []string{filepath.Join(none, "vmlinuz"), rd, "--kexec-check=strict"}, 1, []string{"no kernel configuration found"}},
+		{"not a netboot ramdisk", []string{filepath.Join(byName, "vmlinuz-6.12.107+deb13-s390x"), ramdisk}, 0, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			outDir := t.TempDir()
+			args := tc.args
+			if args[0] != "--ins" {
+				args = append([]string{"-o", filepath.Join(outDir, "pxelinux.0")}, args...)
+			}
+			code, _, stderr := mks(t, "", args...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d: %s", code, tc.code, stderr)
+			}
+			for _, want := range tc.stderr {
+				if !strings.Contains(stderr, want) {
+					t.Errorf("stderr %q does not mention %q", stderr, want)
+				}
+			}
+			if entries, _ := os.ReadDir(outDir); code != 0 && len(entries) != 0 {
+				t.Errorf("a refused image left files: %v", entries)
+			}
+		})
 	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -15,54 +14,58 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/spf13/pflag"
-
-	"github.com/s390netboot/s390netboot/internal/platform"
+	"github.com/s390netboot/s390netboot/internal/atomicfile"
+	"github.com/s390netboot/s390netboot/internal/settings"
+	"github.com/s390netboot/s390netboot/internal/signedboot"
 	"github.com/s390netboot/s390netboot/pxeclient"
+	"github.com/s390netboot/s390netboot/pxeclient/bootmenu"
 	"github.com/s390netboot/s390netboot/pxeclient/fetch"
 	"github.com/s390netboot/s390netboot/pxeclient/kexec"
-	"github.com/s390netboot/s390netboot/pxeclient/pxelinux"
 )
 
-func init() {
-	commands["fetch"] = command{summary: "download the entry a machine would boot, with plan.json", run: runFetch}
-}
-
 const fetchUsage = `usage: pxeboot fetch [--iface IF | --url tftp://HOST[:PORT]/PREFIX/ | --url http(s)://HOST/PATH/]
-                     [lease flags] [--label L] -o DIR
+                     [lease flags] [--label L] [--trust-key KEY.pub] -o DIR
        pxeboot boot  [same] [-o DIR]
+
+Both run the netboot init's boot flow once, unattended: the lease, the
+config lookup, the choice (--label, else the unattended entry), the
+download, and on a failure the config's ONERROR.
 
 --iface runs DHCP on IF and configures it with the lease (as a DHCP client
 would; needs root); the lease flags then override what DHCP said. Without
 --iface the lease flags are the facts, and the files come from --url or
-from the TFTP server --server.
+from the TFTP server --server. --trust-key turns on signed boot: every
+config, kernel and initrd needs a valid NAME.minisig by that key.
 
 fetch writes the kernel and initrds into DIR under their base names and
 DIR/plan.json: the pxeboot plan of the config plus "boot", the chosen
 entry with each file's URL, size and SHA-256. It exits 0 only when every
-file arrived and was written intact. boot first checks that this process
-may kexec (root or CAP_SYS_BOOT, lockdown), then fetches and kexecs.
+file arrived and was written. boot first checks that this process may
+kexec (root or CAP_SYS_BOOT, lockdown), then fetches and kexecs (with -o,
+after writing DIR as fetch does).
 `
 
 // fetchFlags are the flags of fetch and boot.
 type fetchFlags struct {
-	lease   leaseFlags
-	iface   string
-	url     string
-	label   string
-	out     string
-	timeout time.Duration
-	arch    uint16
-	verbose bool
+	lease    leaseFlags
+	src      sourceFlags
+	iface    string
+	label    string
+	out      string
+	trustKey string
+	timeout  time.Duration
+	arch     uint16
+	verbose  bool
 }
 
-func (f *fetchFlags) register(fs *pflag.FlagSet) {
-	f.lease.register(fs)
+func (f *fetchFlags) register(fs *flags) {
+	f.lease.register(fs.FlagSet)
+	f.src.register(fs.FlagSet, false)
 	fs.StringVar(&f.iface, "iface", "", "run DHCP on this interface and configure it")
-	fs.StringVar(&f.url, "url", "", "boot server: tftp://HOST[:PORT]/ or http(s)://HOST/PATH/ (the TFTP root)")
 	fs.StringVar(&f.label, "label", "", "boot this entry instead of the unattended choice")
 	fs.StringVarP(&f.out, "output", "o", "", "directory for the files and plan.json")
-	fs.DurationVar(&f.timeout, "timeout", platform.DefaultNetTimeout, "bound for link and DHCP with --iface")
+	fs.StringVar(&f.trustKey, "trust-key", "", "signed boot: accept only files signed by this minisign public `KEY`")
+	fs.DurationVar(&f.timeout, "timeout", settings.DefaultNetTimeout, "bound for link and DHCP with --iface")
 	fs.Uint16Var(&f.arch, "dhcp-arch", 0, "with --iface: client architecture sent as DHCP option 93 (0x1f s390x, 7 x86-64 UEFI, 0xb arm64); default this machine's")
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "debug messages")
 }
@@ -71,145 +74,155 @@ func runFetch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	return fetchOrBoot(ctx, "fetch", args, stdout, stderr)
 }
 
+func runBoot(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return fetchOrBoot(ctx, "boot", args, stdout, stderr)
+}
+
 func fetchOrBoot(ctx context.Context, name string, args []string, stdout, stderr io.Writer) int {
-	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, fetchUsage); fs.PrintDefaults() }
+	fs := newFlags(name, fetchUsage)
 	var f fetchFlags
 	f.register(fs)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, done := fs.parse(args, stdout, stderr); done {
+		return code
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "pxeboot %s: unexpected argument %q\n", name, fs.Arg(0))
-		return exitUsage
+		return fs.fail(stderr, "unexpected argument %q", fs.Arg(0))
 	}
 	if name == "fetch" && f.out == "" {
-		fmt.Fprintf(stderr, "pxeboot fetch: -o DIR is required\n")
-		return exitUsage
+		return fs.fail(stderr, "-o DIR is required")
+	}
+	fail := func(err error) int {
+		fmt.Fprintf(stderr, "pxeboot %s: %v\n", name, err)
+		return exitFail
 	}
 	if name == "boot" {
 		// Before anything is downloaded: a refused kexec should not
 		// cost a 500 MB transfer first.
 		if err := kexec.CheckPermission(); err != nil {
-			fmt.Fprintf(stderr, "pxeboot boot: %v\n", err)
-			return exitFail
+			return fail(err)
 		}
 	}
 	level := slog.LevelInfo
 	if f.verbose {
 		level = slog.LevelDebug
 	}
-	log := slog.New(pxeclient.NewConsoleHandler(stderr, "pxeboot", level))
-	c := &pxeclient.Client{Log: log, Console: stderr, Settings: platform.Settings{Label: f.label, NetTimeout: f.timeout}}
+	c := &pxeclient.Client{
+		Log:      slog.New(pxeclient.NewConsoleHandler(stderr, "pxeboot", level)),
+		Console:  stderr,
+		Settings: settings.Settings{Label: f.label, NetTimeout: f.timeout},
+	}
 	// A running system keeps its own resolver configuration: the lease's
 	// DNS servers go to a file of their own.
 	c.NetApply.ResolvConf = filepath.Join(os.TempDir(), "pxeboot-resolv.conf")
-	// plan.json records each file's SHA-256, taken while it arrived and
-	// checked again against what is written.
+	// plan.json records each file's SHA-256, taken while it arrived.
 	c.Fetch.SHA256 = f.out != ""
 	if fs.Changed("dhcp-arch") {
 		c.DHCP.Arch = &f.arch
 	}
-	d, cfg, lease, via, err := fetchEntry(ctx, c, &f, fs)
-	if err != nil {
-		fmt.Fprintf(stderr, "pxeboot %s: %v\n", name, err)
-		return exitFail
-	}
-	if f.out != "" {
-		p, err := writeDownload(f.out, d, cfg, lease.Facts, via)
+	if f.trustKey != "" {
+		key, err := signedboot.LoadKey(f.trustKey)
 		if err != nil {
-			fmt.Fprintf(stderr, "pxeboot %s: %v\n", name, err)
-			return exitFail
+			return fail(err)
 		}
-		fmt.Fprintf(stdout, "%s\n", p)
+		c.Signed = signedboot.On(key)
+	}
+	network, err := f.network(c, fs)
+	if err != nil {
+		return fail(err)
+	}
+	c.Network = network
+	var targets multiTarget
+	if f.out != "" {
+		targets = append(targets, &dirTarget{dir: f.out, stdout: stdout})
 	}
 	if name == "boot" {
-		if err := c.Kexec(d); err != nil {
-			fmt.Fprintf(stderr, "pxeboot boot: %v\n", err)
-			return exitFail
-		}
+		targets = append(targets, c.KexecTarget())
+	}
+	c.Target = targets
+	if err := c.Once(ctx); err != nil {
+		return fail(err)
 	}
 	return exitOK
 }
 
-// fetchEntry runs the client's steps: the lease (DHCP or flags), the
-// config, the choice and the download.
-func fetchEntry(ctx context.Context, c *pxeclient.Client, f *fetchFlags, fs *pflag.FlagSet) (*pxeclient.Download, *pxelinux.Config, *pxeclient.Lease, string, error) {
-	flagFacts, err := f.lease.facts()
-	if err != nil {
-		return nil, nil, nil, "", err
+// network is where the lease comes from: DHCP on --iface with the lease
+// flags over it, or the lease flags alone; the files come from --url, or
+// the boot server's TFTP root.
+func (f *fetchFlags) network(c *pxeclient.Client, fs *flags) (func(context.Context) (*pxeclient.Lease, error), error) {
+	src, err := f.src.source()
+	if err != nil && !errors.Is(err, errNoSource) {
+		return nil, err
 	}
-	var lease *pxeclient.Lease
-	if f.iface != "" {
-		c.Settings.Ifaces = []string{f.iface}
-		lease, err = c.LinkNetwork(ctx)
+	if f.iface == "" {
+		facts, err := f.lease.facts()
 		if err != nil {
-			return nil, nil, nil, "", err
+			return nil, err
 		}
-		overrideFacts(&lease.Facts, flagFacts, fs)
-	} else {
-		lease = &pxeclient.Lease{Facts: flagFacts}
+		if src == (pxeclient.Source{}) && !facts.Server.IsValid() {
+			return nil, errors.New("no boot server: give --iface, --url or --server")
+		}
+		return pxeclient.Fixed(pxeclient.Lease{Facts: facts, Source: src}), nil
 	}
-	switch {
-	case f.url != "":
-		src, err := pxeclient.ParseSource(f.url)
+	if _, err := f.lease.facts(); err != nil {
+		return nil, err
+	}
+	c.Settings.Ifaces = []string{f.iface}
+	return func(ctx context.Context) (*pxeclient.Lease, error) {
+		l, err := c.LinkNetwork(ctx)
 		if err != nil {
-			return nil, nil, nil, "", fmt.Errorf("--url: %w", err)
+			return nil, err
 		}
-		lease.Source = src
-	case lease.Facts.Server.IsValid():
-		lease.Source = pxeclient.TFTPSource(lease.Facts.Server)
-	default:
-		return nil, nil, nil, "", errors.New("no boot server: give --iface, --url or --server")
-	}
-	cfg, err := c.LoadConfig(ctx, lease)
-	if err != nil {
-		return nil, nil, nil, "", err
-	}
-	ch, via, err := c.Choose(ctx, cfg)
-	if err != nil {
-		return nil, cfg, lease, "", err
-	}
-	cfg, ch, err = c.Resolve(ctx, cfg, ch)
-	if err != nil {
-		return nil, cfg, lease, "", err
-	}
-	d, err := c.FetchChoice(ctx, lease, ch)
-	return d, cfg, lease, via, err
+		if err := f.lease.over(&l.Facts, fs.FlagSet); err != nil {
+			return nil, err
+		}
+		l.Source = src
+		return l, nil
+	}, nil
 }
 
-// overrideFacts copies the lease flags the user gave over the DHCP facts:
-// one row for each flag of leaseFlags.register.
-func overrideFacts(dst *pxelinux.Facts, src pxelinux.Facts, fs *pflag.FlagSet) {
-	for _, o := range []struct {
-		flag string
-		copy func()
-	}{
-		{"mac", func() { dst.MAC = src.MAC }},
-		{"hwtype", func() { dst.HWType = src.HWType }},
-		{"ip", func() { dst.IP = src.IP }},
-		{"netmask", func() { dst.Netmask = src.Netmask }},
-		{"gateway", func() { dst.Gateway = src.Gateway }},
-		{"server", func() { dst.Server = src.Server }},
-		{"uuid", func() { dst.UUID = src.UUID }},
-		{"bootfile", func() { dst.BootFile = src.BootFile }},
-		{"prefix", func() { dst.PathPrefix = src.PathPrefix }},
-		{"configfile", func() { dst.ConfigFile = src.ConfigFile }},
-	} {
-		if fs.Changed(o.flag) {
-			o.copy()
+// multiTarget loads with each Target in turn and executes the last: with
+// -o, boot writes the directory and then kexecs.
+type multiTarget []pxeclient.Target
+
+func (m multiTarget) Load(img *pxeclient.Image) error {
+	for _, t := range m {
+		if err := t.Load(img); err != nil {
+			return err
 		}
 	}
+	return nil
 }
+
+func (m multiTarget) Execute() error {
+	if len(m) == 0 {
+		return nil
+	}
+	return m[len(m)-1].Execute()
+}
+
+// dirTarget is what "boot" means for pxeboot fetch: Load writes the
+// image's files and plan.json into dir and names plan.json on stdout;
+// Execute does nothing.
+type dirTarget struct {
+	dir    string
+	stdout io.Writer
+}
+
+func (t *dirTarget) Load(img *pxeclient.Image) error {
+	p, err := writeImage(t.dir, img)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(t.stdout, "%s\n", p)
+	return nil
+}
+
+func (t *dirTarget) Execute() error { return nil }
 
 // fetchPlan is plan.json: the pxeboot plan of the config plus the entry
 // that was fetched.
 type fetchPlan struct {
-	pxelinux.Plan
+	Plan
 	Boot bootRecord `json:"boot"`
 }
 
@@ -232,21 +245,17 @@ type fileRecord struct {
 	SHA256 string `json:"sha256"`
 }
 
-// writeDownload writes the files of d and plan.json into dir (created if
-// needed) and returns the path of plan.json. Every file is written under a
-// temporary name, read back and compared with the digest taken while it
-// arrived, then renamed: a file in dir is complete or absent. plan.json is
-// written last.
-func writeDownload(dir string, d *pxeclient.Download, cfg *pxelinux.Config, facts pxelinux.Facts, via string) (string, error) {
+// writeImage writes the files of img and plan.json into dir (created if
+// needed) and returns the path of plan.json. Each file is replaced
+// atomically (internal/atomicfile): a file in dir is complete or absent.
+// plan.json is written last.
+func writeImage(dir string, img *pxeclient.Image) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
 	used := map[string]bool{"plan.json": true}
-	rec := func(p pxelinux.Path, file *fetch.File) (fileRecord, error) {
-		base := path.Base(p.Name)
-		if p.URL != "" {
-			base = path.Base(p.URL)
-		}
+	rec := func(ref bootmenu.File, file *fetch.File) (fileRecord, error) {
+		base := path.Base(ref.Name)
 		if base == "." || base == "/" || base == "" {
 			base = "file"
 		}
@@ -258,62 +267,38 @@ func writeDownload(dir string, d *pxeclient.Download, cfg *pxelinux.Config, fact
 		if err := writeVerified(filepath.Join(dir, name), file.Data, file.SHA256); err != nil {
 			return fileRecord{}, err
 		}
-		return fileRecord{Name: p.String(), URL: file.URL, File: name, Size: len(file.Data), SHA256: hex.EncodeToString(file.SHA256[:])}, nil
+		return fileRecord{Name: ref.Name, URL: file.URL, File: name, Size: len(file.Data), SHA256: hex.EncodeToString(file.SHA256[:])}, nil
 	}
-	b := bootRecord{Label: d.Choice.Entry.Label, Via: via, Args: d.Choice.Args, Cmdline: d.Cmdline, Initrds: []fileRecord{}}
+	ch := img.Choice
+	b := bootRecord{Label: ch.Entry.Label, Via: img.Via, Args: ch.Args, Cmdline: ch.Cmdline, Initrds: []fileRecord{}}
 	var err error
-	if b.Kernel, err = rec(d.KernelPath, d.Kernel); err != nil {
+	if b.Kernel, err = rec(ch.Entry.Kernel, img.Kernel); err != nil {
 		return "", err
 	}
-	for i, f := range d.Initrds {
-		r, err := rec(d.InitrdPaths[i], f)
+	for i, f := range img.Initrds {
+		r, err := rec(ch.Initrds[i], f)
 		if err != nil {
 			return "", err
 		}
 		b.Initrds = append(b.Initrds, r)
 	}
-	js, err := json.MarshalIndent(fetchPlan{Plan: pxelinux.NewPlan(cfg, facts), Boot: b}, "", "  ")
+	js, err := json.MarshalIndent(fetchPlan{Plan: newPlan(img.Menu), Boot: b}, "", "  ")
 	if err != nil {
 		return "", err
 	}
-	js = append(js, '\n')
 	p := filepath.Join(dir, "plan.json")
-	if err := writeVerified(p, js, sha256.Sum256(js)); err != nil {
+	if err := atomicfile.WriteFile(p, append(js, '\n'), 0o644); err != nil {
 		return "", err
 	}
 	return p, nil
 }
 
-// writeVerified writes data to name through a temporary file, checks what
-// landed on disk against sum and renames it into place.
+// writeVerified checks data against the SHA-256 taken while it arrived
+// (memory that changed since is caught here) and writes it to name
+// atomically.
 func writeVerified(name string, data []byte, sum [32]byte) error {
 	if got := sha256.Sum256(data); got != sum {
 		return fmt.Errorf("%s: the data in memory does not match the SHA-256 taken while it arrived", name)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	back, err := os.ReadFile(tmp.Name())
-	if err != nil {
-		return fmt.Errorf("read back %s: %w", name, err)
-	}
-	if !bytes.Equal(back, data) || sha256.Sum256(back) != sum {
-		return fmt.Errorf("%s: what was written differs from what was fetched", name)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), name)
+	return atomicfile.WriteFile(name, data, 0o644)
 }

@@ -7,36 +7,35 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
-	"time"
 
-	"github.com/pin/tftp/v3"
+	"github.com/s390netboot/s390netboot/internal/minisign"
+	"github.com/s390netboot/s390netboot/internal/signedboot"
+	"github.com/s390netboot/s390netboot/internal/testenv"
+	"github.com/s390netboot/s390netboot/pxeclient/kexec"
 )
 
 // fetchServer serves files from a real pin/tftp server on 127.0.0.1.
 func fetchServer(t *testing.T, files map[string]string) string {
 	t.Helper()
-	s := tftp.NewServer(func(name string, rf io.ReaderFrom) error {
-		data, ok := files[strings.TrimPrefix(name, "/")]
-		if !ok {
-			return os.ErrNotExist
+	return testenv.TFTPServer{Open: tftpFiles(files, nil)}.Start(t)
+}
+
+// tftpFiles is testenv.TFTPFiles for text files, counting the requests
+// in requests unless it is nil.
+func tftpFiles(files map[string]string, requests *atomic.Int32) func(string) (io.Reader, int64, bool) {
+	return func(name string) (io.Reader, int64, bool) {
+		if requests != nil {
+			requests.Add(1)
 		}
-		_, err := rf.ReadFrom(strings.NewReader(data))
-		return err
-	}, nil)
-	s.SetBackoff(func(int) time.Duration { return 0 })
-	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+		data, ok := files[name]
+		return strings.NewReader(data), -1, ok
 	}
-	go s.Serve(conn.(*net.UDPConn))
-	t.Cleanup(s.Shutdown)
-	return conn.LocalAddr().String()
 }
 
 var fetchFiles = map[string]string{
@@ -161,5 +160,167 @@ func TestBootRefusesNonKernel(t *testing.T) {
 	// the text file; otherwise the permission check refuses first.
 	if s := stderr.String(); !strings.Contains(s, "kexec") {
 		t.Errorf("stderr:\n%s", s)
+	}
+}
+
+// onErrorFiles is a tree whose DEFAULT entry has a missing kernel and
+// whose ONERROR names the good one.
+func onErrorFiles() map[string]string {
+	files := map[string]string{}
+	for k, v := range fetchFiles {
+		files[k] = v
+	}
+	files["s390x/pxelinux.cfg/01-52-54-00-12-34-56"] = "DEFAULT broken\nONERROR install\n" +
+		"LABEL broken\n  KERNEL images/vmlinuz-missing\n" + fetchFiles["s390x/pxelinux.cfg/01-52-54-00-12-34-56"][len("DEFAULT install\n"):]
+	return files
+}
+
+// TestFetchOnError: pxeboot fetch runs the same flow as the init, so a
+// DEFAULT whose kernel is missing is followed by ONERROR, and plan.json
+// says how the entry was chosen.
+func TestFetchOnError(t *testing.T) {
+	addr := fetchServer(t, onErrorFiles())
+	dir := filepath.Join(t.TempDir(), "out")
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), fetchArgs(addr, dir), &stdout, &stderr); code != exitOK {
+		t.Fatalf("exit %d\n%s", code, stderr.String())
+	}
+	var p struct{ Boot bootRecord }
+	b, err := os.ReadFile(filepath.Join(dir, "plan.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.Boot.Label != "install" || p.Boot.Via != "ONERROR" || len(p.Boot.Initrds) != 2 {
+		t.Errorf("plan.json boot: %+v", p.Boot)
+	}
+	for _, w := range []string{`pxeboot: error: boot "broken": entry "broken": fetch tftp://`, "vmlinuz-missing", `next="ONERROR install broken"`} {
+		if !strings.Contains(stderr.String(), w) {
+			t.Errorf("stderr lacks %q:\n%s", w, stderr.String())
+		}
+	}
+}
+
+// TestBootOnError: the same for pxeboot boot, whose kexec refuses the
+// ONERROR entry's kernel (a text file): both failures are reported and
+// nothing is left on disk. Needs the permission to kexec (root), which
+// the command checks first.
+func TestBootOnError(t *testing.T) {
+	if err := kexec.CheckPermission(); err != nil {
+		t.Skipf("pxeboot boot stops before the flow without the permission to kexec: %v", err)
+	}
+	addr := fetchServer(t, onErrorFiles())
+	args := fetchArgs(addr, "")
+	args[0] = "boot"
+	args = args[:len(args)-2] // no -o
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), args, &stdout, &stderr); code != exitFail {
+		t.Fatalf("exit %d, want %d\n%s", code, exitFail, stderr.String())
+	}
+	for _, w := range []string{`boot "broken"`, `next="ONERROR install broken"`, "stage=choice", "label=install via=ONERROR",
+		`boot "install broken": kexec tftp://`, "not a kernel"} {
+		if !strings.Contains(stderr.String(), w) {
+			t.Errorf("stderr lacks %q:\n%s", w, stderr.String())
+		}
+	}
+}
+
+// TestFetchSigned: with --trust-key pxeboot applies signed boot as the
+// init does: a signed tree is fetched; an unsigned initrd stops the
+// fetch, naming the file, and nothing is written.
+func TestFetchSigned(t *testing.T) {
+	key, err := minisign.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := filepath.Join(t.TempDir(), "boot.pub")
+	if err := os.WriteFile(pub, key.Public().Encode(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	signedFiles := func(skip string) map[string]string {
+		out := map[string]string{}
+		for name, data := range fetchFiles {
+			out[name] = data
+			if name == skip {
+				continue
+			}
+			sig, err := key.Sign([]byte(data), "file:"+name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[signedboot.SigName(name)] = string(sig.Encode())
+		}
+		return out
+	}
+	for _, tt := range []struct {
+		name, unsigned string
+		code           int
+	}{
+		{"all signed", "", exitOK},
+		{"initrd unsigned", "s390x/images/extra.gz", exitFail},
+		{"config unsigned", "s390x/pxelinux.cfg/01-52-54-00-12-34-56", exitFail},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			addr := fetchServer(t, signedFiles(tt.unsigned))
+			dir := filepath.Join(t.TempDir(), "out")
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), fetchArgs(addr, dir, "--trust-key", pub), &stdout, &stderr)
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d\n%s", code, tt.code, stderr.String())
+			}
+			if tt.unsigned == "" {
+				return
+			}
+			if !strings.Contains(stderr.String(), tt.unsigned) || !strings.Contains(stderr.String(), "refused by signed boot: no signature") {
+				t.Errorf("stderr does not name %s as unsigned:\n%s", tt.unsigned, stderr.String())
+			}
+			if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+				t.Errorf("files written despite the refusal: %v", ents)
+			}
+		})
+	}
+}
+
+// TestHelp: pxeboot and each subcommand print their usage on standard
+// output for --help and -h and exit 0; a bad flag prints it on standard
+// error and exits 2.
+func TestHelp(t *testing.T) {
+	names := []string{""}
+	for _, c := range commands {
+		names = append(names, c.name)
+	}
+	for _, name := range names {
+		t.Run("pxeboot "+name, func(t *testing.T) {
+			for _, h := range []string{"--help", "-h"} {
+				args := []string{h}
+				if name != "" {
+					args = []string{name, h}
+				}
+				var stdout, stderr bytes.Buffer
+				if code := run(context.Background(), args, &stdout, &stderr); code != exitOK || stderr.Len() != 0 ||
+					!strings.HasPrefix(stdout.String(), "usage: pxeboot ") {
+					t.Errorf("%q: exit %d, stdout %q, stderr %q", args, code, stdout.String(), stderr.String())
+				}
+			}
+			args := []string{"--no-such-flag"}
+			if name != "" {
+				args = []string{name, "--no-such-flag"}
+			}
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), args, &stdout, &stderr)
+			want := "no-such-flag"
+			if name == "" {
+				want = "unknown command"
+			}
+			if code != exitUsage || stdout.Len() != 0 || !strings.Contains(stderr.String(), want) || !strings.Contains(stderr.String(), "usage: pxeboot ") {
+				t.Errorf("%q: exit %d, stdout %q, stderr %q", args, code, stdout.String(), stderr.String())
+			}
+		})
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"help", "plan"}, &stdout, &stderr); code != exitOK || !strings.Contains(stdout.String(), "--format") {
+		t.Errorf("help plan: exit %d, stdout %q", code, stdout.String())
 	}
 }

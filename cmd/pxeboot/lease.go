@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/s390netboot/s390netboot/internal/uuid"
 	"github.com/s390netboot/s390netboot/pxeclient/pxelinux"
 )
 
@@ -62,34 +63,40 @@ func (l *leaseFlags) facts() (pxelinux.Facts, error) {
 		*a.dst = v
 	}
 	if l.uuid != "" {
-		u, err := parseUUID(l.uuid)
+		u, err := uuid.Parse(l.uuid)
 		if err != nil {
-			return f, err
+			return f, fmt.Errorf("--uuid %w", err)
 		}
-		f.UUID = u
+		f.UUID = u.String()
 	}
 	return f, nil
 }
 
-// parseUUID accepts the 8-4-4-4-12 form in either case.
-func parseUUID(s string) (string, error) {
-	bad := fmt.Errorf("--uuid %q: not a UUID of the form 8-4-4-4-12 hex digits", s)
-	if len(s) != 36 {
-		return "", bad
+// over copies the lease flags the user gave over facts DHCP gave: one
+// row for each flag of register.
+func (l *leaseFlags) over(dst *pxelinux.Facts, fs *pflag.FlagSet) error {
+	src, err := l.facts()
+	if err != nil {
+		return err
 	}
-	out := []byte(s)
-	for i, c := range out {
-		switch {
-		case i == 8 || i == 13 || i == 18 || i == 23:
-			if c != '-' {
-				return "", bad
-			}
-		case c >= '0' && c <= '9', c >= 'a' && c <= 'f':
-		case c >= 'A' && c <= 'F':
-			out[i] = c + 'a' - 'A'
-		default:
-			return "", bad
+	for _, o := range []struct {
+		flag string
+		copy func()
+	}{
+		{"mac", func() { dst.MAC = src.MAC }},
+		{"hwtype", func() { dst.HWType = src.HWType }},
+		{"ip", func() { dst.IP = src.IP }},
+		{"netmask", func() { dst.Netmask = src.Netmask }},
+		{"gateway", func() { dst.Gateway = src.Gateway }},
+		{"server", func() { dst.Server = src.Server }},
+		{"uuid", func() { dst.UUID = src.UUID }},
+		{"bootfile", func() { dst.BootFile = src.BootFile }},
+		{"prefix", func() { dst.PathPrefix = src.PathPrefix }},
+		{"configfile", func() { dst.ConfigFile = src.ConfigFile }},
+	} {
+		if fs.Changed(o.flag) {
+			o.copy()
 		}
 	}
-	return string(out), nil
+	return nil
 }

@@ -8,62 +8,120 @@ import (
 	"io"
 	"log/slog"
 
-	"github.com/spf13/pflag"
-
-	"github.com/s390netboot/s390netboot/pxeclient/pxelinux"
+	"github.com/s390netboot/s390netboot/pxeclient"
+	"github.com/s390netboot/s390netboot/pxeclient/bootmenu"
 )
 
-// maxConfigFollow bounds how many CONFIG entries plan follows when the
-// unattended choice restarts with another config.
-const maxConfigFollow = 8
+const planUsage = `usage: pxeboot plan --root TFTPDIR | --url tftp://HOST/ | --url http(s)://HOST/PATH/
+                    [lease flags] [--format json|text]
+
+Answers "what will this machine boot?" offline: the boot flow's config
+step for the lease the flags describe, following CONFIG entries the
+unattended choice opens, and nothing fetched but configs. It prints the
+config names tried in syslinux order, the config used, the unattended
+entry and its wait, and each entry's kernel, initrds and complete
+command line (IPAPPEND included): as JSON (the fields below), or as text
+with the menu as the netboot console shows it.
+`
+
+// Plan is the JSON `pxeboot plan` prints and `pxeboot fetch` writes
+// first into plan.json: a contract other tools rely on, so fields are
+// only ever added.
+type Plan struct {
+	// Tried are the config names in the order tried, ending with the one
+	// used (PXELINUX notation: relative to the TFTP root, host::name or
+	// URL).
+	Tried []string `json:"tried"`
+	// Config is the config used.
+	Config string `json:"config"`
+	// Default is the label that boots unattended ("" when none does; the
+	// kernel name for a DEFAULT or ONTIMEOUT that names a kernel).
+	Default string `json:"default"`
+	// TimeoutMS is the wait before it: 0 boots at once, -1 waits for the
+	// user.
+	TimeoutMS int64 `json:"timeout_ms"`
+	// Entries are all entries (submenus and hidden ones too, and the
+	// implicit entry of a DEFAULT that names a kernel), in file order.
+	Entries []PlanEntry `json:"entries"`
+}
+
+// PlanEntry is one entry of a Plan.
+type PlanEntry struct {
+	Label     string   `json:"label"`
+	Title     string   `json:"title"`
+	Kernel    string   `json:"kernel"`
+	Initrds   []string `json:"initrds"`
+	Cmdline   string   `json:"cmdline"`
+	LocalBoot bool     `json:"localboot"`
+	Hidden    bool     `json:"hidden"`
+}
+
+// newPlan summarises the boot menu m.
+func newPlan(m *bootmenu.Menu) Plan {
+	a := m.Auto
+	p := Plan{Config: m.Source, Tried: append([]string{}, m.Tried...), Entries: []PlanEntry{}, TimeoutMS: a.Wait.Milliseconds()}
+	if a.Forever {
+		p.TimeoutMS = -1
+	}
+	if a.Entry != nil {
+		p.Default = a.Entry.Label
+	}
+	for _, e := range m.Listed() {
+		pe := PlanEntry{
+			Label: e.Label, Title: e.Title, Kernel: e.Kernel.Name, Initrds: []string{},
+			Cmdline: e.Cmdline, LocalBoot: e.Kind == bootmenu.Local, Hidden: e.Hidden,
+		}
+		for _, i := range e.Initrds {
+			pe.Initrds = append(pe.Initrds, i.Name)
+		}
+		p.Entries = append(p.Entries, pe)
+	}
+	return p
+}
 
 func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := pflag.NewFlagSet("pxeboot plan", pflag.ContinueOnError)
-	fs.SetOutput(stderr)
+	f := newFlags("plan", planUsage)
 	var lease leaseFlags
 	var src sourceFlags
-	lease.register(fs)
-	src.register(fs)
-	format := fs.String("format", "json", "output: json or text")
-	verbose := fs.BoolP("verbose", "v", false, "log what the parser ignores")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: pxeboot plan --root TFTPDIR | --url tftp://HOST/ | --url http(s)://HOST/PATH/ [lease flags] [--format json|text]")
-		fs.PrintDefaults()
+	lease.register(f.FlagSet)
+	src.register(f.FlagSet, true)
+	format := f.String("format", "json", "output: json or text")
+	verbose := f.BoolP("verbose", "v", false, "log each step and what the parser ignores")
+	if code, done := f.parse(args, stdout, stderr); done {
+		return code
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "pxeboot plan: unexpected arguments %q\n", fs.Args())
-		return exitUsage
+	if f.NArg() > 0 {
+		return f.fail(stderr, "unexpected arguments %q", f.Args())
 	}
 	if *format != "json" && *format != "text" {
-		fmt.Fprintf(stderr, "pxeboot plan: --format %q: want json or text\n", *format)
-		return exitUsage
+		return f.fail(stderr, "--format %q: want json or text", *format)
 	}
 	facts, err := lease.facts()
 	if err != nil {
-		fmt.Fprintf(stderr, "pxeboot plan: %v\n", err)
-		return exitUsage
+		return f.fail(stderr, "%v", err)
 	}
-	opener, err := src.opener(pxelinux.DefaultMaxFileSize)
+	source, err := src.source()
 	if err != nil {
-		fmt.Fprintf(stderr, "pxeboot plan: %v\n", err)
-		return exitUsage
+		return f.fail(stderr, "%v", err)
 	}
 	level := slog.LevelError
 	if *verbose {
 		level = slog.LevelDebug
 	}
-	p := &pxelinux.Parser{Opener: opener, Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))}
-	cfg, err := plan(ctx, p, facts)
+	c := &pxeclient.Client{
+		Log:     slog.New(pxeclient.NewConsoleHandler(stderr, "pxeboot", level)),
+		Network: pxeclient.Fixed(pxeclient.Lease{Facts: facts, Source: source}),
+	}
+	c.Fetch.Attempts = 1
+	l, err := c.Lease(ctx)
+	var m *bootmenu.Menu
+	if err == nil {
+		m, err = c.Plan(ctx, l)
+	}
 	if err != nil {
-		var nc *pxelinux.NoConfigError
+		var nc *pxeclient.NoConfigError
 		if errors.As(err, &nc) {
-			fmt.Fprintf(stderr, "pxeboot plan: no config file found on %s; tried:\n", where(src))
+			fmt.Fprintf(stderr, "pxeboot plan: no config file found on %s; tried:\n", nc.Server)
 			for _, t := range nc.Tried {
 				fmt.Fprintf(stderr, "  %s\n", t)
 			}
@@ -73,42 +131,15 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitFail
 	}
 	if *format == "text" {
-		err = pxelinux.WritePlan(stdout, cfg, facts)
+		err = bootmenu.Render(stdout, m, bootmenu.Plan)
 	} else {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		err = enc.Encode(pxelinux.NewPlan(cfg, facts))
+		err = enc.Encode(newPlan(m))
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "pxeboot plan: writing output: %v\n", err)
 		return exitFail
 	}
 	return exitOK
-}
-
-// plan loads the config for facts and, as PXELINUX restarts with a new
-// config when the unattended choice is a CONFIG entry, follows those.
-func plan(ctx context.Context, p *pxelinux.Parser, facts pxelinux.Facts) (*pxelinux.Config, error) {
-	cfg, err := p.Load(ctx, facts)
-	if err != nil {
-		return nil, err
-	}
-	for range maxConfigFollow {
-		a := cfg.Autoboot()
-		if a.Entry == nil || a.Entry.Kind != pxelinux.KindConfig || a.Forever {
-			return cfg, nil
-		}
-		cfg, err = p.Follow(ctx, cfg, a.Entry)
-		if err != nil {
-			return nil, err
-		}
-	}
-	return nil, fmt.Errorf("more than %d CONFIG restarts, last %s", maxConfigFollow, cfg.Source)
-}
-
-func where(s sourceFlags) string {
-	if s.root != "" {
-		return s.root
-	}
-	return s.url
 }

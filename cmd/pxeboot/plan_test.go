@@ -4,9 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
-	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -15,10 +12,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pin/tftp/v3"
+	"github.com/s390netboot/s390netboot/internal/testenv"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/pxelinux")
 
 const casesDir = "../../testdata/pxelinux"
 
@@ -40,19 +35,7 @@ func planCase(t *testing.T, dir string, source []string, extra ...string) (stdou
 
 func golden(t *testing.T, path, got string) {
 	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./cmd/pxeboot -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from the output:\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
+	testenv.Golden(t, path, []byte(got))
 }
 
 func cases(t *testing.T) []string {
@@ -94,7 +77,7 @@ func TestPlanGolden(t *testing.T) {
 	}
 }
 
-// checkShape holds the JSON to exactly the fields of issue 4.
+// checkShape holds the JSON to exactly the fields of the contract (Plan).
 func checkShape(t *testing.T, out string) {
 	t.Helper()
 	var top map[string]json.RawMessage
@@ -141,7 +124,7 @@ func TestPlanTFTP(t *testing.T) {
 		}
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			root := filepath.Join(dir, "tftproot")
-			addr := serveTFTP(t, root)
+			addr := testenv.TFTPServer{Open: testenv.TFTPDir(root)}.Start(t)
 			got, errs, code := planCase(t, dir, []string{"--url", "tftp://" + addr + "/"})
 			if code != exitOK {
 				t.Fatalf("exit %d: %s", code, errs)
@@ -168,35 +151,6 @@ func TestPlanHTTP(t *testing.T) {
 	if got != want {
 		t.Errorf("over HTTP:\n%s\nfrom --root:\n%s", got, want)
 	}
-}
-
-func serveTFTP(t *testing.T, root string) string {
-	t.Helper()
-	s := tftp.NewServer(func(name string, rf io.ReaderFrom) error {
-		name, ok := cleanTFTP(name)
-		if !ok {
-			return os.ErrNotExist
-		}
-		f, err := os.Open(filepath.Join(root, name))
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		_, err = rf.ReadFrom(f)
-		return err
-	}, nil)
-	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go s.Serve(conn.(*net.UDPConn))
-	t.Cleanup(s.Shutdown)
-	return conn.LocalAddr().String()
-}
-
-func cleanTFTP(name string) (string, bool) {
-	name = filepath.Clean("/" + name)
-	return name, !strings.Contains(name, "..")
 }
 
 // TestPlanUsage checks the errors for bad flags.

@@ -1,28 +1,20 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
-	"github.com/spf13/pflag"
-	"golang.org/x/sys/unix"
+	"golang.org/x/term"
 
+	"github.com/s390netboot/s390netboot/internal/atomicfile"
 	"github.com/s390netboot/s390netboot/internal/minisign"
+	"github.com/s390netboot/s390netboot/internal/signedboot"
 )
-
-func init() {
-	commands["sign"] = command{summary: "sign the files of a TFTP tree for signed boot (NAME.minisig)", run: runSign}
-	commands["keygen"] = command{summary: "make a minisign key pair for pxeboot sign", run: runKeygen}
-}
 
 const signUsage = `usage: pxeboot sign --key SECRET.key [--trusted-comment T] [--password-file F] TFTPDIR|FILE...
 
@@ -55,175 +47,54 @@ var keygenKDF = minisign.DefaultKDF
 var stdin = os.Stdin
 
 func runSign(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	flags := pflag.NewFlagSet("pxeboot sign", pflag.ContinueOnError)
-	flags.SetOutput(stderr)
-	keyFile := flags.StringP("key", "s", "", "minisign secret key `FILE`")
-	comment := flags.StringP("trusted-comment", "t", "", "trusted comment for every signature (default: timestamp and file name)")
-	pwFile := flags.String("password-file", "", "read the secret key's password from the first line of `FILE`")
-	verbose := flags.BoolP("verbose", "v", false, "name each file signed")
-	flags.Usage = func() {
-		fmt.Fprint(stderr, signUsage, "\nflags:\n")
-		flags.PrintDefaults()
+	f := newFlags("sign", signUsage)
+	keyFile := f.StringP("key", "s", "", "minisign secret key `FILE`")
+	comment := f.StringP("trusted-comment", "t", "", "trusted comment for every signature (default: timestamp and file name)")
+	pwFile := f.String("password-file", "", "read the secret key's password from the first line of `FILE`")
+	verbose := f.BoolP("verbose", "v", false, "name each file signed")
+	if code, done := f.parse(args, stdout, stderr); done {
+		return code
 	}
-	if err := flags.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
-	}
-	if *keyFile == "" || flags.NArg() == 0 {
-		fmt.Fprintln(stderr, "pxeboot sign: need --key SECRET.key and at least one TFTPDIR or FILE")
-		return exitUsage
+	if *keyFile == "" || f.NArg() == 0 {
+		return f.fail(stderr, "need --key SECRET.key and at least one TFTPDIR or FILE")
 	}
 	key, err := loadSecretKey(*keyFile, *pwFile, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "pxeboot sign: %v\n", err)
 		return exitFail
 	}
-	targets, err := signTargets(*keyFile, flags.Args())
+	files, err := signedboot.TreeFiles(*keyFile, f.Args())
 	if err != nil {
 		fmt.Fprintf(stderr, "pxeboot sign: %v\n", err)
 		return exitFail
 	}
 	now := time.Now()
-	for _, t := range targets {
+	for _, file := range files {
 		if err := ctx.Err(); err != nil {
 			fmt.Fprintf(stderr, "pxeboot sign: %v\n", err)
 			return exitFail
 		}
-		tc := *comment
-		if tc == "" {
-			tc = minisign.DefaultTrustedComment(t.name, now)
-		}
-		if err := signFile(key, t.path, tc); err != nil {
+		if err := signedboot.SignFile(key, file, *comment, now); err != nil {
 			fmt.Fprintf(stderr, "pxeboot sign: %v\n", err)
 			return exitFail
 		}
 		if *verbose {
-			fmt.Fprintf(stdout, "signed %s\n", t.path)
+			fmt.Fprintf(stdout, "signed %s\n", file.Path)
 		}
 	}
-	fmt.Fprintf(stdout, "signed %d files with key %s\n", len(targets), key.ID)
+	fmt.Fprintf(stdout, "signed %d files with key %s\n", len(files), key.ID)
 	return exitOK
 }
 
-// A signTarget is a file to sign: its path and the name the trusted
-// comment gives it.
-type signTarget struct{ path, name string }
-
-// signTargets lists the files to sign under args. It refuses to sign a
-// tree that holds the secret key itself: the TFTP server would hand it
-// to anyone who asks.
-func signTargets(keyFile string, args []string) ([]signTarget, error) {
-	keyInfo, err := os.Stat(keyFile)
-	if err != nil {
-		return nil, err
-	}
-	var out []signTarget
-	add := func(path, name string, fi fs.FileInfo) error {
-		if os.SameFile(fi, keyInfo) {
-			return fmt.Errorf("%s is the secret key: keep it out of the TFTP tree, the server gives files to anyone", path)
-		}
-		out = append(out, signTarget{path, name})
-		return nil
-	}
-	for _, arg := range args {
-		fi, err := os.Stat(arg)
-		if err != nil {
-			return nil, err
-		}
-		if !fi.IsDir() {
-			if !fi.Mode().IsRegular() {
-				return nil, fmt.Errorf("%s: not a regular file or directory", arg)
-			}
-			if strings.HasSuffix(arg, minisign.SigSuffix) {
-				return nil, fmt.Errorf("%s: is a signature itself", arg)
-			}
-			if err := add(arg, filepath.Base(arg), fi); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		err = filepath.WalkDir(arg, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.IsDir() || strings.HasSuffix(d.Name(), minisign.SigSuffix) {
-				return nil
-			}
-			fi, err := os.Stat(path) // follows symlinks, as TFTP servers do
-			if err != nil {
-				if d.Type()&fs.ModeSymlink != 0 {
-					return nil // a dangling link: nothing a server could send
-				}
-				return err
-			}
-			if !fi.Mode().IsRegular() {
-				return nil
-			}
-			rel, err := filepath.Rel(arg, path)
-			if err != nil {
-				return err
-			}
-			return add(path, filepath.ToSlash(rel), fi)
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-// signFile writes path.minisig atomically: a temporary file in the same
-// directory, synced, then renamed over the old signature.
-func signFile(key *minisign.PrivateKey, path, tc string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	sig, err := key.SignReader(f, tc)
-	f.Close()
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return writeAtomic(path+minisign.SigSuffix, sig.Encode(), 0o644, true)
-}
-
-// writeAtomic writes data to name through a temporary file and a rename,
-// so readers see the old file or the whole new one. With replace false
-// an existing name is an error.
-func writeAtomic(name string, data []byte, mode os.FileMode, replace bool) (err error) {
+// writeKey writes a key file atomically; without replace an existing
+// name is an error.
+func writeKey(name string, data []byte, mode os.FileMode, replace bool) error {
 	if !replace {
 		if _, err := os.Lstat(name); err == nil {
 			return fmt.Errorf("%s exists (use -f to replace it)", name)
 		}
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return fmt.Errorf("writing %s: %w", name, err)
-	}
-	if err = tmp.Chmod(mode); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("writing %s: %w", name, err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", name, err)
-	}
-	if err = os.Rename(tmp.Name(), name); err != nil {
-		return err
-	}
-	return nil
+	return atomicfile.WriteFile(name, data, mode)
 }
 
 // loadSecretKey reads and, when encrypted, decrypts a secret key.
@@ -249,30 +120,20 @@ func loadSecretKey(keyFile, pwFile string, stderr io.Writer) (*minisign.PrivateK
 }
 
 func runKeygen(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	flags := pflag.NewFlagSet("pxeboot keygen", pflag.ContinueOnError)
-	flags.SetOutput(stderr)
+	flags := newFlags("keygen", keygenUsage)
 	pubFile := flags.StringP("public", "p", "", "write the public key to `FILE`")
 	secFile := flags.StringP("secret", "s", "", "write the secret key to `FILE`")
 	noPassword := flags.BoolP("no-password", "W", false, "leave the secret key unencrypted")
 	pwFile := flags.String("password-file", "", "encrypt with the password on the first line of `FILE`")
 	force := flags.BoolP("force", "f", false, "replace existing key files")
-	flags.Usage = func() {
-		fmt.Fprint(stderr, keygenUsage, "\nflags:\n")
-		flags.PrintDefaults()
-	}
-	if err := flags.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, done := flags.parse(args, stdout, stderr); done {
+		return code
 	}
 	if *pubFile == "" || *secFile == "" || flags.NArg() > 0 {
-		fmt.Fprintln(stderr, "pxeboot keygen: need -p KEY.pub and -s KEY.key and no other arguments")
-		return exitUsage
+		return flags.fail(stderr, "need -p KEY.pub and -s KEY.key and no other arguments")
 	}
 	if *noPassword && *pwFile != "" {
-		fmt.Fprintln(stderr, "pxeboot keygen: --no-password and --password-file exclude each other")
-		return exitUsage
+		return flags.fail(stderr, "--no-password and --password-file exclude each other")
 	}
 	if !*force {
 		for _, f := range []string{*pubFile, *secFile} {
@@ -307,10 +168,10 @@ func runKeygen(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	sec, err := key.Encode("", password, keygenKDF, nil)
 	if err == nil {
-		err = writeAtomic(*secFile, sec, 0o600, *force)
+		err = writeKey(*secFile, sec, 0o600, *force)
 	}
 	if err == nil {
-		err = writeAtomic(*pubFile, key.Public().Encode(), 0o644, *force)
+		err = writeKey(*pubFile, key.Public().Encode(), 0o644, *force)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "pxeboot keygen: %v\n", err)
@@ -364,31 +225,14 @@ func askNewPassword(stderr io.Writer) ([]byte, error) {
 	return pw, nil
 }
 
-func isTerminal(f *os.File) bool {
-	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
-	return err == nil
-}
+func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
 
 // readPassword reads a line from the terminal f with echo off.
 func readPassword(f *os.File, stderr io.Writer) ([]byte, error) {
-	fd := int(f.Fd())
-	old, err := unix.IoctlGetTermios(fd, unix.TCGETS)
+	pw, err := term.ReadPassword(int(f.Fd()))
+	fmt.Fprintln(stderr) // the user's Enter was not echoed
 	if err != nil {
-		return nil, fmt.Errorf("terminal: %w", err)
-	}
-	noEcho := *old
-	noEcho.Lflag &^= unix.ECHO
-	noEcho.Lflag |= unix.ICANON | unix.ISIG
-	if err := unix.IoctlSetTermios(fd, unix.TCSETS, &noEcho); err != nil {
-		return nil, fmt.Errorf("terminal: %w", err)
-	}
-	defer func() {
-		unix.IoctlSetTermios(fd, unix.TCSETS, old)
-		fmt.Fprintln(stderr)
-	}()
-	line, err := bufio.NewReader(f).ReadBytes('\n')
-	if err != nil && !(errors.Is(err, io.EOF) && len(line) > 0) {
 		return nil, fmt.Errorf("reading password: %w", err)
 	}
-	return bytes.TrimRight(line, "\r\n"), nil
+	return pw, nil
 }

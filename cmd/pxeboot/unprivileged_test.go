@@ -3,8 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"io"
-	"net"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pin/tftp/v3"
+	"github.com/s390netboot/s390netboot/internal/testenv"
 )
 
 // unprivEnv marks the copy of the test binary that TestBootUnprivileged
@@ -33,29 +32,12 @@ func TestBootUnprivileged(t *testing.T) {
 	if args := os.Getenv(unprivEnv); args != "" {
 		os.Exit(run(context.Background(), strings.Split(args, "\n"), os.Stdout, os.Stderr))
 	}
-	if os.Getenv("S390NETBOOT_EMULATED") == "1" {
-		t.Skip("user-mode emulation (qemu-user) cannot run a second s390x binary")
-	}
+	testenv.SkipEmulated(t, "run a second s390x binary")
 	if os.Geteuid() != 0 {
 		t.Fatal("this test drops from root to nobody: run it as root")
 	}
 	var requests atomic.Int32
-	s := tftp.NewServer(func(name string, rf io.ReaderFrom) error {
-		requests.Add(1)
-		data, ok := fetchFiles[strings.TrimPrefix(name, "/")]
-		if !ok {
-			return os.ErrNotExist
-		}
-		_, err := rf.ReadFrom(strings.NewReader(data))
-		return err
-	}, nil)
-	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go s.Serve(conn.(*net.UDPConn))
-	t.Cleanup(s.Shutdown)
-	addr := conn.LocalAddr().String()
+	addr := testenv.TFTPServer{Open: tftpFiles(fetchFiles, &requests)}.Start(t)
 
 	// The test binary lives in a directory only root may enter: copy it
 	// where nobody can execute it.
@@ -100,6 +82,6 @@ func TestBootUnprivileged(t *testing.T) {
 	if n := requests.Load(); n != 0 {
 		t.Errorf("the server saw %d requests before the refusal", n)
 	}
-	t.Logf("FAULT | pxeboot boot as uid %d (no CAP_SYS_BOOT) | exit %d before any request (server saw %d): %s | %.3fs | 0 B (nothing fetched) |",
-		nobody, code, requests.Load(), strings.ReplaceAll(msg, "|", "/"), elapsed.Seconds())
+	testenv.Fault(t, fmt.Sprintf("pxeboot boot as uid %d (no CAP_SYS_BOOT)", nobody),
+		fmt.Sprintf("exit %d before any request (server saw %d): %s", code, requests.Load(), msg), elapsed, "0 B (nothing fetched)")
 }

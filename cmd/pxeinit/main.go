@@ -3,13 +3,8 @@
 // downloads the chosen kernel and initrds and kexecs them. It never exits.
 //
 // mkpxeramfs puts it at /init. Settings come from the kernel command line
-// under the prefix pxeinit. (see platform.Settings):
-//
-//	pxeinit.iface=IF[,IF...]   pxeinit.ip=ADDR/PREFIX[,GW[,DNS...]]
-//	pxeinit.server=ADDR        pxeinit.prefix=DIR/
-//	pxeinit.config=URL         pxeinit.label=LABEL
-//	pxeinit.timeout=SECONDS    pxeinit.retry=SECONDS
-//	pxeinit.qeth=R,W,D         pxeinit.debug
+// as pxeinit.NAME=VALUE words; the list is the table of package
+// internal/settings (settings.Doc, shown in the README).
 //
 // The console shows one "pxeinit: stage=..." line per step (see package
 // pxeclient).
@@ -17,9 +12,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
+	"io"
 	"log/slog"
 	"os"
 	"runtime"
@@ -30,13 +24,41 @@ import (
 	"github.com/s390netboot/s390netboot/internal/modload"
 	"github.com/s390netboot/s390netboot/internal/pid1"
 	"github.com/s390netboot/s390netboot/internal/platform"
+	"github.com/s390netboot/s390netboot/internal/settings"
 	"github.com/s390netboot/s390netboot/internal/signedboot"
 	"github.com/s390netboot/s390netboot/pxeclient"
 )
 
+const usage = `Usage: pxeinit   (as PID 1, the /init of the ramdisk mkpxeramfs builds)
+
+pxeinit is the init of the netboot ramdisk: it mounts the kernel file
+systems, loads the ramdisk's modules, brings up the network, finds the
+PXELINUX config, shows the menu, fetches the chosen entry and kexecs it. It
+never exits. It takes its settings from the kernel command line (pxeinit.*,
+see the README) and runs only as process 1; on a running system use
+pxeboot (plan, fetch, boot) instead.
+`
+
 func main() {
 	start := time.Now()
+	if os.Getpid() != 1 {
+		os.Exit(notInit(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	// As PID 1, arguments are what the kernel passes on from its
+	// command line (words it does not know): not flags of ours.
 	boot(start)
+}
+
+// notInit is pxeinit started as anything but PID 1: --help prints the
+// usage; anything else is refused, since the init mounts file systems and
+// takes over the console.
+func notInit(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 1 && (args[0] == "--help" || args[0] == "-h") {
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "pxeinit: runs only as process 1 (this is pid %d)\n\n%s", os.Getpid(), usage)
+	return 2
 }
 
 // boot runs the init, in this order:
@@ -45,7 +67,8 @@ func main() {
 //     is fine);
 //  2. put /dev/console on stdin, stdout and stderr;
 //  3. read the pxeinit.* settings from /proc/cmdline (bad ones are
-//     reported and ignored);
+//     reported and ignored) and the signed-boot policy (a trusted key in
+//     the ramdisk: on; none: off; unreadable: every file refused);
 //  4. start reaping zombies;
 //  5. load the ramdisk's modules in the recorded order (built in or
 //     loaded already is fine);
@@ -59,13 +82,13 @@ func boot(start time.Time) {
 	pid1.MountAll(early, pid1.DefaultMounts)
 	pid1.Console(early, "/dev/console")
 
-	cmdline, err := os.ReadFile("/proc/cmdline")
+	cmdline, err := os.ReadFile("/" + settings.CmdlineFile)
 	if err != nil {
 		early.Warn("cannot read the kernel command line", "err", err)
 	}
-	settings, warnings, err := platform.ParseCmdline(string(cmdline))
+	set, warnings, err := settings.Parse(string(cmdline))
 	level := slog.LevelInfo
-	if settings.Debug {
+	if set.Debug {
 		level = slog.LevelDebug
 	}
 	h := pxeclient.NewConsoleHandler(os.Stdout, "pxeinit", level)
@@ -87,19 +110,18 @@ func boot(start time.Time) {
 		Console:  os.Stdout,
 		UI:       menu.New(os.Stdin, os.Stdout, nil),
 		LogLines: h.Lines,
-		Settings: settings,
+		Settings: set,
 		Root:     "/",
 		Start:    start,
+		Signed:   signedboot.LoadPolicy(signedboot.TrustedKeyPath),
 	}
-	switch key, err := signedboot.LoadKey(signedboot.TrustedKeyPath); {
-	case errors.Is(err, fs.ErrNotExist):
-		log.Debug("signed boot off: no trusted key", "path", signedboot.TrustedKeyPath)
-	case err != nil:
-		log.Error("signed boot: the trusted key cannot be used; refusing every file", "path", signedboot.TrustedKeyPath, "err", err)
-		c.TrustErr = err
+	switch {
+	case c.Signed.Err() != nil:
+		log.Error(c.Signed.String(), "path", signedboot.TrustedKeyPath)
+	case c.Signed.Enabled():
+		log.Info(c.Signed.String(), "path", signedboot.TrustedKeyPath)
 	default:
-		log.Info("signed boot: configs, kernels and initrds need a signature", "key_id", key.ID.String())
-		c.TrustedKey = key
+		log.Debug(c.Signed.String(), "path", signedboot.TrustedKeyPath)
 	}
 	if err := pid1.Recover(func() error { return modload.LoadAll("/", log) }); err != nil {
 		log.Warn("modules", "err", err)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -12,11 +13,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/s390netboot/s390netboot/internal/platform"
+	"github.com/s390netboot/s390netboot/internal/settings"
 	"github.com/s390netboot/s390netboot/internal/testenv"
 	"github.com/s390netboot/s390netboot/pxeclient"
 	"github.com/s390netboot/s390netboot/pxeclient/fetch"
-	"github.com/s390netboot/s390netboot/pxeclient/kexec"
 	"github.com/s390netboot/s390netboot/pxeclient/pxelinux"
 )
 
@@ -32,7 +32,7 @@ const loopEnv = "S390NETBOOT_PXEINIT_LOOP"
 func loopChild(t *testing.T) {
 	c := childClient(t, "not really a kernel")
 	c.Log.Info(fmt.Sprintf("starting, pid %d", os.Getpid()))
-	c.Settings = platform.Settings{Retry: time.Second, RetrySet: true}
+	c.Settings = settings.Settings{Retry: time.Second, RetrySet: true}
 	var networks, boots atomic.Int32
 	network := c.Network
 	c.Network = func(ctx context.Context) (*pxeclient.Lease, error) {
@@ -41,20 +41,20 @@ func loopChild(t *testing.T) {
 		}
 		return network(ctx)
 	}
-	c.Boot = func(img kexec.Image, log *slog.Logger) error {
+	c.Target = loadFunc(func(img *pxeclient.Image) error {
 		if boots.Add(1) == 1 {
 			var m map[string]int
-			m["kernel"] = len(img.Kernel) // a runtime error in the boot path
+			m["kernel"] = len(img.Kernel.Data) // a runtime error in the boot path
 		}
-		log.Info("test booter: booted", "bytes", len(img.Kernel))
+		c.Log.Info("test booter: booted", "bytes", len(img.Kernel.Data))
 		return nil
-	}
+	})
 	loop(context.Background(), c.Log, c)
 }
 
 // childClient is the Client of the PID 1 tests' children: the console
 // on standard output, a network step that finds a TFTP server on
-// 127.0.0.1 whose config boots kernel, and a Booter that does nothing.
+// 127.0.0.1 whose config boots kernel, and a Target that does nothing.
 func childClient(t *testing.T, kernel string) *pxeclient.Client {
 	h := pxeclient.NewConsoleHandler(os.Stdout, "pxeinit", slog.LevelInfo)
 	addr := testenv.TFTPServer{Open: testenv.TFTPFiles(map[string][]byte{
@@ -76,9 +76,16 @@ func childClient(t *testing.T, kernel string) *pxeclient.Client {
 				Source: pxeclient.Source{Base: "tftp://" + addr + "/"},
 			}, nil
 		},
-		Boot: func(kexec.Image, *slog.Logger) error { return nil },
+		Target: loadFunc(func(*pxeclient.Image) error { return nil }),
 	}
 }
+
+// loadFunc is a Target for the tests: Load calls the function, Execute
+// returns nil as if the kernel had started (which ends Client.Run).
+type loadFunc func(*pxeclient.Image) error
+
+func (f loadFunc) Load(img *pxeclient.Image) error { return f(img) }
+func (f loadFunc) Execute() error                  { return nil }
 
 // TestLoopAsPID1 runs pxeinit's boot loop as PID 1 of a new PID
 // namespace with panics injected in the network and kexec steps: each
@@ -107,6 +114,7 @@ func TestLoopAsPID1(t *testing.T) {
 		{"pxeinit: error: boot loop returned; starting again round=2", ""},
 	}
 	i, then := 0, ""
+	var matched []string // the lines of the steps, as the console showed them
 	deadline := time.Now().Add(30 * time.Second)
 	for i < len(steps) {
 		l, err := p.Next(deadline)
@@ -118,6 +126,7 @@ func TestLoopAsPID1(t *testing.T) {
 			then = ""
 		case then == "" && strings.Contains(l, steps[i].line):
 			then = steps[i].then
+			matched = append(matched, strings.ReplaceAll(strings.TrimSpace(l), testenv.RepoRoot(t)+"/", ""))
 			i++
 		case then != "" && strings.Contains(l, steps[min(i, len(steps)-1)].line):
 			t.Fatalf("no %q after step %d:\n%s", then, i-1, p.Output())
@@ -127,5 +136,32 @@ func TestLoopAsPID1(t *testing.T) {
 	if err := p.Kill(); err != nil {
 		t.Fatalf("%v\n%s", err, p.Output())
 	}
-	t.Logf("FAULT | pxeinit as PID 1: panic in the network step, runtime error in the kexec step | both reported with value and stack (main_test.go:N), flow retried after 1 s, booted on round 3, loop went on, alive until SIGKILL | %.2fs | 19 B (stand-in kernel, twice) |", elapsed.Seconds())
+	testenv.Fault(t, "pxeinit as PID 1: panic in the network step, runtime error in the kexec step",
+		fmt.Sprintf("the console, in order (each panic with its stack in main_test.go): %s; alive until SIGKILL", strings.Join(matched[1:], "; ")),
+		elapsed, "19 B (stand-in kernel, twice)")
+}
+
+// TestNotInit: outside PID 1, --help prints the usage and anything else is
+// refused before the init touches the machine.
+func TestNotInit(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+		out  string // where the usage goes
+	}{
+		{[]string{"--help"}, 0, "stdout"},
+		{[]string{"-h"}, 0, "stdout"},
+		{nil, 2, "stderr"},
+		{[]string{"--bogus"}, 2, "stderr"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := notInit(tc.args, &stdout, &stderr)
+		got := map[string]string{"stdout": stdout.String(), "stderr": stderr.String()}
+		if code != tc.code || !strings.Contains(got[tc.out], "Usage: pxeinit") {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit %d and the usage on %s", tc.args, code, &stdout, &stderr, tc.code, tc.out)
+		}
+		if tc.code == 2 && !strings.Contains(stderr.String(), "runs only as process 1") {
+			t.Errorf("%q: the refusal does not say why: %q", tc.args, &stderr)
+		}
+	}
 }

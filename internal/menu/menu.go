@@ -11,22 +11,28 @@
 //	TIMEOUT: booting install
 //
 //	ui := menu.New(os.Stdin, os.Stdout, nil)
-//	ch, err := ui.Choose(ctx, cfg) // SAY text, menu, countdown, boot: prompt
+//	ch, err := ui.Choose(ctx, m) // SAY text, menu, countdown, boot: prompt
 //	...
-//	act, err := ui.Prompt(ctx, cfg, time.Minute, logLines)
+//	act, err := ui.Prompt(ctx, m, time.Minute, logLines)
 //
-// Input is read by lines (a line-mode console delivers nothing before
-// Enter). Any input, even before its Enter, stops the TIMEOUT countdown;
-// TOTALTIMEOUT is not stopped. A line is a boot: command as PXELINUX
-// reads it (pxelinux.Config.Command): a label (hidden ones too) or a menu
-// number, then extra kernel options; an empty line boots the default.
+// The menu is the boot menu model (package bootmenu), written by its one
+// renderer (bootmenu.Render), so the console shows what `pxeboot plan
+// --format text` shows. Input is read by lines (a line-mode console
+// delivers nothing before Enter). Any input, even before its Enter, stops
+// the TIMEOUT countdown; TOTALTIMEOUT is not stopped. A line is a command
+// as the menu's source reads it (bootmenu.Menu.Typed; for PXELINUX the
+// boot: prompt's rules): a label (hidden ones too) or a menu number, then
+// extra kernel options; an empty line boots the default.
 //
 // # Security
 //
 // Console input is bounded to MaxLineLength bytes per line; longer lines
 // are cut, never buffered without limit. Whoever has the console can boot
 // anything the config allows (as with PXELINUX; MENU PASSWD is not
-// supported and such entries are refused).
+// supported and such entries are refused). Under signed boot (a Locked
+// menu) kernel options typed at the menu or the prompt are refused with
+// a message, unless the signed config allows them explicitly
+// (ALLOWOPTIONS 1): the signature covers the command line.
 package menu
 
 import (
@@ -35,11 +41,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/s390netboot/s390netboot/pxeclient/pxelinux"
+	"github.com/s390netboot/s390netboot/pxeclient/bootmenu"
 )
 
 // MaxLineLength bounds one line of console input (PXELINUX's command
@@ -137,113 +142,40 @@ func (u *UI) printf(format string, args ...any) {
 	fmt.Fprintf(u.out, format, args...)
 }
 
-// Show writes the DISPLAY and SAY text of c and its menu: the title and
-// the entries, numbered as Config.Numbered numbers them, with submenus
-// indented below their title. Hidden entries are not listed; disabled
-// ones are listed without a number.
-func (u *UI) Show(c *pxelinux.Config) {
-	for _, d := range c.Display {
-		u.printf("%s\n", strings.TrimRight(d, "\n"))
-	}
-	for _, s := range c.Say {
-		u.printf("%s\n", s)
-	}
-	num := map[*pxelinux.Entry]int{}
-	for i, e := range c.Numbered() {
-		num[e] = i + 1
-	}
-	if c.Menu == nil {
-		return
-	}
-	if c.Menu.Title != "" {
-		u.printf("%s\n", c.Menu.Title)
-	}
-	u.showMenu(c.Menu, num, "")
+// Show writes the text of m (DISPLAY files, SAY lines) and its menu, as
+// bootmenu.Render writes them for the console.
+func (u *UI) Show(m *bootmenu.Menu) {
+	bootmenu.Render(u.out, m, bootmenu.Console)
 }
 
-func (u *UI) showMenu(m *pxelinux.Menu, num map[*pxelinux.Entry]int, indent string) {
-	for _, it := range m.Items {
-		switch {
-		case it.Separator:
-			u.printf("\n")
-		case it.Submenu != nil:
-			title := it.Text
-			if title == "" {
-				title = it.Submenu.Title
-			}
-			u.printf("%s%s:\n", indent, title)
-			u.showMenu(it.Submenu, num, indent+"    ")
-		case it.Entry != nil:
-			e := it.Entry
-			n := num[e]
-			mark := ""
-			if !e.Bootable() && e.Kind != pxelinux.KindConfig {
-				mark = " (cannot boot: " + reason(e) + ")"
-			}
-			label := ""
-			if e.Title != e.Label {
-				label = " [" + e.Label + "]"
-			}
-			if n == 0 {
-				u.printf("%s    %s%s%s\n", indent, e.Title, label, mark)
-			} else {
-				u.printf("%s%2d) %s%s%s\n", indent, n, e.Title, label, mark)
-			}
-		}
-	}
-}
-
-func reason(e *pxelinux.Entry) string {
-	if e.Reason != "" {
-		return e.Reason
-	}
-	return e.Kind.String()
-}
-
-// Usable reports whether the client can act on ch: a Linux kernel to
-// kexec or a config to load (KindConfig). For other entries it says why
-// not, in words.
-func Usable(ch pxelinux.Choice) (bool, string) {
-	e := ch.Entry
-	switch {
-	case e == nil:
-		return false, "nothing to boot"
-	case e.Kind == pxelinux.KindLinux || e.Kind == pxelinux.KindConfig:
-		return true, ""
-	case e.Kind == pxelinux.KindLocalBoot:
-		return false, fmt.Sprintf("%q is LOCALBOOT %d: booting from a local disk is not possible from the network boot client", e.Label, e.LocalBoot)
-	default:
-		return false, fmt.Sprintf("%q cannot be booted by kexec: %s", e.Label, reason(e))
-	}
-}
-
-// Choose shows c (Show) and returns what to boot, following
-// c.Autoboot: with neither UI nor PROMPT 1 the DEFAULT boots at once;
+// Choose shows m (Show) and returns what to boot, following m.Auto: a
+// Quiet menu (PXELINUX: neither UI nor PROMPT 1) boots it at once;
 // otherwise a countdown of TIMEOUT (one line, see the package doc) runs
 // until it expires, input arrives, or TOTALTIMEOUT (which input does not
-// stop) expires. Typed commands that name nothing or an entry that cannot
-// be booted get a message and a boot: prompt. The result is always a
-// Choice for which Usable holds (a KindConfig entry is for the caller to
-// load with pxelinux.Parser.Follow).
-func (u *UI) Choose(ctx context.Context, c *pxelinux.Config) (pxelinux.Choice, error) {
+// stop) expires. Typed commands that name nothing, an entry that cannot
+// be booted, or options a Locked menu refuses get a message and a boot:
+// prompt. The result is always a Choice whose Why is "" (a Chain entry is
+// for the caller to open with m.Rules.Follow).
+func (u *UI) Choose(ctx context.Context, m *bootmenu.Menu) (bootmenu.Choice, error) {
 	u.start()
 	u.drainActivity()
-	a := c.Autoboot()
-	if !c.HasMenu() && !c.Prompt && a.Entry != nil {
-		if ok, why := Usable(a.Choice); ok {
-			for _, s := range c.Say {
-				u.printf("%s\n", s)
-			}
+	a := m.Auto
+	if m.Quiet && a.Entry != nil {
+		if why := a.Why(); why == "" {
+			bootmenu.Render(u.out, m, bootmenu.Banner)
 			return a.Choice, nil
 		} else {
-			u.printf("DEFAULT %s: %s\n", c.Default, why)
+			u.printf("%s %s: %s\n", a.Via, a.Command, why)
 		}
 	}
-	u.Show(c)
+	u.Show(m)
 
 	hint := "Type a number or a label (and kernel options) and Enter to boot it"
-	if ch, err := c.Command(""); err == nil && ch.Entry != nil {
-		hint += "; Enter alone boots " + ch.Entry.Label
+	if m.Locked {
+		hint = "Type a number or a label and Enter to boot it"
+	}
+	if m.Enter.Entry != nil {
+		hint += "; Enter alone boots " + m.Enter.Entry.Label
 	}
 	u.printf("%s.\n", hint)
 
@@ -253,8 +185,8 @@ func (u *UI) Choose(ctx context.Context, c *pxelinux.Config) (pxelinux.Choice, e
 	if a.Entry != nil && !a.Forever {
 		deadline = u.clock.Now().Add(a.Wait)
 		timeoutC = u.clock.After(a.Wait)
-		if c.TotalTimeout > 0 {
-			totalC = u.clock.After(c.TotalTimeout)
+		if m.TotalTimeout > 0 {
+			totalC = u.clock.After(m.TotalTimeout)
 		}
 		u.printf("Booting %s in %s (%s):", a.Entry.Label, seconds(a.Wait), a.Via)
 		shown = secondsLeft(a.Wait) + 1
@@ -271,19 +203,19 @@ func (u *UI) Choose(ctx context.Context, c *pxelinux.Config) (pxelinux.Choice, e
 		select {
 		case <-ctx.Done():
 			u.printf("\n")
-			return pxelinux.Choice{}, ctx.Err()
+			return bootmenu.Choice{}, ctx.Err()
 		case <-tickC:
 			left := deadline.Sub(u.clock.Now())
 			shown = u.countdown(shown, left)
 			tickC = u.clock.After(untilNextSecond(left))
 		case <-timeoutC:
 			u.printf("\nTIMEOUT: booting %s\n", a.Command)
-			return u.autoboot(a, c)
+			return u.autoboot(a)
 		case <-totalC:
 			// The cursor is at the end of the countdown line or of
 			// a boot: prompt.
 			u.printf("\nTOTALTIMEOUT: booting %s\n", a.Command)
-			return u.autoboot(a, c)
+			return u.autoboot(a)
 		case <-u.activity:
 			// A key before its Enter (a raw console) stops the
 			// countdown; a line-mode console sends the whole line,
@@ -293,12 +225,12 @@ func (u *UI) Choose(ctx context.Context, c *pxelinux.Config) (pxelinux.Choice, e
 			// The console's echo of the typed line ended the
 			// countdown line or the boot: prompt.
 			timeoutC, tickC = nil, nil
-			ch, err := c.Command(line)
+			ch, err := m.Typed(line)
 			if err != nil {
 				u.printf("%s: %v\nboot: ", line, err)
 				continue
 			}
-			if ok, why := Usable(ch); !ok {
+			if why := ch.Why(); why != "" {
 				u.printf("%s\nboot: ", why)
 				continue
 			}
@@ -310,7 +242,7 @@ func (u *UI) Choose(ctx context.Context, c *pxelinux.Config) (pxelinux.Choice, e
 				done = nil
 				if timeoutC == nil && totalC == nil {
 					u.printf("\n")
-					return pxelinux.Choice{}, ErrNoInput
+					return bootmenu.Choice{}, ErrNoInput
 				}
 			}
 		}
@@ -351,8 +283,8 @@ func countdownMark(s int) bool {
 	return s <= 5 || (s <= 60 && s%10 == 0) || s%60 == 0
 }
 
-func (u *UI) autoboot(a pxelinux.Autoboot, c *pxelinux.Config) (pxelinux.Choice, error) {
-	if ok, why := Usable(a.Choice); !ok {
+func (u *UI) autoboot(a bootmenu.Auto) (bootmenu.Choice, error) {
+	if why := a.Why(); why != "" {
 		// Nothing sensible to do unattended: the caller falls back to
 		// its command prompt.
 		return a.Choice, fmt.Errorf("%s %s: %s: %w", a.Via, a.Command, why, ErrNotUsable)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/s390netboot/s390netboot/pxeclient/bootmenu"
 	"github.com/s390netboot/s390netboot/pxeclient/pxelinux"
 )
 
@@ -93,7 +94,7 @@ func (c *console) waitFor(t *testing.T, s string) {
 	}
 }
 
-func parse(t *testing.T, cfg string) *pxelinux.Config {
+func parse(t *testing.T, cfg string) *bootmenu.Menu {
 	t.Helper()
 	p := &pxelinux.Parser{Opener: pxelinux.OpenerFunc(func(ctx context.Context, p pxelinux.Path) ([]byte, error) {
 		return nil, pxelinux.ErrNotFound
@@ -102,7 +103,7 @@ func parse(t *testing.T, cfg string) *pxelinux.Config {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c
+	return c.BootMenu(pxelinux.Facts{}, nil, p)
 }
 
 const menuCfg = `UI menu.c32
@@ -134,7 +135,7 @@ MENU END
 `
 
 type run struct {
-	ch  pxelinux.Choice
+	ch  bootmenu.Choice
 	err error
 }
 

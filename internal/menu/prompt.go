@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/s390netboot/s390netboot/pxeclient/pxelinux"
+	"github.com/s390netboot/s390netboot/pxeclient/bootmenu"
 )
 
 // ActionKind is what the user asked for at the command prompt.
@@ -39,7 +39,7 @@ func (k ActionKind) String() string {
 // Action is the result of Prompt.
 type Action struct {
 	Kind   ActionKind
-	Choice pxelinux.Choice
+	Choice bootmenu.Choice
 	// Timeout is set when Retry was chosen because nobody typed anything.
 	Timeout bool
 }
@@ -54,14 +54,15 @@ const PromptHelp = `commands:
   reboot, poweroff
 `
 
-// Prompt is the command prompt offered when nothing could boot. c is the
-// last config read, or nil when there is none: its menu is shown again
-// and a label or menu number typed alone boots as with the boot command. log gives the lines of the log for the
-// log command. After retryAfter without input (0: never) it
+// Prompt is the command prompt offered when nothing could boot. m is the
+// last menu read, or nil when there is none: it is shown again and a
+// label or menu number typed alone boots as with the boot command (both
+// read through m.Typed, so a Locked menu refuses typed options). log
+// gives the lines of the log for the log command. After retryAfter without input (0: never) it
 // returns a Retry action with Timeout set; any input stops that clock.
 // When the console input ends it returns Retry too: an unattended machine
 // keeps trying.
-func (u *UI) Prompt(ctx context.Context, c *pxelinux.Config, retryAfter time.Duration, log func() []string) (Action, error) {
+func (u *UI) Prompt(ctx context.Context, c *bootmenu.Menu, retryAfter time.Duration, log func() []string) (Action, error) {
 	u.start()
 	u.drainActivity()
 	what := "a command"
@@ -142,12 +143,12 @@ func (u *UI) Prompt(ctx context.Context, c *pxelinux.Config, retryAfter time.Dur
 					u.printf("boot what? boot LABEL [options]\n")
 					break
 				}
-				ch, err := c.Command(rest)
+				ch, err := c.Typed(rest)
 				if err != nil {
 					u.printf("%s: %v\n", rest, err)
 					break
 				}
-				if ok, why := Usable(ch); !ok {
+				if why := ch.Why(); why != "" {
 					u.printf("%s\n", why)
 					break
 				}
@@ -156,12 +157,17 @@ func (u *UI) Prompt(ctx context.Context, c *pxelinux.Config, retryAfter time.Dur
 				// A label or menu number alone; not an implicit
 				// kernel: a mistyped command must not fetch a file.
 				if c != nil {
-					if ch, err := c.Command(line); err == nil && !ch.Entry.Implicit {
-						if ok, why := Usable(ch); !ok {
+					ch, err := c.Typed(line)
+					if ch.Entry != nil && isListed(c, ch.Entry) {
+						switch why := ch.Why(); {
+						case err != nil:
+							u.printf("%s: %v\n", line, err)
+						case why != "":
 							u.printf("%s\n", why)
-							break
+						default:
+							return Action{Kind: Boot, Choice: ch}, nil
 						}
-						return Action{Kind: Boot, Choice: ch}, nil
+						break
 					}
 				}
 				u.printf("unknown command %q\n%s", cmd, PromptHelp)
@@ -171,19 +177,19 @@ func (u *UI) Prompt(ctx context.Context, c *pxelinux.Config, retryAfter time.Dur
 	}
 }
 
-// showChoices writes what can be booted from c: its menu as Show writes
-// it, without the DISPLAY and SAY text. (The parser gives every config a
-// menu, UI or not; its entries are what the menu numbers count.)
-func (u *UI) showChoices(c *pxelinux.Config) {
-	if c.Menu == nil {
-		return
+// showChoices writes what can be booted from m: its menu as Show writes
+// it, without the DISPLAY and SAY text.
+func (u *UI) showChoices(m *bootmenu.Menu) {
+	bootmenu.Render(u.out, m, bootmenu.Items)
+}
+
+// isListed reports whether e is an entry of m (not one a command made
+// up, as a PXELINUX implicit kernel).
+func isListed(m *bootmenu.Menu, e *bootmenu.Entry) bool {
+	for _, x := range m.Entries {
+		if x == e {
+			return true
+		}
 	}
-	num := map[*pxelinux.Entry]int{}
-	for i, e := range c.Numbered() {
-		num[e] = i + 1
-	}
-	if c.Menu.Title != "" {
-		u.printf("%s\n", c.Menu.Title)
-	}
-	u.showMenu(c.Menu, num, "")
+	return false
 }

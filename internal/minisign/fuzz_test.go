@@ -18,9 +18,7 @@ func FuzzParseSignature(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		sig, err := ParseSignature(data)
 		if err != nil {
-			if !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrUnsupported) {
-				t.Fatalf("error without sentinel: %v", err)
-			}
+			checkRefusal(t, err)
 			return
 		}
 		again, err := ParseSignature(sig.Encode())
@@ -43,9 +41,7 @@ func FuzzParsePublicKey(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		k, err := ParsePublicKey(data)
 		if err != nil {
-			if !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrUnsupported) {
-				t.Fatalf("error without sentinel: %v", err)
-			}
+			checkRefusal(t, err)
 			return
 		}
 		again, err := ParsePublicKey(k.Encode())
@@ -74,4 +70,13 @@ func FuzzParsePrivateKey(f *testing.F) {
 			t.Fatalf("round trip: %v", err)
 		}
 	})
+}
+
+// checkRefusal fails t unless err, a parser's refusal, wraps ErrMalformed
+// or ErrUnsupported.
+func checkRefusal(t *testing.T, err error) {
+	t.Helper()
+	if !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrUnsupported) {
+		t.Fatalf("error without sentinel: %v", err)
+	}
 }

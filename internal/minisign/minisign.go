@@ -112,10 +112,7 @@ type PublicKey struct {
 // ParsePublicKey reads a public key file (an untrusted comment line and
 // the base64 key) or a bare base64 key as given to `minisign -P`.
 func ParsePublicKey(data []byte) (*PublicKey, error) {
-	if len(data) > MaxKeyFileSize {
-		return nil, fmt.Errorf("%w public key: %d bytes, more than %d", ErrMalformed, len(data), MaxKeyFileSize)
-	}
-	lines, err := splitLines(data)
+	lines, err := fileLines(data, MaxKeyFileSize)
 	if err != nil {
 		return nil, fmt.Errorf("%w public key: %v", ErrMalformed, err)
 	}
@@ -183,10 +180,7 @@ type Signature struct {
 // ParseSignature reads a signature file. It checks the form only; use
 // [PublicKey.Verify] to check the signature.
 func ParseSignature(data []byte) (*Signature, error) {
-	if len(data) > MaxSignatureFileSize {
-		return nil, fmt.Errorf("%w signature: %d bytes, more than %d", ErrMalformed, len(data), MaxSignatureFileSize)
-	}
-	lines, err := splitLines(data)
+	lines, err := fileLines(data, MaxSignatureFileSize)
 	if err != nil {
 		return nil, fmt.Errorf("%w signature: %v", ErrMalformed, err)
 	}
@@ -299,10 +293,14 @@ func globalMessage(sig *Signature) []byte {
 	return append(m, sig.TrustedComment...)
 }
 
-// splitLines splits data into lines ending in "\n" or "\r\n"; the last
-// line may lack its end. A '\r' elsewhere, or a NUL, is an error (minisign
-// reads lines with fgets and refuses a '\r' inside one).
-func splitLines(data []byte) ([]string, error) {
+// fileLines checks that data is at most limit bytes and splits it into
+// lines ending in "\n" or "\r\n"; the last line may lack its end. A '\r'
+// elsewhere, or a NUL, is an error (minisign reads lines with fgets and
+// refuses a '\r' inside one).
+func fileLines(data []byte, limit int) ([]string, error) {
+	if len(data) > limit {
+		return nil, fmt.Errorf("%d bytes, more than %d", len(data), limit)
+	}
 	if bytes.IndexByte(data, 0) >= 0 {
 		return nil, errors.New("NUL byte in text")
 	}

@@ -154,10 +154,7 @@ func (k *PrivateKey) Public() *PublicKey {
 // [ErrPasswordRequired], a wrong one [ErrWrongPassword]. Unencrypted
 // keys (`minisign -G -W`) never call it.
 func ParsePrivateKey(data []byte, password func() ([]byte, error)) (*PrivateKey, error) {
-	if len(data) > MaxKeyFileSize {
-		return nil, fmt.Errorf("%w secret key: %d bytes, more than %d", ErrMalformed, len(data), MaxKeyFileSize)
-	}
-	lines, err := splitLines(data)
+	lines, err := fileLines(data, MaxKeyFileSize)
 	if err != nil {
 		return nil, fmt.Errorf("%w secret key: %v", ErrMalformed, err)
 	}

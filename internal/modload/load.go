@@ -7,38 +7,41 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+
+	"github.com/s390netboot/s390netboot/internal/logging"
 )
 
 // SysModuleDir is where the kernel shows loaded and built-in modules
 // (Documentation/ABI/stable/sysfs-module).
 const SysModuleDir = "/sys/module"
 
-// Loader loads modules listed in a load order file.
-type Loader struct {
-	// Root is the directory the entry paths are relative to; "/" in the
-	// init.
-	Root string
-	// SysModule is the sysfs module directory; "" means SysModuleDir. A
+// LoadAll reads LoadOrderFile below root and loads every module it lists,
+// in order, logging each to logger (nil discards). A module that is already
+// loaded or built into the kernel (it has a directory in /sys/module, or
+// the kernel answers EEXIST) counts as success. A module that fails does
+// not stop the others: the failures are returned together (errors.Join),
+// each naming its module.
+func LoadAll(root string, logger *slog.Logger) error {
+	l := &loader{root: root, log: logging.Or(logger)}
+	return l.loadFile(LoadOrderFile)
+}
+
+// loader loads modules listed in a load order file.
+type loader struct {
+	// root is the directory the entry paths are relative to; "" means "/".
+	root string
+	// sysModule is the sysfs module directory; "" means SysModuleDir. A
 	// module whose directory exists there is loaded or built in and is
 	// skipped.
-	SysModule string
-	// Logger receives one line per module; nil discards.
-	Logger *slog.Logger
-
+	sysModule string
+	log       *slog.Logger
 	// load loads one module; nil means the kernel (loadModule).
 	load func(path, params string) error
 }
 
-// LoadAll reads LoadOrderFile below root and loads every module it lists,
-// logging each to logger (nil discards). See [Loader.Load].
-func LoadAll(root string, logger *slog.Logger) error {
-	l := &Loader{Root: root, Logger: logger}
-	return l.LoadFile(LoadOrderFile)
-}
-
-// LoadFile parses the load order file at name (below l.Root) and loads its
-// entries with [Loader.Load].
-func (l *Loader) LoadFile(name string) error {
+// loadFile parses the load order file at name (below l.root) and loads its
+// entries.
+func (l *loader) loadFile(name string) error {
 	f, err := os.Open(l.path(name))
 	if err != nil {
 		return fmt.Errorf("module load order: %w", err)
@@ -48,19 +51,12 @@ func (l *Loader) LoadFile(name string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", f.Name(), err)
 	}
-	return l.Load(entries)
+	return l.loadEntries(entries)
 }
 
-// Load loads entries in order. A module that is already loaded or built into
-// the kernel (it has a directory in /sys/module, or the kernel answers
-// EEXIST) counts as success. A module that fails does not stop the others: the
-// failures are returned together (errors.Join), each naming its module.
-func (l *Loader) Load(entries []Entry) error {
-	logger := l.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	sys := l.SysModule
+// loadEntries loads entries in order, as LoadAll describes.
+func (l *loader) loadEntries(entries []Entry) error {
+	sys := l.sysModule
 	if sys == "" {
 		sys = SysModuleDir
 	}
@@ -72,26 +68,26 @@ func (l *Loader) Load(entries []Entry) error {
 	for _, e := range entries {
 		name := e.Name()
 		if _, err := os.Stat(filepath.Join(sys, name)); err == nil {
-			logger.Info("module already present", "module", name)
+			l.log.Info("module already present", "module", name)
 			continue
 		}
 		p := l.path(e.Path)
 		err := load(p, e.Params)
 		switch {
 		case err == nil:
-			logger.Info("module loaded", "module", name, "params", e.Params)
+			l.log.Info("module loaded", "module", name, "params", e.Params)
 		case errors.Is(err, fs.ErrExist):
-			logger.Info("module already loaded", "module", name)
+			l.log.Info("module already loaded", "module", name)
 		default:
-			logger.Error("module not loaded", "module", name, "path", p, "err", err)
+			l.log.Error("module not loaded", "module", name, "path", p, "err", err)
 			errs = append(errs, fmt.Errorf("loading module %s from %s: %w", name, p, err))
 		}
 	}
 	return errors.Join(errs...)
 }
 
-func (l *Loader) path(p string) string {
-	root := l.Root
+func (l *loader) path(p string) string {
+	root := l.root
 	if root == "" {
 		root = "/"
 	}

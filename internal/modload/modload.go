@@ -8,7 +8,7 @@
 //
 // Usage, early in the init after /proc and /sys are mounted:
 //
-//	if err := modload.LoadAll(modload.LoadOrderFile, logger); err != nil {
+//	if err := modload.LoadAll("/", logger); err != nil {
 //		logger.Warn("loading modules", "err", err) // keep booting: the NIC may be built in
 //	}
 //

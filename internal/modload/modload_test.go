@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/s390netboot/s390netboot/internal/logging"
 )
 
 func TestParseLoadOrder(t *testing.T) {
@@ -78,7 +80,7 @@ func TestModuleName(t *testing.T) {
 	}
 }
 
-func TestLoaderLoad(t *testing.T) {
+func TestLoadEntries(t *testing.T) {
 	root := t.TempDir()
 	sys := t.TempDir()
 	if err := os.Mkdir(filepath.Join(sys, "builtin_one"), 0o755); err != nil {
@@ -92,7 +94,7 @@ func TestLoaderLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	var calls []string
-	l := &Loader{Root: root, SysModule: sys, load: func(p, params string) error {
+	l := &loader{root: root, sysModule: sys, log: logging.Or(nil), load: func(p, params string) error {
 		rel, _ := filepath.Rel(root, p)
 		calls = append(calls, rel+"|"+params)
 		switch ModuleName(p) {
@@ -103,16 +105,16 @@ func TestLoaderLoad(t *testing.T) {
 		}
 		return nil
 	}}
-	err := l.LoadFile(LoadOrderFile)
+	err := l.loadFile(LoadOrderFile)
 	want := []string{"lib/modules/dep.ko|", "lib/modules/again.ko|", "lib/modules/broken.ko|", "lib/modules/top.ko|a=1"}
 	if !reflect.DeepEqual(calls, want) {
 		t.Errorf("loaded %q, want %q", calls, want)
 	}
 	if !errors.Is(err, syscall.ENOEXEC) || !strings.Contains(err.Error(), "broken") {
-		t.Errorf("LoadFile() error = %v, want ENOEXEC naming broken", err)
+		t.Errorf("loadFile() error = %v, want ENOEXEC naming broken", err)
 	}
 	if errors.Is(err, fs.ErrExist) {
-		t.Errorf("LoadFile() error = %v: EEXIST must count as success", err)
+		t.Errorf("loadFile() error = %v: EEXIST must count as success", err)
 	}
 }
 

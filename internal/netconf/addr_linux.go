@@ -8,6 +8,8 @@ import (
 	"net/netip"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/s390netboot/s390netboot/internal/logging"
 )
 
 // AddAddress assigns the IPv4 address and prefix length in p to the link
@@ -18,30 +20,21 @@ func AddAddress(name string, p netip.Prefix) error {
 	if !p.IsValid() || !p.Addr().Is4() {
 		return fmt.Errorf("address %v for %s: %w", p, name, ErrNotIPv4)
 	}
-	l, err := LinkByName(name)
-	if err != nil {
-		return fmt.Errorf("add address %v: %w", p, err)
-	}
-	c, err := dialRoute()
-	if err != nil {
-		return fmt.Errorf("add address %v to %s: %w", p, name, err)
-	}
-	defer c.Close()
-	body := make([]byte, unix.SizeofIfAddrmsg)
-	body[0] = unix.AF_INET
-	body[1] = uint8(p.Bits())
-	body[3] = unix.RT_SCOPE_UNIVERSE
-	ne.PutUint32(body[4:8], uint32(l.Index))
-	addr := p.Addr().AsSlice()
-	body = appendAttr(body, unix.IFA_LOCAL, addr)
-	body = appendAttr(body, unix.IFA_ADDRESS, addr)
-	if p.Bits() < 31 { // RFC 3021: /31 and /32 have no broadcast address
-		body = appendAttr(body, unix.IFA_BROADCAST, Broadcast(p).AsSlice())
-	}
-	if _, err := c.execute(unix.RTM_NEWADDR, unix.NLM_F_CREATE|unix.NLM_F_REPLACE, body); err != nil {
-		return fmt.Errorf("add address %v to %s (RTM_NEWADDR): %w", p, name, err)
-	}
-	return nil
+	what := fmt.Sprintf("add address %v to %s", p, name)
+	return linkRequest(name, what, unix.RTM_NEWADDR, unix.NLM_F_CREATE|unix.NLM_F_REPLACE, func(l Link) []byte {
+		body := make([]byte, unix.SizeofIfAddrmsg)
+		body[0] = unix.AF_INET
+		body[1] = uint8(p.Bits())
+		body[3] = unix.RT_SCOPE_UNIVERSE
+		ne.PutUint32(body[4:8], uint32(l.Index))
+		addr := p.Addr().AsSlice()
+		body = appendAttr(body, unix.IFA_LOCAL, addr)
+		body = appendAttr(body, unix.IFA_ADDRESS, addr)
+		if p.Bits() < 31 { // RFC 3021: /31 and /32 have no broadcast address
+			body = appendAttr(body, unix.IFA_BROADCAST, Broadcast(p).AsSlice())
+		}
+		return body
+	})
 }
 
 // AddDefaultRoute installs (or replaces) the IPv4 default route via gw out
@@ -53,31 +46,21 @@ func AddDefaultRoute(name string, gw netip.Addr, onLink bool) error {
 	if !gw.Is4() {
 		return fmt.Errorf("gateway %v for %s: %w", gw, name, ErrNotIPv4)
 	}
-	l, err := LinkByName(name)
-	if err != nil {
-		return fmt.Errorf("add default route via %v: %w", gw, err)
-	}
-	c, err := dialRoute()
-	if err != nil {
-		return fmt.Errorf("add default route via %v dev %s: %w", gw, name, err)
-	}
-	defer c.Close()
-	body := make([]byte, unix.SizeofRtMsg)
-	body[0] = unix.AF_INET
-	// dst_len, src_len, tos 0: the default route.
-	body[4] = unix.RT_TABLE_MAIN
-	body[5] = unix.RTPROT_BOOT
-	body[6] = unix.RT_SCOPE_UNIVERSE
-	body[7] = unix.RTN_UNICAST
-	if onLink {
-		ne.PutUint32(body[8:12], unix.RTNH_F_ONLINK)
-	}
-	body = appendAttr(body, unix.RTA_GATEWAY, gw.AsSlice())
-	body = appendAttrU32(body, unix.RTA_OIF, uint32(l.Index))
-	if _, err := c.execute(unix.RTM_NEWROUTE, unix.NLM_F_CREATE|unix.NLM_F_REPLACE, body); err != nil {
-		return fmt.Errorf("add default route via %v dev %s (RTM_NEWROUTE): %w", gw, name, err)
-	}
-	return nil
+	what := fmt.Sprintf("add default route via %v dev %s", gw, name)
+	return linkRequest(name, what, unix.RTM_NEWROUTE, unix.NLM_F_CREATE|unix.NLM_F_REPLACE, func(l Link) []byte {
+		body := make([]byte, unix.SizeofRtMsg)
+		body[0] = unix.AF_INET
+		// dst_len, src_len, tos 0: the default route.
+		body[4] = unix.RT_TABLE_MAIN
+		body[5] = unix.RTPROT_BOOT
+		body[6] = unix.RT_SCOPE_UNIVERSE
+		body[7] = unix.RTN_UNICAST
+		if onLink {
+			ne.PutUint32(body[8:12], unix.RTNH_F_ONLINK)
+		}
+		body = appendAttr(body, unix.RTA_GATEWAY, gw.AsSlice())
+		return appendAttrU32(body, unix.RTA_OIF, uint32(l.Index))
+	})
 }
 
 // Apply configures the link called name from cfg, in this order:
@@ -95,9 +78,7 @@ func AddDefaultRoute(name string, gw netip.Addr, onLink bool) error {
 // failures are logged and joined into the returned error after all steps
 // ran, so a caller may go on.
 func Apply(ctx context.Context, log *slog.Logger, name string, cfg Config, opts ApplyOptions) error {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log = logging.Or(log)
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("configure %s: %w", name, err)
 	}

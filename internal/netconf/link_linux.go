@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/s390netboot/s390netboot/internal/logging"
 )
 
 // carrierPoll is how often WaitCarrier asks the kernel for the link state.
@@ -113,23 +115,45 @@ func EthernetLinks() ([]Link, error) {
 // = IFF_UP), like `ip link set NAME up`. A link that is up already stays
 // up.
 func SetUp(name string) error {
+	return linkRequest(name, "set "+name+" up", unix.RTM_NEWLINK, 0, func(l Link) []byte {
+		body := make([]byte, unix.SizeofIfInfomsg)
+		ne.PutUint32(body[4:8], uint32(l.Index))
+		ne.PutUint32(body[8:12], unix.IFF_UP)  // ifi_flags
+		ne.PutUint32(body[12:16], unix.IFF_UP) // ifi_change: only touch IFF_UP
+		return body
+	})
+}
+
+// linkRequest sends one rtnetlink request of type typ about the link
+// called name, with the body that body builds for it. what says in errors
+// what the request does.
+func linkRequest(name, what string, typ, flags uint16, body func(Link) []byte) error {
 	l, err := LinkByName(name)
 	if err != nil {
-		return fmt.Errorf("set %s up: %w", name, err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	c, err := dialRoute()
 	if err != nil {
-		return fmt.Errorf("set %s up: %w", name, err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	defer c.Close()
-	body := make([]byte, unix.SizeofIfInfomsg)
-	ne.PutUint32(body[4:8], uint32(l.Index))
-	ne.PutUint32(body[8:12], unix.IFF_UP)  // ifi_flags
-	ne.PutUint32(body[12:16], unix.IFF_UP) // ifi_change: only touch IFF_UP
-	if _, err := c.execute(unix.RTM_NEWLINK, 0, body); err != nil {
-		return fmt.Errorf("set %s (index %d) up (RTM_NEWLINK): %w", name, l.Index, err)
+	if _, err := c.execute(typ, flags, body(l)); err != nil {
+		return fmt.Errorf("%s (link index %d, %s): %w", what, l.Index, rtmName(typ), err)
 	}
 	return nil
+}
+
+// rtmName names the requests linkRequest sends.
+func rtmName(typ uint16) string {
+	switch typ {
+	case unix.RTM_NEWLINK:
+		return "RTM_NEWLINK"
+	case unix.RTM_NEWADDR:
+		return "RTM_NEWADDR"
+	case unix.RTM_NEWROUTE:
+		return "RTM_NEWROUTE"
+	}
+	return fmt.Sprintf("rtnetlink message type %d", typ)
 }
 
 // WaitCarrier waits until the link called name reports carrier
@@ -137,9 +161,7 @@ func SetUp(name string) error {
 // error wrapping ErrNoCarrier when the time runs out. The link must be up
 // (SetUp) for the driver to report carrier.
 func WaitCarrier(ctx context.Context, log *slog.Logger, name string, timeout time.Duration) error {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log = logging.Or(log)
 	start := time.Now()
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -166,4 +168,29 @@ func FuzzParseStatic(f *testing.F) {
 			t.Fatalf("ResolvConf(%+v) has %d lines:\n%s", c, n, out)
 		}
 	})
+}
+
+// TestWriteResolvConf replaces the file whole, and a refused config
+// leaves the old one and no temporary file.
+func TestWriteResolvConf(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "etc")
+	path := filepath.Join(dir, "resolv.conf")
+	good := Config{DNS: []netip.Addr{netip.MustParseAddr("192.0.2.53")}, Domain: "example.org"}
+	if err := WriteResolvConf(path, good); err != nil {
+		t.Fatal(err)
+	}
+	want := "# written by s390netboot netconf\nnameserver 192.0.2.53\nsearch example.org\n"
+	bad := Config{Search: []string{"bad domain"}}
+	if err := WriteResolvConf(path, bad); !errors.Is(err, ErrBadConfig) || !strings.Contains(err.Error(), path) {
+		t.Errorf("WriteResolvConf(bad search) = %v, want ErrBadConfig naming %s", err, path)
+	}
+	if b, err := os.ReadFile(path); err != nil || string(b) != want {
+		t.Errorf("%s = %q, %v; want %q", path, b, err, want)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o644 {
+		t.Errorf("mode of %s: %v, %v; want 0644", path, fi, err)
+	}
+	if es, err := os.ReadDir(dir); err != nil || len(es) != 1 {
+		t.Errorf("%s holds %v, %v; want resolv.conf alone", dir, es, err)
+	}
 }

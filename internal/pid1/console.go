@@ -6,6 +6,8 @@ import (
 	"os"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/s390netboot/s390netboot/internal/logging"
 )
 
 // Console opens the console device (normally /dev/console) and makes it
@@ -13,6 +15,7 @@ import (
 // kernel left there (nothing when the ramdisk had no /dev/console node).
 // On failure the descriptors are left alone and the error returned.
 func Console(log *slog.Logger, path string) error {
+	log = logging.Or(log)
 	f, err := os.OpenFile(path, os.O_RDWR|unix.O_NOCTTY, 0)
 	if err != nil {
 		log.Warn("pid1: no console", "path", path, "err", err)

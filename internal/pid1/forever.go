@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/s390netboot/s390netboot/internal/logging"
 )
 
 // Forever runs step again and again and never returns: the first process
@@ -17,6 +19,7 @@ import (
 //
 //	pid1.Forever(log, time.Second, func() error { return client.Run(ctx) })
 func Forever(log *slog.Logger, pause time.Duration, step func() error) {
+	log = logging.Or(log)
 	for round := 1; ; round++ {
 		err := Recover(step)
 		if err == nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -79,5 +80,14 @@ func TestForeverAsPID1(t *testing.T) {
 	if err := p.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("FAULT | PID 1: panics and a runtime error in the boot step | each reported with value and where=...forever_test.go:N, loop went on (4 rounds), alive until SIGKILL | %.2fs | - |", elapsed.Seconds())
+	var reported []string
+	for i, l := range seen[1:] {
+		r := want[i+1]
+		if m := regexp.MustCompile(`forever_test\.go:\d+`).FindString(l); m != "" {
+			r += " (where=..." + m + ")"
+		}
+		reported = append(reported, r)
+	}
+	testenv.Fault(t, "PID 1: panics and a runtime error in the boot step",
+		fmt.Sprintf("reported in turn, each followed by starting again: %s; alive until SIGKILL", strings.Join(reported, ", ")), elapsed, "")
 }

@@ -7,6 +7,8 @@ import (
 	"os"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/s390netboot/s390netboot/internal/logging"
 )
 
 // Mount is one file system the init mounts.
@@ -40,6 +42,7 @@ var DefaultMounts = []Mount{
 // devtmpfs itself with CONFIG_DEVTMPFS_MOUNT) counts as success; other
 // failures are logged and returned joined, and the rest are still tried.
 func MountAll(log *slog.Logger, ms []Mount) error {
+	log = logging.Or(log)
 	var errs []error
 	for _, m := range ms {
 		if err := mountOne(m); err != nil {

@@ -6,7 +6,7 @@
 //
 // It is written for the netboot ramdisk's init (cmd/pxeinit) in the style
 // of gokrazy's Boot: every step that can fail without ending the boot logs
-// and goes on.
+// and goes on (to the logger each function takes; nil discards).
 //
 //	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 //	pid1.MountAll(log, pid1.DefaultMounts)

@@ -2,8 +2,6 @@ package pid1
 
 import (
 	"errors"
-	"io"
-	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,8 +11,6 @@ import (
 
 	"golang.org/x/sys/unix"
 )
-
-var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 func TestRecover(t *testing.T) {
 	sentinel := errors.New("boom")
@@ -84,10 +80,10 @@ func TestReapOnce(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if n := ReapOnce(discard); n != 1 {
+	if n := ReapOnce(nil); n != 1 {
 		t.Errorf("ReapOnce = %d, want 1", n)
 	}
-	if n := ReapOnce(discard); n != 0 {
+	if n := ReapOnce(nil); n != 0 {
 		t.Errorf("second ReapOnce = %d, want 0", n)
 	}
 }
@@ -103,7 +99,7 @@ func TestMountAll(t *testing.T) {
 	dir := t.TempDir()
 	target := filepath.Join(dir, "run", "x")
 	ms := []Mount{{"tmpfs", target, "tmpfs", tmpFlags, "mode=0700"}}
-	if err := MountAll(discard, ms); err != nil {
+	if err := MountAll(nil, ms); err != nil {
 		if errors.Is(err, unix.EPERM) || errors.Is(err, unix.ENOSYS) {
 			t.Skipf("mount refused here (container or qemu-user): %v", err)
 		}
@@ -118,7 +114,7 @@ func TestMountAll(t *testing.T) {
 		t.Errorf("%s has fs type %#x, want tmpfs", target, st.Type)
 	}
 	bad := []Mount{{"nosuch", filepath.Join(dir, "bad"), "nosuchfs", 0, ""}}
-	if err := MountAll(discard, bad); err == nil || !strings.Contains(err.Error(), "nosuchfs") {
+	if err := MountAll(nil, bad); err == nil || !strings.Contains(err.Error(), "nosuchfs") {
 		t.Errorf("MountAll(nosuchfs) = %v, want an error naming it", err)
 	}
 }
@@ -148,7 +144,7 @@ func TestConsole(t *testing.T) {
 	if err := os.WriteFile(path, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	err := Console(discard, path)
+	err := Console(nil, path)
 	if err == nil {
 		unix.Write(1, []byte("out\n"))
 		unix.Write(2, []byte("err\n"))
@@ -164,7 +160,7 @@ func TestConsole(t *testing.T) {
 	if string(b) != "out\nerr\n" {
 		t.Errorf("console got %q", b)
 	}
-	if err := Console(discard, filepath.Join(t.TempDir(), "missing")); err == nil {
+	if err := Console(nil, filepath.Join(t.TempDir(), "missing")); err == nil {
 		t.Error("Console(missing) succeeded")
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"os/signal"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/s390netboot/s390netboot/internal/logging"
 )
 
 // Reap collects exited children until ctx ends: the first process
@@ -29,6 +31,7 @@ func Reap(ctx context.Context, log *slog.Logger) {
 // ReapOnce waits for every child that has exited, without blocking, and
 // returns how many it collected.
 func ReapOnce(log *slog.Logger) int {
+	log = logging.Or(log)
 	n := 0
 	for {
 		var ws unix.WaitStatus

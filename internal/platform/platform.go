@@ -8,11 +8,14 @@
 //   - the DMI strings PXELINUX's SYSAPPEND bits 0x10 and up add to a
 //     command line (SYSVENDOR=, SYSPRODUCT=, ...);
 //   - on IBM Z, OSA network cards (qeth) that must be grouped and set
-//     online before they appear as interfaces (Qeth);
-//   - the init's own settings on the kernel command line (ParseCmdline).
+//     online before they appear as interfaces (Qeth).
+//
+// The init's own settings (pxeinit.* on the kernel command line) are
+// package internal/settings.
 //
 // Every function takes the root of the file system it reads ("/" on a
-// running system) so tests run against a fake sysfs in a directory:
+// running system) so tests run against a fake sysfs in a directory, and
+// those that log take the logger as an argument (nil discards):
 //
 //	m := platform.Probe("/", runtime.GOARCH, log)
 //	facts.UUID, facts.Sys = m.UUID, m.Sys
@@ -20,9 +23,7 @@
 // # Security
 //
 // /proc and /sys are trusted kernel output; the parsers still bound what
-// they read (MaxFileSize) and never panic on malformed text. The kernel
-// command line is typed by an administrator or set by the boot loader:
-// ParseCmdline rejects bad values with an error naming the key.
+// they read (MaxFileSize) and never panic on malformed text.
 package platform
 
 import (
@@ -30,6 +31,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+
+	"github.com/s390netboot/s390netboot/internal/logging"
 )
 
 // MaxFileSize bounds every /proc or /sys file this package reads.
@@ -51,6 +54,7 @@ type Machine struct {
 // below root. What cannot be read is logged at debug level and left
 // empty: a machine without a UUID still boots.
 func Probe(root, goarch string, log *slog.Logger) Machine {
+	log = logging.Or(log)
 	var m Machine
 	switch goarch {
 	case "s390x":

@@ -2,17 +2,14 @@ package platform
 
 import (
 	"errors"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
-	"time"
-)
 
-var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
+	"github.com/s390netboot/s390netboot/internal/uuid"
+)
 
 func TestParseSysinfoUUID(t *testing.T) {
 	tests := []struct {
@@ -50,7 +47,7 @@ func FuzzParseSysinfoUUID(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		u, err := ParseSysinfoUUID(b)
 		if err == nil {
-			if _, ok := NormalUUID(u); !ok {
+			if v, err := uuid.Parse(u); err != nil || v.String() != u {
 				t.Fatalf("returned %q", u)
 			}
 		}
@@ -87,7 +84,7 @@ func TestProbe(t *testing.T) {
 		DMIDir + "/bios_version":         "2.1.8\n",
 		DMIDir + "/nosuch_not_read_attr": "x",
 	})
-	m := Probe(root, "amd64", discard)
+	m := Probe(root, "amd64", nil)
 	want := Machine{
 		UUID: "4c4c4544-0042-3510-8052-b4c04f4e4b32",
 		Sys: map[uint32]string{
@@ -99,12 +96,12 @@ func TestProbe(t *testing.T) {
 	if !reflect.DeepEqual(m, want) {
 		t.Errorf("Probe amd64 = %+v, want %+v", m, want)
 	}
-	m = Probe(root, "s390x", discard)
+	m = Probe(root, "s390x", nil)
 	if m.UUID != "5b0b7c82-4b4e-4f0b-9d6a-1b4f7c4e2a11" || m.Sys != nil {
 		t.Errorf("Probe s390x = %+v", m)
 	}
 	empty := t.TempDir()
-	if m := Probe(empty, "s390x", discard); m.UUID != "" || m.Sys != nil {
+	if m := Probe(empty, "s390x", nil); m.UUID != "" || m.Sys != nil {
 		t.Errorf("Probe of nothing = %+v", m)
 	}
 	ones := writeTree(t, map[string]string{DMIUUIDFile: "FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF"})
@@ -159,7 +156,7 @@ func TestSetupQeth(t *testing.T) {
 	online := filepath.Join(root, CCWGroupDevicesDir, "0.0.f500", "online")
 	os.MkdirAll(filepath.Dir(online), 0o755)
 	os.WriteFile(online, []byte("0\n"), 0o644)
-	if err := SetupQeth(root, nil, discard); err != nil {
+	if err := SetupQeth(root, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	if b, _ := os.ReadFile(online); string(b) != "1" {
@@ -170,7 +167,7 @@ func TestSetupQeth(t *testing.T) {
 	// naming the group.
 	root = fakeCCW(t, nil)
 	g := QethGroup{"0.0.a000", "0.0.a001", "0.0.a002"}
-	err := SetupQeth(root, []QethGroup{g}, discard)
+	err := SetupQeth(root, []QethGroup{g}, nil)
 	if err == nil || !strings.Contains(err.Error(), "0.0.a000,0.0.a001,0.0.a002") {
 		t.Errorf("SetupQeth without device = %v", err)
 	}
@@ -202,43 +199,4 @@ func TestParseQethGroup(t *testing.T) {
 			t.Errorf("ParseQethGroup(%q) error %v is not ErrBadQeth", tt.in, err)
 		}
 	}
-}
-
-func TestParseCmdline(t *testing.T) {
-	s, warn, err := ParseCmdline(`console=ttyS0 pxeinit.iface=eth0,eth1 pxeinit.debug pxeinit.timeout=15 ` +
-		`pxeinit.retry=0 pxeinit.label="my entry" pxeinit.config=http://10.0.0.1/x.cfg pxeinit.qeth=f500,f501,f502 ` +
-		`pxeinit.server=10.0.0.1 pxeinit.prefix=s390x/ pxeinit.ip=10.0.0.5/24,10.0.0.1,10.0.0.53 pxeinit.colour=blue` + "\n")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(warn) != 1 || !strings.Contains(warn[0], "pxeinit.colour") {
-		t.Errorf("warnings = %q", warn)
-	}
-	if !reflect.DeepEqual(s.Ifaces, []string{"eth0", "eth1"}) || !s.Debug || s.NetTimeout != 15*time.Second ||
-		!s.RetrySet || s.Retry != 0 || s.Label != "my entry" || s.ConfigURL != "http://10.0.0.1/x.cfg" ||
-		len(s.Qeth) != 1 || s.Server.String() != "10.0.0.1" || s.Prefix != "s390x/" ||
-		s.Static == nil || s.Static.Address.String() != "10.0.0.5/24" {
-		t.Errorf("settings = %+v", s)
-	}
-	bad := []string{
-		"pxeinit.timeout=abc", "pxeinit.timeout=0", "pxeinit.iface=", "pxeinit.server=host.example",
-		"pxeinit.config=/x.cfg", "pxeinit.qeth=1,2", "pxeinit.ip=10.0.0.5", "pxeinit.ip=10.0.0.5/24",
-	}
-	for _, in := range bad {
-		_, _, err := ParseCmdline(in)
-		if !errors.Is(err, ErrBadSetting) {
-			t.Errorf("ParseCmdline(%q) = %v, want ErrBadSetting", in, err)
-		}
-	}
-	if s, _, err := ParseCmdline("quiet root=/dev/sda1"); err != nil || !reflect.DeepEqual(s, Settings{}) {
-		t.Errorf("no settings: %+v, %v", s, err)
-	}
-}
-
-func FuzzParseCmdline(f *testing.F) {
-	f.Add(`pxeinit.iface=eth0 pxeinit.label="a b" pxeinit.qeth=f500,f501,f502`)
-	f.Add(`pxeinit.ip=10.0.0.5/24,10.0.0.1 pxeinit.server=10.0.0.1 "pxeinit.debug`)
-	f.Fuzz(func(t *testing.T, s string) {
-		ParseCmdline(s)
-	})
 }

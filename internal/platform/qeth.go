@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/s390netboot/s390netboot/internal/logging"
 )
 
 // OSA devices in sysfs (Linux Documentation/arch/s390/driver-model.rst,
@@ -135,6 +137,7 @@ func FindQethGroups(root string) ([]QethGroup, error) {
 // online. Each failure is logged and the rest still tried; the errors are
 // returned joined.
 func SetupQeth(root string, groups []QethGroup, log *slog.Logger) error {
+	log = logging.Or(log)
 	if len(groups) == 0 {
 		found, err := FindQethGroups(root)
 		if err != nil {

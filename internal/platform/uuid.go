@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/s390netboot/s390netboot/internal/uuid"
 )
 
 // ErrNoUUID is returned (wrapped) when the machine has no usable UUID.
@@ -58,8 +60,8 @@ func ParseSysinfoUUID(b []byte) (string, error) {
 		if !ok {
 			continue
 		}
-		u, ok := NormalUUID(strings.TrimSpace(val))
-		if !ok || u == zeroUUID {
+		u, err := uuid.Parse(strings.TrimSpace(val))
+		if err != nil || u == notPresent {
 			continue
 		}
 		var r int
@@ -73,7 +75,7 @@ func ParseSysinfoUUID(b []byte) (string, error) {
 		}
 		rank++
 		if r < bestRank {
-			best, bestRank = u, r
+			best, bestRank = u.String(), r
 		}
 	}
 	if best == "" {
@@ -88,38 +90,16 @@ func DMIUUID(root string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%w: %w", ErrNoUUID, err)
 	}
-	u, ok := NormalUUID(strings.TrimSpace(string(b)))
-	if !ok || u == zeroUUID || u == onesUUID {
+	u, err := uuid.Parse(strings.TrimSpace(string(b)))
+	if err != nil || u == notPresent || u == notPresentSettable {
 		return "", fmt.Errorf("%w: /%s holds %q", ErrNoUUID, DMIUUIDFile, bytes.TrimSpace(b))
 	}
-	return u, nil
+	return u.String(), nil
 }
 
 // Placeholders firmware writes when it has no UUID (SMBIOS 2.6, 7.2.1:
 // all ones means "not present, settable"; all zeros "not present").
-const (
-	zeroUUID = "00000000-0000-0000-0000-000000000000"
-	onesUUID = "ffffffff-ffff-ffff-ffff-ffffffffffff"
+var (
+	notPresent         = uuid.UUID{}
+	notPresentSettable = uuid.UUID{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
 )
-
-// NormalUUID returns s in lower-case 8-4-4-4-12 form when it is a UUID in
-// that form (any case).
-func NormalUUID(s string) (string, bool) {
-	if len(s) != 36 {
-		return "", false
-	}
-	b := []byte(strings.ToLower(s))
-	for i, c := range b {
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return "", false
-			}
-		default:
-			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-				return "", false
-			}
-		}
-	}
-	return string(b), true
-}

@@ -1,33 +1,27 @@
-// Package verify is the signed boot of the netboot client: when the
+// Package signedboot is the signed boot of the netboot client: when the
 // ramdisk holds a trusted minisign public key ([TrustedKeyPath], put there
 // by `mkpxeramfs --trust-key FILE`), every file the client reads from the
 // boot server — configs and what they include or display, kernels,
 // initrds — is accepted only with a valid detached signature NAME.minisig
 // next to it, made with that key (`pxeboot sign`, or `minisign -S`).
 //
-// Wiring it into the client takes a few lines:
+// The client holds it as one value, a [Policy]: off (no key in the
+// ramdisk), on with the key, or refusing every file with the reason the
+// key could not be used (fail closed):
 //
-//	key, err := signedboot.LoadKey(signedboot.TrustedKeyPath)
-//	switch {
-//	case errors.Is(err, fs.ErrNotExist):
-//		key = nil // no trusted key in the ramdisk: signed boot is off
-//	case err != nil:
-//		return err // a key that is there but unreadable: fail closed
-//	}
-//	opener := pxelinux.Opener(fetchOpener)
-//	if key != nil {
-//		opener = signedboot.Opener(key, opener, logger) // configs, INCLUDE, DISPLAY
-//	}
-//	p := &pxelinux.Parser{Opener: opener, Logger: logger}
+//	policy := signedboot.LoadPolicy(signedboot.TrustedKeyPath)
+//	p := &pxelinux.Parser{Opener: policy.Opener(fetchOpener, logger), Logger: logger} // configs, INCLUDE, DISPLAY
 //	...
-//	var files []*fetch.File
-//	if key != nil {
-//		files, err = signedboot.FetchAll(ctx, fetcher, key, urls, logger) // kernel, initrds
-//	} else {
-//		files, err = fetcher.FetchAll(ctx, urls)
-//	}
+//	files, err := policy.FetchAll(ctx, fetcher, urls, logger) // kernel, initrds
 //
-// A client that fetched a file and its signature itself calls [Check].
+// Under signed boot the boot flow also refuses kernel options typed at
+// the console (bootmenu.Menu.Locked): the command line is signed as part
+// of the config, unless the config says ALLOWOPTIONS 1.
+//
+// The producer's side is here too, so both use one naming rule (SigName):
+// TreeFiles lists the files of a TFTP tree and SignFile writes each one's
+// NAME.minisig (`pxeboot sign`). A client that fetched a file and its
+// signature itself calls [Check].
 // Every refusal is an [*Error] naming the file; it matches [ErrUnsigned]
 // (no NAME.minisig on the server) or [ErrBadSignature] (a signature that
 // does not verify, or one made with another key) under errors.Is, never
@@ -60,14 +54,17 @@ import (
 	"os"
 	"strings"
 
+	"github.com/s390netboot/s390netboot/internal/logging"
 	"github.com/s390netboot/s390netboot/internal/minisign"
+	"github.com/s390netboot/s390netboot/internal/modload"
 	"github.com/s390netboot/s390netboot/pxeclient/fetch"
 	"github.com/s390netboot/s390netboot/pxeclient/pxelinux"
 )
 
 // TrustedKeyPath is where the netboot ramdisk keeps the trusted public
-// key (minisign format); mkpxeramfs --trust-key puts it there.
-const TrustedKeyPath = "/etc/pxeinit/trusted.pub"
+// key (minisign format); mkpxeramfs --trust-key puts it there. The
+// ramdisk's layout is written once, in package modload.
+const TrustedKeyPath = modload.TrustedKey
 
 var (
 	// ErrUnsigned: the server has no signature for the file.
@@ -164,9 +161,7 @@ func Check(key *minisign.PublicKey, name string, data, sig []byte) (*minisign.Si
 // is returned as it is (wrapped, naming the signature). log (nil: none)
 // gets one debug line per verified file with its trusted comment.
 func Opener(key *minisign.PublicKey, next pxelinux.Opener, log *slog.Logger) pxelinux.Opener {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log = logging.Or(log)
 	return pxelinux.OpenerFunc(func(ctx context.Context, p pxelinux.Path) ([]byte, error) {
 		data, err := next.Open(ctx, p)
 		if err != nil {
@@ -196,9 +191,7 @@ func Opener(key *minisign.PublicKey, next pxelinux.Opener, log *slog.Logger) pxe
 // *fetch.Error of the file or its signature, or an [*Error] (ErrUnsigned,
 // ErrBadSignature). log (nil: none) gets a debug line per verified file.
 func FetchAll(ctx context.Context, f *fetch.Fetcher, key *minisign.PublicKey, urls []string, log *slog.Logger) ([]*fetch.File, error) {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log = logging.Or(log)
 	all := make([]string, 0, 2*len(urls))
 	all = append(all, urls...)
 	for _, u := range urls {

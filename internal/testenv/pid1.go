@@ -5,20 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
-	"regexp"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 )
-
-// EmulatedEnv names the environment variable scripts/test.sh sets to 1
-// for the qemu-user run, which can neither create PID namespaces nor
-// execute a second s390x binary.
-const EmulatedEnv = "S390NETBOOT_EMULATED"
 
 // PID1 is a copy of the running test binary that runs one test as PID 1
 // of a new PID namespace; ReexecPID1 starts it.
@@ -36,7 +29,7 @@ type PID1 struct {
 	err      error         // what Wait returned
 }
 
-// ReexecPID1 starts the test binary again as PID 1 of a new PID
+// ReexecPID1 starts the test binary again (Reexec) as PID 1 of a new PID
 // namespace (which needs root), running only the calling test, with env
 // ("NAME=value") added to its environment so that the copy knows to play
 // the init instead of starting another copy:
@@ -51,22 +44,14 @@ type PID1 struct {
 //		t.Fatalf("the init: %v\n%s", err, p.Output())
 //	}
 //
-// Under qemu-user ($S390NETBOOT_EMULATED=1) the test is skipped, saying
-// why. The copy is killed (SIGKILL) at the end of the test, and when
-// the test binary dies.
+// Under qemu-user (Emulated) the test is skipped, saying why. The copy
+// is killed (SIGKILL) at the end of the test, and when the test binary
+// dies.
 func ReexecPID1(t testing.TB, env string) *PID1 {
 	t.Helper()
-	if os.Getenv(EmulatedEnv) == "1" {
-		t.Skip("user-mode emulation (qemu-user) cannot create PID namespaces or run a second s390x binary")
-	}
-	run := strings.Split(t.Name(), "/")
-	for i, name := range run {
-		run[i] = "^" + regexp.QuoteMeta(name) + "$"
-	}
+	SkipEmulated(t, "create PID namespaces or run a second s390x binary")
 	p := &PID1{more: make(chan struct{}, 1), ended: make(chan struct{})}
-	p.Cmd = exec.Command("/proc/self/exe", "-test.run="+strings.Join(run, "/"), "-test.timeout=1m")
-	p.Cmd.Env = append(os.Environ(), env)
-	p.Cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID, Pdeathsig: syscall.SIGKILL}
+	p.Cmd = Reexec(syscall.CLONE_NEWPID, []string{env}, RunOnly(t), "-test.timeout=1m")
 	stdout, err := p.Cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,10 @@
-// Package testenv finds what the project's tests need outside their own
-// package: the repository root and the Debian kernels that
-// scripts/fetch-kernels.sh unpacks. Only tests import it.
+// Package testenv holds what the project's tests need outside their own
+// package, each in one place: the repository root and the Debian kernels
+// scripts/fetch-kernels.sh unpacks (Cache), installed tools (Command),
+// the -update flag and golden files (Golden, FuzzSeeds), a copy of the
+// test binary in new namespaces (Reexec, ReexecPID1), an in-process TFTP
+// server (TFTPServer) and a test certificate authority (CA). Only tests
+// import it; synthetic kernel images are package fakekernel's.
 //
 //	kernel, err := os.ReadFile(filepath.Join(testenv.Cache(t, "s390x"), "vmlinuz"))
 //

@@ -30,6 +30,10 @@ func (r *fatalRecorder) Fatalf(format string, args ...any) {
 	runtime.Goexit()
 }
 
+func (r *fatalRecorder) Errorf(format string, args ...any) {
+	r.msg += fmt.Sprintf(format, args...)
+}
+
 func (r *fatalRecorder) Skipf(format string, args ...any) {
 	r.msg = fmt.Sprintf(format, args...)
 	r.skipped = true

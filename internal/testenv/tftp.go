@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,9 +28,18 @@ type TFTPServer struct {
 	// FixedBlockSize turns block size negotiation (RFC 2348) off: every
 	// block is 512 bytes, whatever the client asks for.
 	FixedBlockSize bool
+	// Addr is the host:port to listen on; "" is 127.0.0.1:0, an
+	// ephemeral port. A port still held by a server that is stopping is
+	// tried again for up to 5 s.
+	Addr string
+	// Timeout and Retries are the server's retransmission timeout and
+	// tries per packet; 0 leaves pin/tftp's defaults (5 s, 5 tries).
+	Timeout time.Duration
+	Retries int
 }
 
-// TFTPFiles serves files without announcing their sizes.
+// TFTPFiles serves files from a map (pin/tftp announces their sizes when
+// the client asks).
 func TFTPFiles(files map[string][]byte) func(string) (io.Reader, int64, bool) {
 	return func(name string) (io.Reader, int64, bool) {
 		data, ok := files[name]
@@ -36,15 +47,38 @@ func TFTPFiles(files map[string][]byte) func(string) (io.Reader, int64, bool) {
 	}
 }
 
-// Start starts the server on an ephemeral port, retransmitting without
-// backoff, and returns its host:port. The server stops at the end of
-// the test.
+// TFTPDir serves the files below root; names that would leave root are
+// not found.
+func TFTPDir(root string) func(string) (io.Reader, int64, bool) {
+	return func(name string) (io.Reader, int64, bool) {
+		f, err := os.OpenInRoot(root, name)
+		if err != nil {
+			return nil, 0, false
+		}
+		return f, -1, true
+	}
+}
+
+// Start starts the server, retransmitting without backoff, and returns
+// its host:port. The server stops at the end of the test.
 func (s TFTPServer) Start(t testing.TB) string {
+	t.Helper()
+	addr, _ := s.Run(t)
+	return addr
+}
+
+// Run is Start that also returns a function that stops the server before
+// the test ends (it is also stopped then), for tests of a server that
+// goes away.
+func (s TFTPServer) Run(t testing.TB) (addr string, stop func()) {
 	t.Helper()
 	srv := tftp.NewServer(func(name string, rf io.ReaderFrom) error {
 		r, size, ok := s.Open(strings.TrimPrefix(name, "/"))
 		if !ok {
 			return fmt.Errorf("%s: file not found", name)
+		}
+		if c, isCloser := r.(io.Closer); isCloser {
+			defer c.Close()
 		}
 		if ot, isOut := rf.(tftp.OutgoingTransfer); isOut && size >= 0 {
 			ot.SetSize(size)
@@ -55,12 +89,33 @@ func (s TFTPServer) Start(t testing.TB) string {
 	if s.FixedBlockSize {
 		srv.SetBlockSizeNegotiation(false)
 	}
+	if s.Timeout != 0 {
+		srv.SetTimeout(s.Timeout)
+	}
+	if s.Retries != 0 {
+		srv.SetRetries(s.Retries)
+	}
 	srv.SetBackoff(func(int) time.Duration { return 0 })
-	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	listen := s.Addr
+	if listen == "" {
+		listen = "127.0.0.1:0"
+	}
+	udp, err := net.ResolveUDPAddr("udp", listen)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("TFTP server address %q: %v", listen, err)
+	}
+	var conn *net.UDPConn
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if conn, err = net.ListenUDP("udp", udp); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("TFTP server: listen %s: %v", listen, err)
+		}
 	}
 	go srv.Serve(conn)
-	t.Cleanup(srv.Shutdown)
-	return conn.LocalAddr().String()
+	var once sync.Once
+	stop = func() { once.Do(srv.Shutdown) }
+	t.Cleanup(stop)
+	return conn.LocalAddr().String(), stop
 }

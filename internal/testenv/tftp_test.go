@@ -3,8 +3,11 @@ package testenv
 import (
 	"bytes"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pin/tftp/v3"
 )
@@ -42,5 +45,52 @@ func TestTFTPServer(t *testing.T) {
 	}
 	if _, err := c.Receive("missing", "octet"); err == nil || !strings.Contains(err.Error(), "missing: file not found") {
 		t.Errorf("missing file: %v", err)
+	}
+}
+
+// TestTFTPDir serves a folder: a file in it arrives, a name that leaves
+// it is not found. Run's stop ends the server, and a new one takes over
+// its address.
+func TestTFTPDir(t *testing.T) {
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "pxelinux.cfg"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "pxelinux.cfg", "default"), []byte("DEFAULT a\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(filepath.Dir(root), "outside"), []byte("secret\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(filepath.Join(filepath.Dir(root), "outside"))
+	addr, stop := TFTPServer{Open: TFTPDir(root)}.Run(t)
+	get := func(addr, name string) (string, error) {
+		c, err := tftp.NewClient(addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetTimeout(200 * time.Millisecond)
+		c.SetRetries(2)
+		wt, err := c.Receive(name, "octet")
+		if err != nil {
+			return "", err
+		}
+		var b bytes.Buffer
+		_, err = wt.WriteTo(&b)
+		return b.String(), err
+	}
+	if got, err := get(addr, "/pxelinux.cfg/default"); err != nil || got != "DEFAULT a\n" {
+		t.Errorf("pxelinux.cfg/default: %q, %v", got, err)
+	}
+	if got, err := get(addr, "../outside"); err == nil || !strings.Contains(err.Error(), "file not found") {
+		t.Errorf("../outside: %q, %v, want file not found", got, err)
+	}
+	stop()
+	if _, err := get(addr, "pxelinux.cfg/default"); err == nil {
+		t.Error("the stopped server still answers")
+	}
+	TFTPServer{Open: TFTPDir(root), Addr: addr}.Start(t)
+	if got, err := get(addr, "pxelinux.cfg/default"); err != nil || got != "DEFAULT a\n" {
+		t.Errorf("the new server on %s: %q, %v", addr, got, err)
 	}
 }

@@ -12,6 +12,8 @@ import (
 
 	"github.com/insomniacslk/dhcp/dhcpv4"
 	"github.com/insomniacslk/dhcp/dhcpv4/nclient4"
+
+	"github.com/s390netboot/s390netboot/internal/logging"
 )
 
 // captureRing is how many recent raw answers an interface keeps to find
@@ -24,7 +26,7 @@ const captureRing = 16
 // when ctx ends (then with ctx's error and the last failure of each
 // interface).
 func Run(ctx context.Context, log *slog.Logger, ifaces []string, opts Options) (*Lease, error) {
-	log = discard(log)
+	log = logging.Or(log)
 	if len(ifaces) == 0 {
 		return nil, ErrNoInterfaces
 	}

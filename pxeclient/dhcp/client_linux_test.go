@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/insomniacslk/dhcp/dhcpv4"
 	"github.com/insomniacslk/dhcp/dhcpv4/server4"
 	"github.com/s390netboot/s390netboot/internal/netconf/netconftest"
+	"github.com/s390netboot/s390netboot/internal/testenv"
 )
 
 func TestMain(m *testing.M) { netconftest.Main(m) }
@@ -199,8 +201,9 @@ func TestRunNAK(t *testing.T) {
 	if n := len(srv.received(dhcpv4.MessageTypeDiscover)); n < 3 {
 		t.Errorf("server saw %d DISCOVERs, want 3 (two NAKs restart the exchange)", n)
 	}
-	t.Logf("FAULT | DHCP: server NAKs the first 2 REQUESTs | exchange restarted with DISCOVER, lease on the 3rd (%d DISCOVERs) | %.2fs | - |",
-		len(srv.received(dhcpv4.MessageTypeDiscover)), time.Since(start).Seconds())
+	testenv.Fault(t, "DHCP: server NAKs the first 2 REQUESTs",
+		fmt.Sprintf("lease %v with boot file %q after %d DISCOVERs and %d REQUESTs", l.Facts.IP, l.Facts.BootFile,
+			len(srv.received(dhcpv4.MessageTypeDiscover)), len(srv.received(dhcpv4.MessageTypeRequest))), time.Since(start), "")
 }
 
 // TestRunPrefersBootInfo runs two interfaces: the first answers at once
@@ -235,8 +238,9 @@ func TestRunPrefersBootInfo(t *testing.T) {
 	if len(plain.received(dhcpv4.MessageTypeRelease)) == 0 {
 		t.Error("the unused lease on the first interface was not released")
 	}
-	t.Logf("FAULT | DHCP: 2 links, the first answers at once without boot info | waited for the second link's lease with boot info, released the other | %.2fs | - |",
-		time.Since(start).Seconds())
+	testenv.Fault(t, "DHCP: 2 links, the first answers at once without boot info",
+		fmt.Sprintf("took the lease on %s (the second link) with boot file %q; RELEASEs to the first link's server: %d",
+			l.Interface, l.Facts.BootFile, len(plain.received(dhcpv4.MessageTypeRelease))), time.Since(start), "")
 }
 
 // TestRunTwoServersOneLink has two servers answer the same DISCOVER; only
@@ -259,7 +263,8 @@ func TestRunTwoServersOneLink(t *testing.T) {
 	if l.ServerID.String() != "10.24.0.2" || l.Facts.ConfigFile != "cfg" || l.Facts.IP.String() != "10.24.0.60" {
 		t.Errorf("lease from %v: %+v, want the one from 10.24.0.2 with config file cfg", l.ServerID, l.Facts)
 	}
-	t.Logf("FAULT | DHCP: 2 servers on one link, the faster one without boot info | took the slower server's offer with boot info | %.2fs | - |", time.Since(start).Seconds())
+	testenv.Fault(t, "DHCP: 2 servers on one link, the faster one (10.24.0.1) without boot info",
+		fmt.Sprintf("took %v from server %v with config file %q", l.Facts.IP, l.ServerID, l.Facts.ConfigFile), time.Since(start), "")
 }
 
 // TestRunNoBootInfo takes a plain lease once the grace period is over.
@@ -279,8 +284,8 @@ func TestRunNoBootInfo(t *testing.T) {
 	if l.Facts.Server.String() != "10.25.0.1" || l.ServerSource != ServerOption54 {
 		t.Errorf("server %v from %v, want 10.25.0.1 from option 54", l.Facts.Server, l.ServerSource)
 	}
-	t.Logf("FAULT | DHCP: boot file ../../../etc/shadow and host name \"bad name\" | both refused (Lease.Refused: %d), the rest of the lease taken | %.2fs | - |",
-		len(l.Refused), time.Since(start).Seconds())
+	testenv.Fault(t, `DHCP: boot file ../../../etc/shadow and host name "bad name"`,
+		fmt.Sprintf("lease %v taken, boot info %v, refused: %s", l.Facts.IP, l.HasBootInfo(), strings.Join(l.Refused, "; ")), time.Since(start), "")
 }
 
 // TestRunLateServer starts the server after the client has been
@@ -304,8 +309,8 @@ func TestRunLateServer(t *testing.T) {
 	if d := time.Since(start); d < 2500*time.Millisecond || d > 8*time.Second {
 		t.Errorf("lease after %v, want between 2.5 s and 8 s (backoff capped at 400 ms)", d)
 	}
-	t.Logf("FAULT | DHCP: no server for 2.5 s (in-process server4) | kept retrying, lease %.2f s after the server started | %.2fs | - |",
-		time.Since(start).Seconds()-2.5, time.Since(start).Seconds())
+	testenv.Fault(t, "DHCP: no server for 2.5 s (in-process server4)",
+		fmt.Sprintf("lease with boot file %q %.2f s after the server started", l.Facts.BootFile, time.Since(start).Seconds()-2.5), time.Since(start), "")
 }
 
 func TestRunErrors(t *testing.T) {

@@ -1,14 +1,10 @@
 package dhcp
 
 import (
-	"flag"
-	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite testdata/fuzz/FuzzDecode seed files")
+	"github.com/s390netboot/s390netboot/internal/testenv"
+)
 
 // TestSeedCorpus keeps the FuzzDecode seed corpus in step with the
 // builders in decode_test.go: go test -run TestSeedCorpus -update.
@@ -21,22 +17,5 @@ func TestSeedCorpus(t *testing.T) {
 		"hostile":    ack(t, map[uint8]string{67: "../../etc/shadow", 209: "a\x00b", 210: "x/ y", 12: "evil host", 15: "a\nb", 66: "not a host!"}),
 		"badlengths": overloaded(t, 1, []byte("\x43\x7f"), nil, map[uint8]string{43: "\xd1\x09short", 1: "\xff\x00\xff\x00", 3: "\x01\x02\x03"}),
 	}
-	dir := filepath.Join("testdata", "fuzz", "FuzzDecode")
-	for name, raw := range seeds {
-		want := fmt.Sprintf("go test fuzz v1\n[]byte(%q)\n", raw)
-		path := filepath.Join(dir, name)
-		if *update {
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		got, err := os.ReadFile(path)
-		if err != nil || string(got) != want {
-			t.Errorf("%s out of date (err %v): run go test -run TestSeedCorpus -update", path, err)
-		}
-	}
+	testenv.FuzzSeeds(t, "FuzzDecode", seeds)
 }

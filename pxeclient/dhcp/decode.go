@@ -12,7 +12,6 @@ import (
 
 	"github.com/insomniacslk/dhcp/dhcpv4"
 	"github.com/s390netboot/s390netboot/internal/netconf"
-	"github.com/s390netboot/s390netboot/pxeclient/pxelinux"
 )
 
 // ServerSource says where Facts.Server came from.
@@ -64,13 +63,36 @@ const (
 	optMagic, optConfigFile, optPathPrefix, optRebootTime = 208, 209, 210, 211
 )
 
+// Facts are the boot facts of a lease: the client's addresses, its boot
+// server and the PXE options, the inputs of a boot source's config lookup
+// (the client copies them into pxelinux.Facts).
+type Facts struct {
+	// MAC is the hardware address of the interface that got the lease;
+	// HWType its ARP hardware type (1 = Ethernet).
+	MAC    net.HardwareAddr
+	HWType uint8
+	// IP, Netmask and Gateway are the client's address, option 1 and the
+	// first router of option 3; invalid when not given.
+	IP, Netmask, Gateway netip.Addr
+	// Server is the boot server (see ServerSource); invalid when none.
+	Server netip.Addr
+	// UUID is the client UUID sent in option 97 (Options.UUID), or "".
+	UUID string
+	// BootFile is option 67 or the BOOTP file field.
+	BootFile string
+	// ConfigFile and PathPrefix are options 209 and 210, or "".
+	ConfigFile, PathPrefix string
+	// RebootTime is option 211 in seconds; -1 when not given.
+	RebootTime int
+}
+
 // Lease is a decoded DHCP answer.
 type Lease struct {
 	// Interface is the link the lease was got on (set by Run).
 	Interface string
-	// Facts feed the PXELINUX config lookup. MAC and UUID are set by
-	// Run; Decode fills the rest. RebootTime is -1 when not given.
-	Facts pxelinux.Facts
+	// Facts are what the answer says about the client and its boot
+	// server. MAC and UUID are set by Run; Decode fills the rest.
+	Facts Facts
 	// ServerSource says which field Facts.Server came from.
 	ServerSource ServerSource
 	// ServerName is option 66 when it is a host name, else "".

@@ -1,5 +1,5 @@
 // Package dhcp gets a DHCPv4 lease for the netboot client and decodes it
-// into the facts the PXELINUX config lookup needs (pxelinux.Facts) and the
+// into the boot facts a config lookup needs (Facts) and the
 // network configuration netconf applies.
 //
 // Run asks on several interfaces at once with insomniacslk/dhcp's nclient4
@@ -72,13 +72,13 @@ package dhcp
 import (
 	"errors"
 	"fmt"
-	"log/slog"
 	"runtime"
-	"strings"
 	"time"
 
 	"github.com/insomniacslk/dhcp/dhcpv4"
 	"github.com/insomniacslk/dhcp/iana"
+
+	"github.com/s390netboot/s390netboot/internal/uuid"
 )
 
 var (
@@ -86,7 +86,7 @@ var (
 	// architecture (option 93) and Options.Arch is not set.
 	ErrNoArch = errors.New("no PXE client architecture (option 93) for this GOARCH")
 	// ErrBadUUID is returned for an Options.UUID not in 8-4-4-4-12 form.
-	ErrBadUUID = errors.New("client UUID not in 8-4-4-4-12 hex form")
+	ErrBadUUID = uuid.ErrSyntax
 	// ErrNoInterfaces is returned by Run when given no interface.
 	ErrNoInterfaces = errors.New("no network interface to run DHCP on")
 	// ErrBadLease is returned by Decode for packets that are not a usable
@@ -210,10 +210,11 @@ func (o Options) withDefaults() (Options, error) {
 		o.Arch = &a
 	}
 	if o.UUID != "" {
-		if _, err := parseUUID(o.UUID); err != nil {
+		u, err := uuid.Parse(o.UUID)
+		if err != nil {
 			return o, err
 		}
-		o.UUID = strings.ToLower(o.UUID)
+		o.UUID = u.String()
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = DefaultTimeout
@@ -246,36 +247,6 @@ func ClassIdentifier(arch uint16) string {
 	return fmt.Sprintf("PXEClient:Arch:%05d:UNDI:%s", arch, undiVersion)
 }
 
-// parseUUID parses 8-4-4-4-12 hex into 16 bytes in the order written.
-func parseUUID(s string) ([16]byte, error) {
-	var u [16]byte
-	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
-		return u, fmt.Errorf("%q: %w", s, ErrBadUUID)
-	}
-	hex := strings.ReplaceAll(s, "-", "")
-	for i := range u {
-		hi, ok1 := unhex(hex[2*i])
-		lo, ok2 := unhex(hex[2*i+1])
-		if !ok1 || !ok2 {
-			return u, fmt.Errorf("%q: %w", s, ErrBadUUID)
-		}
-		u[i] = hi<<4 | lo
-	}
-	return u, nil
-}
-
-func unhex(c byte) (byte, bool) {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0', true
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10, true
-	case c >= 'A' && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
-}
-
 // Modifiers returns what every DISCOVER and REQUEST carries for o: the
 // parameter request list, options 60, 93, 94, and 97 and 61 when set.
 // o must have gone through withDefaults (Run does that).
@@ -288,18 +259,11 @@ func (o Options) modifiers() []dhcpv4.Modifier {
 		dhcpv4.WithGeneric(dhcpv4.OptionClientNetworkInterfaceIdentifier, []byte{ndiType, ndiMajor, ndiMinor}),
 	}
 	if o.UUID != "" {
-		u, _ := parseUUID(o.UUID)
+		u, _ := uuid.Parse(o.UUID)
 		mods = append(mods, dhcpv4.WithGeneric(dhcpv4.OptionClientMachineIdentifier, append([]byte{uuidType}, u[:]...)))
 	}
 	if len(o.ClientID) > 0 {
 		mods = append(mods, dhcpv4.WithOption(dhcpv4.OptClientIdentifier(o.ClientID)))
 	}
 	return mods
-}
-
-func discard(log *slog.Logger) *slog.Logger {
-	if log == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return log
 }

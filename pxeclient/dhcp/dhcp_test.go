@@ -31,22 +31,6 @@ func TestDefaultArch(t *testing.T) {
 	}
 }
 
-func TestParseUUID(t *testing.T) {
-	u, err := parseUUID("4C4C4544-0042-3510-8052-b7c04f4e3232")
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := [16]byte{0x4c, 0x4c, 0x45, 0x44, 0x00, 0x42, 0x35, 0x10, 0x80, 0x52, 0xb7, 0xc0, 0x4f, 0x4e, 0x32, 0x32}
-	if u != want {
-		t.Errorf("parseUUID = %x, want %x", u, want)
-	}
-	for _, bad := range []string{"", "4c4c4544004235108052b7c04f4e3232", "4c4c4544-0042-3510-8052-b7c04f4e323g", "4c4c4544-0042-3510-8052_b7c04f4e3232"} {
-		if _, err := parseUUID(bad); !errors.Is(err, ErrBadUUID) {
-			t.Errorf("parseUUID(%q) = %v, want ErrBadUUID", bad, err)
-		}
-	}
-}
-
 // TestModifiers checks what a DISCOVER carries, byte by byte.
 func TestModifiers(t *testing.T) {
 	arch := ArchS390Basic

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/s390netboot/s390netboot/internal/logging"
 )
 
 // Defaults of [Options], each used when its field is zero.
@@ -183,11 +185,7 @@ func New(opts Options) *Fetcher {
 	if opts.MemCheck == nil {
 		opts.MemCheck = MemAvailable
 	}
-	f := &Fetcher{opts: opts, log: opts.Logger}
-	if f.log == nil {
-		f.log = slog.New(slog.DiscardHandler)
-	}
-	return f
+	return &Fetcher{opts: opts, log: logging.Or(opts.Logger)}
 }
 
 // Fetch fetches one file named by a URL: tftp://host[:port]/name,

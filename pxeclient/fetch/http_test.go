@@ -3,20 +3,13 @@ package fetch
 import (
 	"bufio"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"log"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -27,67 +20,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/s390netboot/s390netboot/internal/testenv"
 )
-
-// testCA is a throw-away certificate authority.
-type testCA struct {
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
-	pem  []byte
-}
-
-func newTestCA(t testing.TB, name string) *testCA {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: name},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, _ := x509.ParseCertificate(der)
-	return &testCA{cert: cert, key: key, pem: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}
-}
-
-func (ca *testCA) pool() *x509.CertPool {
-	p := x509.NewCertPool()
-	p.AddCert(ca.cert)
-	return p
-}
-
-// issue makes a server certificate for the given IPs and DNS names.
-func (ca *testCA) issue(t testing.TB, ips []net.IP, names []string) tls.Certificate {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2),
-		Subject:      pkix.Name{CommonName: "boot server"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IPAddresses:  ips,
-		DNSNames:     names,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
-}
 
 func startTLS(t testing.TB, h http.Handler, cert tls.Certificate) *httptest.Server {
 	t.Helper()
@@ -108,39 +43,44 @@ func serveBytes(data []byte) http.Handler {
 
 func TestHTTPS(t *testing.T) {
 	data := testData(1<<20, 7)
-	ca := newTestCA(t, "boot CA")
-	other := newTestCA(t, "someone else's CA")
-	good := startTLS(t, serveBytes(data), ca.issue(t, []net.IP{net.IPv4(127, 0, 0, 1)}, nil))
-	wrongName := startTLS(t, serveBytes(data), ca.issue(t, []net.IP{net.IPv4(127, 0, 0, 2)}, []string{"boot.example.com"}))
+	ca := testenv.NewCA(t, "boot CA")
+	other := testenv.NewCA(t, "someone else's CA")
+	good := startTLS(t, serveBytes(data), ca.Issue(t, []net.IP{net.IPv4(127, 0, 0, 1)}, nil))
+	wrongName := startTLS(t, serveBytes(data), ca.Issue(t, []net.IP{net.IPv4(127, 0, 0, 2)}, []string{"boot.example.com"}))
 	bundle := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(bundle, ca.pem, 0o644); err != nil {
+	if err := os.WriteFile(bundle, ca.PEM, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	emptyBundle := filepath.Join(t.TempDir(), "empty.pem")
 	os.WriteFile(emptyBundle, []byte("no certificates here\n"), 0o644)
 
 	tests := []struct {
-		name string
-		opts Options
-		url  string
-		want error
-		text string
+		name  string
+		fault string // for the FAULT line; "" for a fetch that must work
+		opts  Options
+		url   string
+		want  error
+		text  string
 	}{
-		{"pool", Options{RootCAs: ca.pool()}, good.URL + "/vmlinuz", nil, ""},
-		{"bundle file", Options{CABundle: bundle}, good.URL + "/vmlinuz", nil, ""},
-		{"wrong CA", Options{RootCAs: other.pool()}, good.URL + "/vmlinuz", ErrCertificate,
+		{"pool", "", Options{RootCAs: ca.Pool()}, good.URL + "/vmlinuz", nil, ""},
+		{"bundle file", "", Options{CABundle: bundle}, good.URL + "/vmlinuz", nil, ""},
+		{"wrong CA", "certificate from an unknown CA", Options{RootCAs: other.Pool()}, good.URL + "/vmlinuz", ErrCertificate,
 			"certificate not trusted: host 127.0.0.1: x509: certificate signed by unknown authority"},
-		{"wrong host", Options{RootCAs: ca.pool()}, wrongName.URL + "/vmlinuz", ErrCertificate,
+		{"wrong host", "certificate for another host", Options{RootCAs: ca.Pool()}, wrongName.URL + "/vmlinuz", ErrCertificate,
 			"host 127.0.0.1: x509: certificate is valid for 127.0.0.2, not 127.0.0.1"},
-		{"missing bundle", Options{CABundle: "/nonexistent/ca.pem"}, good.URL + "/x", ErrCertificate, "reading CA bundle"},
-		{"empty bundle", Options{CABundle: emptyBundle}, good.URL + "/x", ErrCertificate, "holds no PEM certificates"},
+		{"missing bundle", "CA bundle file missing", Options{CABundle: "/nonexistent/ca.pem"}, good.URL + "/x", ErrCertificate, "reading CA bundle"},
+		{"empty bundle", "CA bundle without certificates", Options{CABundle: emptyBundle}, good.URL + "/x", ErrCertificate, "holds no PEM certificates"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := New(fast(tt.opts))
+			start := time.Now()
 			file, err := within(t, 10*time.Second, func() error2[*File] {
 				return wrap2(f.Fetch(context.Background(), tt.url))
 			}).get()
+			if tt.fault != "" {
+				testenv.Fault(t, "HTTPS: "+tt.fault, outcome(err), time.Since(start), "")
+			}
 			if tt.want == nil {
 				if err != nil {
 					t.Fatal(err)
@@ -162,20 +102,25 @@ func TestHTTPS(t *testing.T) {
 }
 
 func TestHTTPDowngrade(t *testing.T) {
-	ca := newTestCA(t, "boot CA")
+	ca := testenv.NewCA(t, "boot CA")
 	plain := httptest.NewServer(serveBytes([]byte("kernel")))
 	defer plain.Close()
 	redirect := startTLS(t, http.RedirectHandler(plain.URL+"/vmlinuz", http.StatusFound),
-		ca.issue(t, []net.IP{net.IPv4(127, 0, 0, 1)}, nil))
-	f := New(fast(Options{RootCAs: ca.pool()}))
+		ca.Issue(t, []net.IP{net.IPv4(127, 0, 0, 1)}, nil))
+	f := New(fast(Options{RootCAs: ca.Pool()}))
+	start := time.Now()
 	_, err := f.Fetch(context.Background(), redirect.URL+"/vmlinuz")
+	testenv.Fault(t, "HTTPS: redirect to http", outcome(err), time.Since(start), "")
 	if !errors.Is(err, ErrDowngrade) {
 		t.Fatalf("got %v, want ErrDowngrade", err)
 	}
 	// http to https is fine.
 	up := httptest.NewServer(http.RedirectHandler(redirect.URL+"/x", http.StatusFound))
 	defer up.Close()
-	if _, err := f.Fetch(context.Background(), up.URL); !errors.Is(err, ErrDowngrade) {
+	start = time.Now()
+	_, err = f.Fetch(context.Background(), up.URL)
+	testenv.Fault(t, "HTTP: redirect to https, which redirects to http", outcome(err), time.Since(start), "")
+	if !errors.Is(err, ErrDowngrade) {
 		t.Fatalf("got %v: the https hop redirects to http again", err)
 	}
 }
@@ -217,16 +162,17 @@ func TestHTTPErrors(t *testing.T) {
 
 	tests := []struct {
 		path     string
+		fault    string // for the FAULT line
 		want     []error
 		attempts int
 		text     string
 	}{
-		{"/missing", []error{ErrNotFound, fs.ErrNotExist}, 1, "404 Not Found"},
-		{"/forbidden", []error{ErrAccess, fs.ErrPermission}, 1, "403 Forbidden"},
-		{"/teapot", nil, 1, "418 I'm a teapot, want 200 OK"},
-		{"/broken", []error{ErrServer}, 3, "500 Internal Server Error"},
-		{"/truncated", []error{ErrTruncated}, 3, "connection closed after 500 of 1000 bytes"},
-		{"/toolong", []error{ErrNoMemory}, 1, "needs 93 GiB"},
+		{"/missing", "404 Not Found", []error{ErrNotFound, fs.ErrNotExist}, 1, "404 Not Found"},
+		{"/forbidden", "403 Forbidden", []error{ErrAccess, fs.ErrPermission}, 1, "403 Forbidden"},
+		{"/teapot", "unexpected status 418", nil, 1, "418 I'm a teapot, want 200 OK"},
+		{"/broken", "500 Internal Server Error", []error{ErrServer}, 3, "500 Internal Server Error"},
+		{"/truncated", "connection closed after 500 of 1000 bytes", []error{ErrTruncated}, 3, "connection closed after 500 of 1000 bytes"},
+		{"/toolong", "Content-Length of 100 GB with 1 GiB free", []error{ErrNoMemory}, 1, "needs 93 GiB"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
@@ -234,23 +180,11 @@ func TestHTTPErrors(t *testing.T) {
 			if tt.path == "/toolong" {
 				opts.MemCheck = func(n int64) error { return checkFits(n, 1<<30, MemMargin) }
 			}
-			f := New(fast(opts))
-			url := srv.URL + tt.path
-			_, err := within(t, 10*time.Second, func() error2[*File] { return wrap2(f.Fetch(context.Background(), url)) }).get()
-			if err == nil {
-				t.Fatal("no error")
-			}
-			for _, w := range tt.want {
-				if !errors.Is(err, w) {
-					t.Errorf("error %q is not %v", err, w)
-				}
-			}
-			var fe *Error
-			if !errors.As(err, &fe) || fe.Attempts != tt.attempts || fe.Server != srv.Listener.Addr().String() {
-				t.Errorf("error %#v: want *Error from %s after %d attempts", err, srv.Listener.Addr(), tt.attempts)
-			}
-			if !strings.Contains(err.Error(), tt.text) || !strings.Contains(err.Error(), url) {
-				t.Errorf("error %q does not name %s and say %q", err, url, tt.text)
+			fe := fetchFails(t, New(fast(opts)), srv.URL+tt.path, tt.want, tt.attempts, tt.text, func(err error, took time.Duration) {
+				testenv.Fault(t, "HTTP: "+tt.fault, outcome(err), took, "")
+			})
+			if fe.Server != srv.Listener.Addr().String() {
+				t.Errorf("error from server %s, want %s", fe.Server, srv.Listener.Addr())
 			}
 		})
 	}
@@ -262,6 +196,8 @@ func TestHTTPErrors(t *testing.T) {
 		if err != nil || file.Attempts != 3 || file.SHA256 != sha256.Sum256(flakyData) {
 			t.Fatalf("got %v", err)
 		}
+		testenv.Fault(t, "HTTP: 503 Service Unavailable twice, then the file", fmt.Sprintf("file complete after %s", plural(file.Attempts, "attempt")),
+			file.Duration, fmt.Sprintf("%d B (SHA-256 compared)", len(file.Data)))
 	})
 }
 
@@ -294,6 +230,7 @@ func TestHTTPIdle(t *testing.T) {
 
 	start := time.Now()
 	_, err := within(t, 10*time.Second, func() error2[*File] { return wrap2(f.Fetch(context.Background(), srv.URL+"/stall")) }).get()
+	testenv.Fault(t, "HTTP: server stalls after 2000 of 20000 bytes (idle timeout 400 ms, 2 attempts)", outcome(err), time.Since(start), "")
 	if !errors.Is(err, ErrNetwork) || !strings.Contains(err.Error(), "server went silent after 2000 bytes (nothing for 400ms)") {
 		t.Fatalf("got %v", err)
 	}
@@ -306,6 +243,8 @@ func TestHTTPIdle(t *testing.T) {
 	if err != nil || len(file.Data) != chunk*chunks || file.Duration < 760*time.Millisecond {
 		t.Fatalf("slow but steady server: %v", err)
 	}
+	testenv.Fault(t, "HTTP: server sends 1000 bytes every 40 ms, 800 ms in all (idle timeout 400 ms)",
+		fmt.Sprintf("file complete after %s", plural(file.Attempts, "attempt")), file.Duration, fmt.Sprintf("%d B (length compared)", len(file.Data)))
 }
 
 func TestHTTPUnknownSize(t *testing.T) {
@@ -384,9 +323,18 @@ func TestConcurrentMemoryCheck(t *testing.T) {
 		}
 		return checkFits(n, 1_000_000, 0)
 	}}))
+	start := time.Now()
 	files, err := within(t, 10*time.Second, func() error2[[]*File] {
 		return wrap2(f.FetchAll(context.Background(), []string{srv.URL + "/a", srv.URL + "/b"}))
 	}).get()
+	var fetched []string
+	for i, file := range files {
+		if file != nil {
+			fetched = append(fetched, fmt.Sprintf("%s (%d B)", []string{"/a", "/b"}[i], len(file.Data)))
+		}
+	}
+	testenv.Fault(t, "memory: two files of 600000 bytes at once, 1000000 bytes free",
+		fmt.Sprintf("fetched: %s; %s", strings.Join(fetched, ", "), outcome(err)), time.Since(start), "")
 	if !errors.Is(err, ErrNoMemory) || (files[0] == nil) == (files[1] == nil) {
 		t.Fatalf("want exactly one file refused, got %v", err)
 	}

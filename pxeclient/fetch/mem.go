@@ -1,11 +1,11 @@
 package fetch
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
-	"os"
+	"math"
 	"strconv"
+
+	"github.com/s390netboot/s390netboot/internal/meminfo"
 )
 
 // MemCheck decides whether need more bytes can be held in memory. It
@@ -23,24 +23,17 @@ type MemCheck func(need int64) error
 // keeps running).
 const MemMargin = 32 << 20
 
-// meminfoPath is the kernel's memory report, proc(5).
-const meminfoPath = "/proc/meminfo"
-
 // MemAvailable is the default [MemCheck]: need must fit in the kernel's
 // MemAvailable estimate (/proc/meminfo, Linux 3.14 and later; MemFree on
-// older kernels) minus [MemMargin]. When /proc/meminfo cannot be read it
-// lets everything through: the allocation then fails or succeeds on its
-// own.
+// older kernels) minus [MemMargin]. When /proc/meminfo cannot be read or
+// parsed it lets everything through: the allocation then fails or
+// succeeds on its own.
 func MemAvailable(need int64) error {
-	data, err := os.ReadFile(meminfoPath)
+	m, err := meminfo.Read()
 	if err != nil {
 		return nil
 	}
-	avail, ok := parseMeminfo(data)
-	if !ok {
-		return nil
-	}
-	return checkFits(need, avail, MemMargin)
+	return checkFits(need, int64(min(m.Available, math.MaxInt64)), MemMargin)
 }
 
 // checkFits reports whether need fits in avail minus margin.
@@ -50,38 +43,6 @@ func checkFits(need, avail, margin int64) error {
 	}
 	return fmt.Errorf("%w: needs %s, %s available (MemAvailable %s minus %s kept free)",
 		ErrNoMemory, formatSize(need), formatSize(max(avail-margin, 0)), formatSize(avail), formatSize(margin))
-}
-
-// parseMeminfo returns MemAvailable (or MemFree when the kernel is too old
-// to report it) from /proc/meminfo in bytes.
-func parseMeminfo(data []byte) (avail int64, ok bool) {
-	var free int64
-	haveFree := false
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		key, rest, found := bytes.Cut(sc.Bytes(), []byte(":"))
-		if !found {
-			continue
-		}
-		fields := bytes.Fields(rest)
-		if len(fields) == 0 {
-			continue
-		}
-		v, err := strconv.ParseInt(string(fields[0]), 10, 64)
-		if err != nil || v < 0 || v > (1<<53) {
-			continue
-		}
-		if len(fields) > 1 && string(fields[1]) == "kB" {
-			v *= 1024
-		}
-		switch string(key) {
-		case "MemAvailable":
-			return v, true
-		case "MemFree":
-			free, haveFree = v, true
-		}
-	}
-	return free, haveFree
 }
 
 // formatSize prints a byte count for people: "900 MiB", "12.5 KiB".

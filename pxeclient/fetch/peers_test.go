@@ -2,25 +2,25 @@ package fetch
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
-	"os"
-	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/pin/tftp/v3"
+	"github.com/s390netboot/s390netboot/internal/testenv"
 )
 
-// tftpServer is a real pin/tftp server on 127.0.0.1 serving files from a
-// map; names not in the map get an ERROR packet (code 1 from pin/tftp).
+// tftpServer is a testenv.TFTPServer serving files from a map, with
+// what the tests of the client vary and count.
 type tftpServer struct {
-	srv  *tftp.Server
 	addr string
+	stop func() // stops listening; a stuck transfer stays
 	// requests counts read requests.
 	requests atomic.Int64
 }
@@ -40,57 +40,34 @@ type serverConfig struct {
 	addr string
 }
 
+// startTFTP starts a server for files, with 512-byte blocks whatever the
+// client asks for, and names not in files answered with an ERROR packet
+// (code 1).
 func startTFTP(t testing.TB, files map[string][]byte, cfg serverConfig) *tftpServer {
 	t.Helper()
 	s := &tftpServer{}
-	s.srv = tftp.NewServer(func(name string, rf io.ReaderFrom) error {
-		s.requests.Add(1)
-		data, ok := files[name]
-		if !ok {
-			return fmt.Errorf("%s: no such file", name)
-		}
-		var r io.Reader = bytes.NewReader(data)
-		if cfg.noTSize {
-			r = io.MultiReader(r) // hides Seek
-		}
-		if cfg.lieTSize != 0 {
-			rf.(tftp.OutgoingTransfer).SetSize(int64(len(data)) + cfg.lieTSize)
-		}
-		if cfg.wrap != nil {
-			r = cfg.wrap(name, r)
-		}
-		_, err := rf.ReadFrom(r)
-		return err
-	}, nil)
-	s.srv.SetBlockSizeNegotiation(false)
-	if cfg.timeout != 0 {
-		s.srv.SetTimeout(cfg.timeout)
-	}
-	if cfg.retries != 0 {
-		s.srv.SetRetries(cfg.retries)
-	}
-	s.srv.SetBackoff(func(int) time.Duration { return 0 })
-	addr := cfg.addr
-	if addr == "" {
-		addr = "127.0.0.1:0"
-	}
-	var conn *net.UDPConn
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		a, _ := net.ResolveUDPAddr("udp", addr)
-		c, err := net.ListenUDP("udp", a)
-		if err == nil {
-			conn = c
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("listen %s: %v", addr, err)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	s.addr = conn.LocalAddr().String()
-	go s.srv.Serve(conn)
-	t.Cleanup(s.srv.Shutdown)
+	s.addr, s.stop = testenv.TFTPServer{
+		Open: func(name string) (io.Reader, int64, bool) {
+			s.requests.Add(1)
+			data, ok := files[name]
+			var r io.Reader = bytes.NewReader(data)
+			size := int64(-1)
+			if cfg.noTSize {
+				r = io.MultiReader(r) // hides Seek
+			}
+			if cfg.lieTSize != 0 {
+				size = int64(len(data)) + cfg.lieTSize
+			}
+			if cfg.wrap != nil {
+				r = cfg.wrap(name, r)
+			}
+			return r, size, ok
+		},
+		FixedBlockSize: true,
+		Addr:           cfg.addr,
+		Timeout:        cfg.timeout,
+		Retries:        cfg.retries,
+	}.Run(t)
 	return s
 }
 
@@ -130,14 +107,48 @@ func testData(n int, seed uint64) []byte {
 	return b
 }
 
-// emulated reports whether the test runs under qemu-user, where
-// net.Interfaces does not work.
-func emulated() bool {
-	if runtime.GOARCH != "s390x" {
-		return false
+// outcome says what a fetch ended with, for a FAULT line
+// (testenv.Fault): the sentinel errors err matches, the attempts of its
+// *Error, and the first line of its text.
+func outcome(err error) string {
+	if err == nil {
+		return "no error"
 	}
-	cpuinfo, err := os.ReadFile("/proc/cpuinfo")
-	return err == nil && !strings.Contains(string(cpuinfo), "IBM/S390")
+	var is []string
+	for _, s := range []struct {
+		err  error
+		name string
+	}{
+		{ErrNotFound, "ErrNotFound"}, {ErrAccess, "ErrAccess"}, {ErrNetwork, "ErrNetwork"},
+		{ErrServer, "ErrServer"}, {ErrTruncated, "ErrTruncated"}, {ErrNoMemory, "ErrNoMemory"},
+		{ErrCertificate, "ErrCertificate"}, {ErrDowngrade, "ErrDowngrade"}, {ErrBadURL, "ErrBadURL"},
+		{context.DeadlineExceeded, "context.DeadlineExceeded"}, {context.Canceled, "context.Canceled"},
+	} {
+		if errors.Is(err, s.err) {
+			is = append(is, s.name)
+		}
+	}
+	if len(is) == 0 {
+		is = []string{"error"}
+	}
+	// The first line: a panic's error carries its stack below.
+	msg, rest, _ := strings.Cut(err.Error(), "\n")
+	if rest != "" {
+		msg += fmt.Sprintf(" (and %s)", plural(strings.Count(rest, "\n")+1, "more line"))
+	}
+	var fe *Error
+	if errors.As(err, &fe) {
+		return fmt.Sprintf("%s after %s: %s", strings.Join(is, ", "), plural(fe.Attempts, "attempt"), msg)
+	}
+	return fmt.Sprintf("%s: %s", strings.Join(is, ", "), msg)
+}
+
+// plural is "1 attempt", "3 attempts".
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
 
 // within fails the test when fn does not return within d.

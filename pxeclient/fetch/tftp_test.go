@@ -10,9 +10,11 @@ import (
 	"io/fs"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/s390netboot/s390netboot/internal/testenv"
 	"github.com/s390netboot/s390netboot/pxeclient/fetch/fetchtest"
 )
 
@@ -90,6 +92,34 @@ type error2[T any] struct {
 func wrap2[T any](v T, err error) error2[T] { return error2[T]{v, err} }
 func (e error2[T]) get() (T, error)         { return e.v, e.err }
 
+// fetchFails fetches url with f (giving up after 10 s) and checks the
+// failure: an *Error for url after attempts tries, wrapping every error
+// in want, whose text names url and says text. It returns the *Error.
+func fetchFails(t *testing.T, f *Fetcher, url string, want []error, attempts int, text string, report func(err error, took time.Duration)) *Error {
+	t.Helper()
+	start := time.Now()
+	_, err := within(t, 10*time.Second, func() error2[*File] {
+		return wrap2(f.Fetch(context.Background(), url))
+	}).get()
+	report(err, time.Since(start))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, w := range want {
+		if !errors.Is(err, w) {
+			t.Errorf("error %q is not %v", err, w)
+		}
+	}
+	var fe *Error
+	if !errors.As(err, &fe) || fe.URL != url || fe.Attempts != attempts {
+		t.Fatalf("error %#v: want *Error for %s after %d attempts", err, url, attempts)
+	}
+	if !strings.Contains(err.Error(), text) || !strings.Contains(err.Error(), url) {
+		t.Errorf("error %q does not name %s and say %q", err, url, text)
+	}
+	return fe
+}
+
 func TestTFTPUnknownSizeGrows(t *testing.T) {
 	data := testData(1_000_003, 2)
 	srv := startTFTP(t, map[string][]byte{"initrd": data}, serverConfig{noTSize: true})
@@ -119,8 +149,8 @@ func TestTFTPUnknownSizeGrows(t *testing.T) {
 
 func TestTFTPErrors(t *testing.T) {
 	srv := startTFTP(t, map[string][]byte{"big": testData(100_000, 3)}, serverConfig{})
-	denied, _ := rawServer(t, func([]byte) []byte { return errorPacket(2, "Access violation") })
-	undefined, _ := rawServer(t, func([]byte) []byte { return errorPacket(0, "disk on fire") })
+	denied, deniedRequests := rawServer(t, func([]byte) []byte { return errorPacket(2, "Access violation") })
+	undefined, undefinedRequests := rawServer(t, func([]byte) []byte { return errorPacket(0, "disk on fire") })
 	// Answers requests with options with code 8 and plain ones with 1,
 	// to show the client asks again without options.
 	picky, pickyRequests := rawServer(t, func(req []byte) []byte {
@@ -129,46 +159,33 @@ func TestTFTPErrors(t *testing.T) {
 		}
 		return errorPacket(1, "File not found")
 	})
-	silent, _ := rawServer(t, func([]byte) []byte { return nil })
+	silent, silentRequests := rawServer(t, func([]byte) []byte { return nil })
 
 	tests := []struct {
 		name     string
+		fault    string // for the FAULT line
 		url      string
+		requests *atomic.Int64 // the server's count of read requests
 		opts     Options
 		want     []error
 		attempts int
 		text     string
 	}{
-		{"not found", TFTPURL(srv.addr, "pxelinux.cfg/01-aa"), Options{}, []error{ErrNotFound, fs.ErrNotExist}, 1, "pxelinux.cfg/01-aa: no such file"},
-		{"access", TFTPURL(denied, "secret"), Options{}, []error{ErrAccess, fs.ErrPermission}, 1, "Access violation"},
-		{"server error", TFTPURL(undefined, "x"), Options{}, []error{ErrServer}, 3, "disk on fire"},
-		{"options refused", TFTPURL(picky, "x"), Options{}, []error{ErrNotFound}, 1, "File not found"},
-		{"no answer", TFTPURL(silent, "x"), Options{TFTPStall: 300 * time.Millisecond}, []error{ErrNetwork}, 1, "no answer to the request in 300ms"},
-		{"no memory", TFTPURL(srv.addr, "big"), Options{MemCheck: func(n int64) error { return checkFits(n, 50_000, 1000) }},
+		{"not found", "file not found (error packet 1)", TFTPURL(srv.addr, "pxelinux.cfg/01-aa"), &srv.requests, Options{}, []error{ErrNotFound, fs.ErrNotExist}, 1, "pxelinux.cfg/01-aa: file not found"},
+		{"access", "access violation (error packet 2)", TFTPURL(denied, "secret"), deniedRequests, Options{}, []error{ErrAccess, fs.ErrPermission}, 1, "Access violation"},
+		{"server error", `server error 0 "disk on fire"`, TFTPURL(undefined, "x"), undefinedRequests, Options{}, []error{ErrServer}, 3, "disk on fire"},
+		{"options refused", "server refuses requests with options (error 8), then has no such file", TFTPURL(picky, "x"), pickyRequests, Options{}, []error{ErrNotFound}, 1, "File not found"},
+		{"no answer", "nobody answers the request (300 ms stall budget)", TFTPURL(silent, "x"), silentRequests, Options{TFTPStall: 300 * time.Millisecond}, []error{ErrNetwork}, 1, "no answer to the request in 300ms"},
+		{"no memory", "file of 100000 bytes (tsize) with 50000 bytes free", TFTPURL(srv.addr, "big"), &srv.requests, Options{MemCheck: func(n int64) error { return checkFits(n, 50_000, 1000) }},
 			[]error{ErrNoMemory}, 1, "file is 98 KiB: not enough free memory: needs 98 KiB, 48 KiB available"},
-		{"bad URL", "tftp://" + srv.addr + "/a?b", Options{}, []error{ErrBadURL}, 0, "no ?query"},
+		{"bad URL", "URL with a ?query", "tftp://" + srv.addr + "/a?b", &srv.requests, Options{}, []error{ErrBadURL}, 0, "no ?query"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := New(fast(tt.opts))
-			_, err := within(t, 10*time.Second, func() error2[*File] {
-				return wrap2(f.Fetch(context.Background(), tt.url))
-			}).get()
-			if err == nil {
-				t.Fatal("no error")
-			}
-			for _, w := range tt.want {
-				if !errors.Is(err, w) {
-					t.Errorf("error %q is not %v", err, w)
-				}
-			}
-			var fe *Error
-			if !errors.As(err, &fe) || fe.URL != tt.url || fe.Attempts != tt.attempts {
-				t.Errorf("error %#v: want *Error for %s after %d attempts", err, tt.url, tt.attempts)
-			}
-			if !strings.Contains(err.Error(), tt.text) {
-				t.Errorf("error %q does not say %q", err, tt.text)
-			}
+			before := tt.requests.Load()
+			fetchFails(t, New(fast(tt.opts)), tt.url, tt.want, tt.attempts, tt.text, func(err error, took time.Duration) {
+				testenv.Fault(t, "TFTP: "+tt.fault, fmt.Sprintf("%s; the server saw %s", outcome(err), plural(int(tt.requests.Load()-before), "request")), took, "")
+			})
 		})
 	}
 	if n := pickyRequests.Load(); n != 2 {
@@ -180,7 +197,10 @@ func TestTFTPSizeLie(t *testing.T) {
 	data := testData(10_000, 4)
 	srv := startTFTP(t, map[string][]byte{"f": data}, serverConfig{lieTSize: 5000})
 	f := New(fast(Options{TFTPBlockSize: 1468}))
+	start := time.Now()
 	_, err := f.Fetch(context.Background(), TFTPURL(srv.addr, "f"))
+	testenv.Fault(t, "TFTP: server announces 15000 bytes (tsize), sends 10000",
+		fmt.Sprintf("%s; the server saw %s", outcome(err), plural(int(srv.requests.Load()), "request")), time.Since(start), "")
 	if !errors.Is(err, ErrTruncated) || !strings.Contains(err.Error(), "announced 15000 bytes (tsize) and sent 10000") {
 		t.Fatalf("got %v, want ErrTruncated", err)
 	}
@@ -190,10 +210,13 @@ func TestTFTPSizeLie(t *testing.T) {
 
 	// A server announcing less than it sends: the buffer grows.
 	srv2 := startTFTP(t, map[string][]byte{"f": data}, serverConfig{lieTSize: -5000})
+	start = time.Now()
 	file, err := f.Fetch(context.Background(), TFTPURL(srv2.addr, "f"))
 	if err != nil || file.SHA256 != sha256.Sum256(data) {
 		t.Fatalf("got %v", err)
 	}
+	testenv.Fault(t, "TFTP: server announces 5000 bytes (tsize), sends 10000",
+		fmt.Sprintf("file complete after %s", plural(file.Attempts, "attempt")), time.Since(start), fmt.Sprintf("%d B (SHA-256 compared)", len(file.Data)))
 }
 
 // TestTFTPLossyRelay sends a file through a relay that loses, duplicates
@@ -255,8 +278,7 @@ func TestTFTPLossyRelay(t *testing.T) {
 					t.Error("relay dropped nothing")
 				}
 				t.Logf("%d blocks in %v, %d attempts%s; relay: %v", len(data)/1468+1, el.Round(time.Millisecond), file.Attempts, srv.log(), st)
-				t.Logf("FAULT | TFTP "+sv.fault+" (seeded relay) | %s | %.2fs | %d B (compared) |",
-					loss*100, srv.outcome(), el.Seconds(), len(file.Data))
+				testenv.Fault(t, fmt.Sprintf("TFTP "+sv.fault+" (seeded relay)", loss*100), srv.outcome(), el, fmt.Sprintf("%d B (compared)", len(file.Data)))
 			})
 		}
 	}
@@ -301,6 +323,7 @@ func TestTFTPServerRestart(t *testing.T) {
 	f := New(fast(Options{TFTPBlockSize: 1468, TFTPStall: 500 * time.Millisecond}))
 	type res = error2[*File]
 	done := make(chan res, 1)
+	start := time.Now()
 	go func() { done <- wrap2(f.Fetch(context.Background(), TFTPURL(first.addr, "initrd"))) }()
 
 	select {
@@ -310,7 +333,7 @@ func TestTFTPServerRestart(t *testing.T) {
 	}
 	// "Restart": the old server stops listening (its stuck transfer
 	// stays), a new one takes over the port.
-	go first.srv.Shutdown()
+	go first.stop()
 	startTFTP(t, files, serverConfig{addr: first.addr})
 
 	select {
@@ -322,6 +345,8 @@ func TestTFTPServerRestart(t *testing.T) {
 		if file.SHA256 != sha256.Sum256(data) || file.Attempts != 2 {
 			t.Fatalf("attempts %d, digest ok %v", file.Attempts, file.SHA256 == sha256.Sum256(data))
 		}
+		testenv.Fault(t, "TFTP: server stopped after 100000 of 500000 bytes, a new one on the same port",
+			fmt.Sprintf("whole file fetched again, complete after %s", plural(file.Attempts, "attempt")), time.Since(start), fmt.Sprintf("%d B (SHA-256 compared)", len(file.Data)))
 	case <-time.After(20 * time.Second):
 		t.Fatal("fetch did not complete after the restart")
 	}
@@ -332,16 +357,20 @@ func TestTFTPCancel(t *testing.T) {
 	f := New(fast(Options{TFTPStall: time.Minute}))
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
+	start := time.Now()
 	_, err := within(t, 5*time.Second, func() error2[*File] {
 		return wrap2(f.Fetch(ctx, TFTPURL(silent, "x")))
 	}).get()
+	took := time.Since(start)
+	testenv.Fault(t, "TFTP: transfer cancelled (context deadline 100 ms, a silent server, 1 min stall budget)",
+		fmt.Sprintf("returned %v after the deadline: %s", (took-100*time.Millisecond).Round(time.Millisecond), outcome(err)), took, "")
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("got %v, want the context's error", err)
 	}
 }
 
 func TestPathBlockSize(t *testing.T) {
-	if emulated() {
+	if testenv.Emulated() {
 		t.Skip("net.Interfaces does not work under qemu-user")
 	}
 	// Loopback's MTU is 65536: the largest TFTP block fits.

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"strings"
 	"testing"
-
-	"github.com/s390netboot/s390netboot/pxeclient/pxelinux"
 )
 
 func TestParseLocation(t *testing.T) {
@@ -115,20 +113,4 @@ func FuzzTFTPURL(f *testing.F) {
 			t.Fatalf("%q came back as %q on %s", name, loc.name, loc.server)
 		}
 	})
-}
-
-func TestPathURL(t *testing.T) {
-	tests := []struct {
-		p    pxelinux.Path
-		want string
-	}{
-		{pxelinux.Path{Name: "s390x/vmlinuz"}, "tftp://10.0.0.1/s390x/vmlinuz"},
-		{pxelinux.Path{Host: "10.0.0.9", Name: "k"}, "tftp://10.0.0.9/k"},
-		{pxelinux.Path{URL: "https://b/k"}, "https://b/k"},
-	}
-	for _, tt := range tests {
-		if got := PathURL(tt.p, "10.0.0.1"); got != tt.want {
-			t.Errorf("PathURL(%+v) = %q, want %q", tt.p, got, tt.want)
-		}
-	}
 }

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"fmt"
 	"net"
 	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/s390netboot/s390netboot/internal/testenv"
 )
 
 // windowServer is a TFTP server with the windowsize option (RFC 7440)
@@ -139,6 +142,10 @@ func TestTFTPWindow(t *testing.T) {
 				t.Errorf("the server's timer fired %d times: the client did not recover the loss", r)
 			}
 			t.Logf("%d bytes in %v, %d ACKs", len(data), time.Since(start).Round(time.Millisecond), srv.acks.Load())
+			if tt.drop != nil {
+				testenv.Fault(t, "TFTP "+tt.name+" (once)",
+					fmt.Sprintf("intact, %d ACKs, %d server timeouts", srv.acks.Load(), srv.resends.Load()), time.Since(start), fmt.Sprintf("%d B (compared)", len(file.Data)))
+			}
 		})
 	}
 }

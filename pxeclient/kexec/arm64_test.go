@@ -10,6 +10,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/s390netboot/s390netboot/internal/fakekernel"
 )
 
 // qemuVirtFDT returns the device tree of QEMU's arm64 virt machine
@@ -108,7 +110,7 @@ func TestUsableRAM(t *testing.T) {
 
 func TestARM64Segments(t *testing.T) {
 	fdt := qemuVirtFDT(t)
-	kernel := fakeARM64(3<<20+123, false)
+	kernel := fakekernel.ARM64(3<<20+123, false)
 	binary.LittleEndian.PutUint64(kernel[arm64ImageSizeOffset:], 5<<20) // image_size beyond the file: bss
 	initrds := [][]byte{[]byte("first ramdisk"), bytes.Repeat([]byte{7}, 100000)}
 	ram, err := UsableRAM(strings.NewReader(iomemARM64))
@@ -182,7 +184,7 @@ func TestARM64Segments(t *testing.T) {
 		"no room":            {kernel, fdt, []MemRange{{0x40000000, 0x40400000}}, ErrNotEnoughMemory},
 		"bad device tree":    {kernel, fdt[:100], ram, ErrBadFDT},
 		"odd text_offset":    {badOffset, fdt, ram, ErrUnsupportedKernel},
-		"an x86 kernel":      {fakeBzImage(0x020f, x86XLFKernel64|x86XLFAbove4G), fdt, ram, ErrWrongArch},
+		"an x86 kernel":      {fakekernel.BzImage(0x020f, x86XLFKernel64|x86XLFAbove4G, []byte("payload")), fdt, ram, ErrWrongArch},
 		"gzip, not inflated": {gzipped(t, kernel), fdt, ram, ErrCompressed},
 	} {
 		if _, err := ARM64Segments(tt.kernel, initrds, "", tt.fdt, tt.ram); !errors.Is(err, tt.want) {

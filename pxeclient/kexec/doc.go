@@ -45,7 +45,7 @@
 //
 // Kernel and ramdisks reach kexec_file_load through memfds; several ramdisks
 // are joined into one (ConcatInitrds). The pure parts (CheckKernel,
-// S390Segments, CheckSegments, ConcatInitrds, ParseMeminfo) build and are
+// S390Segments, CheckSegments, ConcatInitrds, CheckMemory) build and are
 // tested on every architecture.
 //
 // # Security

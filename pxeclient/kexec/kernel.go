@@ -12,6 +12,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/s390netboot/s390netboot/internal/compression"
 	"github.com/s390netboot/s390netboot/s390image"
 )
 
@@ -87,8 +88,8 @@ type Info struct {
 //     header), riscv: Documentation/arch/riscv/boot-image-header.rst;
 //   - EFI zboot: drivers/firmware/efi/libstub/zboot-header.S;
 //   - ELF e_ident/e_machine and PE machine types: debug/elf, debug/pe;
-//   - compression magics: RFC 1952 (gzip), the xz, zstd (RFC 8878), bzip2,
-//     lz4, lzop, lzma formats; cpio newc/odc magics.
+//   - compression magics: package internal/compression; cpio newc/odc
+//     magics.
 const (
 	x86BootFlagOffset     = 0x1fe // boot_flag, 0xAA55
 	x86BootFlag           = 0xaa55
@@ -123,17 +124,6 @@ const (
 	textProbeLen          = 512
 )
 
-var compressionMagics = []struct{ magic, name string }{
-	{"\x1f\x8b", "gzip"},
-	{"\xfd7zXZ\x00", "xz"},
-	{"\x28\xb5\x2f\xfd", "zstd"},
-	{"BZh", "bzip2"},
-	{"\x04\x22\x4d\x18", "lz4"},
-	{"\x02\x21\x4c\x18", "lz4 (legacy)"},
-	{"\x89LZO\x00", "lzop"},
-	{"\x5d\x00\x00", "lzma"},
-}
-
 // Identify says what kernel is, reading only its headers.
 //
 // # Security
@@ -162,10 +152,8 @@ func Identify(kernel []byte) Info {
 	case hasAt(b, 0, "070701") || hasAt(b, 0, "070702") || hasAt(b, 0, "070707"):
 		return Info{Kind: KindCPIO, What: "a cpio archive (an initramfs?)"}
 	}
-	for _, c := range compressionMagics {
-		if hasAt(b, 0, c.magic) {
-			return Info{Kind: KindCompressed, Compression: c.name, What: c.name + "-compressed data"}
-		}
+	if c, ok := compression.Detect(b); ok {
+		return Info{Kind: KindCompressed, Compression: c.Name, What: c.Name + "-compressed data"}
 	}
 	if isText(b) {
 		probe := b[:min(len(b), 40)]
@@ -409,7 +397,7 @@ const maxInflatedKernel = 512 << 20
 // unchanged when it is not gzip-compressed. kexec_file_load on arm64 takes
 // only the uncompressed Image.
 func inflateARM64(kernel []byte) ([]byte, error) {
-	if !hasAt(kernel, 0, "\x1f\x8b") {
+	if !hasAt(kernel, 0, compression.Gzip.Magic) {
 		return kernel, nil
 	}
 	zr, err := gzip.NewReader(bytes.NewReader(kernel))

@@ -7,13 +7,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/s390netboot/s390netboot/internal/fakekernel"
 	"github.com/s390netboot/s390netboot/s390image"
 )
 
 func TestPrepare(t *testing.T) {
-	amd64 := cachedKernel(t, "amd64")
-	arm64 := fakeARM64(1<<16, false)
-	sbi := singleBootImage(fakeS390(0x12000, 4096, "from=image"), []byte("embedded"))
+	amd64 := fakekernel.BzImage(0x020f, fakekernel.XLFKernel64|fakekernel.XLFAbove4G, []byte("payload"))
+	arm64 := fakekernel.ARM64(1<<16, false)
+	sbi := fakekernel.SingleBootImage(fakekernel.S390(0x12000, 4096, "from=image"), []byte("embedded"))
 	tests := []struct {
 		name    string
 		arch    string
@@ -63,11 +64,11 @@ func TestPrepare(t *testing.T) {
 // TestLoadRefusesWrongArch runs Load on this machine with a kernel for
 // another architecture: it must fail before any system call.
 func TestLoadRefusesWrongArch(t *testing.T) {
-	other := "s390x"
+	other, kernel := "s390x", fakekernel.S390(0x12000, 4096, "")
 	if runtime.GOARCH == "s390x" {
-		other = "amd64"
+		other, kernel = "amd64", fakekernel.BzImage(0x020f, fakekernel.XLFKernel64|fakekernel.XLFAbove4G, nil)
 	}
-	err := Load(Image{Kernel: cachedKernel(t, other)}, Options{})
+	err := Load(Image{Kernel: kernel}, Options{})
 	want := ErrWrongArch
 	switch runtime.GOARCH {
 	case "s390x", "amd64", "arm64":

@@ -1,14 +1,9 @@
 package kexec
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
-	"io"
-	"math"
-	"os"
-	"strconv"
-	"strings"
+
+	"github.com/s390netboot/s390netboot/internal/meminfo"
 )
 
 // Memory accounting for FitsInMemory.
@@ -26,65 +21,9 @@ const (
 	Headroom = 16 << 20
 )
 
-// Meminfo holds the fields of /proc/meminfo that FitsInMemory uses, in
-// bytes.
-type Meminfo struct {
-	Total     uint64 // MemTotal
-	Available uint64 // MemAvailable, or MemFree on kernels older than 3.14
-}
-
-// ParseMeminfo reads /proc/meminfo text ("MemTotal:  16318412 kB" lines).
-// It needs MemTotal and MemAvailable (MemFree when MemAvailable is absent).
-//
-// # Security
-//
-// The input is trusted kernel output, but ParseMeminfo still refuses
-// values that overflow and lines longer than bufio's default limit.
-func ParseMeminfo(r io.Reader) (Meminfo, error) {
-	var m Meminfo
-	var haveTotal, haveAvail, haveFree bool
-	var free uint64
-	sc := bufio.NewScanner(r)
-	for sc.Scan() {
-		name, rest, ok := strings.Cut(sc.Text(), ":")
-		if !ok {
-			continue
-		}
-		var dst *uint64
-		switch name {
-		case "MemTotal":
-			dst, haveTotal = &m.Total, true
-		case "MemAvailable":
-			dst, haveAvail = &m.Available, true
-		case "MemFree":
-			dst, haveFree = &free, true
-		default:
-			continue
-		}
-		f := strings.Fields(rest)
-		if len(f) == 0 || len(f) > 2 || len(f) == 2 && f[1] != "kB" {
-			return m, fmt.Errorf("/proc/meminfo: bad %s line %q", name, sc.Text())
-		}
-		v, err := strconv.ParseUint(f[0], 10, 64)
-		if err != nil || v > math.MaxUint64/1024 {
-			return m, fmt.Errorf("/proc/meminfo: bad %s value %q", name, f[0])
-		}
-		*dst = v * 1024
-	}
-	if err := sc.Err(); err != nil {
-		return m, fmt.Errorf("/proc/meminfo: %w", err)
-	}
-	if !haveTotal {
-		return m, fmt.Errorf("/proc/meminfo: no MemTotal line")
-	}
-	if !haveAvail {
-		if !haveFree {
-			return m, fmt.Errorf("/proc/meminfo: neither MemAvailable nor MemFree")
-		}
-		m.Available = free
-	}
-	return m, nil
-}
+// Meminfo is what /proc/meminfo says about the memory, in bytes: Total
+// and Available.
+type Meminfo = meminfo.Info
 
 // MemoryNeeded returns the memory a kexec of files of the given sizes
 // needs: LoadCopies times their sum plus Headroom.
@@ -121,13 +60,9 @@ func CheckMemory(m Meminfo, sizes ...int64) error {
 // be loaded with the memory free now (/proc/meminfo). Call it before
 // downloading, with the sizes the server announced.
 func FitsInMemory(sizes ...int64) error {
-	b, err := os.ReadFile("/proc/meminfo")
+	m, err := meminfo.Read()
 	if err != nil {
 		return fmt.Errorf("checking free memory: %w", err)
-	}
-	m, err := ParseMeminfo(bytes.NewReader(b))
-	if err != nil {
-		return err
 	}
 	return CheckMemory(m, sizes...)
 }

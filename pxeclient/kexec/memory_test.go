@@ -6,45 +6,6 @@ import (
 	"testing"
 )
 
-const meminfoText = `MemTotal:        2030000 kB
-MemFree:          900000 kB
-MemAvailable:    1500000 kB
-Buffers:           10000 kB
-HugePages_Total:       0
-`
-
-func TestParseMeminfo(t *testing.T) {
-	tests := []struct {
-		name  string
-		text  string
-		want  Meminfo
-		words string
-	}{
-		{"linux 6.1", meminfoText, Meminfo{Total: 2030000 << 10, Available: 1500000 << 10}, ""},
-		{"before 3.14: MemFree", "MemTotal: 1000 kB\nMemFree: 600 kB\n", Meminfo{Total: 1000 << 10, Available: 600 << 10}, ""},
-		{"no MemTotal", "MemAvailable: 1 kB\n", Meminfo{}, "no MemTotal"},
-		{"no free figure", "MemTotal: 1 kB\n", Meminfo{}, "neither MemAvailable nor MemFree"},
-		{"not a number", "MemTotal: lots kB\n", Meminfo{}, `bad MemTotal value "lots"`},
-		{"overflow", "MemTotal: 18446744073709551615 kB\n", Meminfo{}, "bad MemTotal value"},
-		{"other unit", "MemTotal: 5 MB\n", Meminfo{}, "bad MemTotal line"},
-		{"empty", "", Meminfo{}, "no MemTotal"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseMeminfo(strings.NewReader(tt.text))
-			if tt.words != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.words) {
-					t.Fatalf("err = %v, want one saying %q", err, tt.words)
-				}
-				return
-			}
-			if err != nil || got != tt.want {
-				t.Fatalf("ParseMeminfo = %+v, %v, want %+v", got, err, tt.want)
-			}
-		})
-	}
-}
-
 func TestCheckMemory(t *testing.T) {
 	const mib = 1 << 20
 	m := Meminfo{Total: 1024 * mib, Available: 600 * mib}
@@ -82,15 +43,4 @@ func TestFitsInMemory(t *testing.T) {
 	if err := FitsInMemory(1 << 50); !errors.Is(err, ErrNotEnoughMemory) {
 		t.Fatalf("1 PiB: %v", err)
 	}
-}
-
-func FuzzParseMeminfo(f *testing.F) {
-	f.Add(meminfoText)
-	f.Add("MemTotal: 1 kB\nMemFree: 1 kB\n")
-	f.Fuzz(func(t *testing.T, s string) {
-		m, err := ParseMeminfo(strings.NewReader(s))
-		if err == nil && !strings.Contains(s, "MemTotal") {
-			t.Fatalf("parsed %+v without MemTotal", m)
-		}
-	})
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/s390netboot/s390netboot/internal/fakekernel"
 	"github.com/s390netboot/s390netboot/s390image"
 )
 
@@ -53,12 +54,12 @@ func pageJoin(parts ...[]byte) []byte {
 
 func TestS390Segments(t *testing.T) {
 	const mib = 1 << 20
-	small := fakeS390(0x23456, 4096, "root=/dev/ram0 ro") // command line area ends at 0x11480
-	big := fakeS390(9*mib+5, 0, "")                       // legacy area, ends at 0x10800
-	tiny := fakeS390(0x10f00, 0, "tiny")
+	small := fakekernel.S390(0x23456, 4096, "root=/dev/ram0 ro") // command line area ends at 0x11480
+	big := fakekernel.S390(9*mib+5, 0, "")                       // legacy area, ends at 0x10800
+	tiny := fakekernel.S390(0x10f00, 0, "tiny")
 	initrd := bytes.Repeat([]byte("initrd"), 1000)
 	embedded := bytes.Repeat([]byte("embedded"), 999)
-	sbi := singleBootImage(small, embedded)
+	sbi := fakekernel.SingleBootImage(small, embedded)
 	sbiKernelEnd := uint64(len(sbi) - len(embedded))
 	r1, r2, r3 := bytes.Repeat([]byte{1}, 5000), bytes.Repeat([]byte{2}, 4096), []byte("three")
 	var many [][]byte
@@ -195,11 +196,11 @@ func TestS390Segments(t *testing.T) {
 			},
 		},
 		{
-			name: "command line area beyond the end of the file", kernel: fakeS390(0x10480+1000, 4096, ""),
+			name: "command line area beyond the end of the file", kernel: fakekernel.S390(0x10480+1000, 4096, ""),
 			err: s390image.ErrTruncated, words: "command line area ends at 0x11480",
 		},
 		{
-			name: "x86 kernel", kernel: fakeBzImage(0x020f, 0x7f),
+			name: "x86 kernel", kernel: fakekernel.BzImage(0x020f, 0x7f, nil),
 			err: ErrWrongArch, words: "x86 bzImage",
 		},
 	}
@@ -265,7 +266,7 @@ func TestS390Segments(t *testing.T) {
 // TestS390SegmentsCmdlineAreaZeroed checks that a shorter command line
 // leaves no tail of the old one.
 func TestS390SegmentsCmdlineAreaZeroed(t *testing.T) {
-	k := fakeS390(0x12000, 4096, strings.Repeat("x", 4000))
+	k := fakekernel.S390(0x12000, 4096, strings.Repeat("x", 4000))
 	l, err := S390Segments(k, nil, "short")
 	if err != nil {
 		t.Fatal(err)
@@ -366,8 +367,8 @@ func TestConcatInitrds(t *testing.T) {
 }
 
 func FuzzS390Segments(f *testing.F) {
-	f.Add(fakeS390(0x10480+896, 0, "root=/dev/ram0"), []byte("initrd"), "console=ttysclp0")
-	f.Add(singleBootImage(fakeS390(0x11000, 0, ""), []byte("ramdisk")), []byte(nil), "")
+	f.Add(fakekernel.S390(0x10480+896, 0, "root=/dev/ram0"), []byte("initrd"), "console=ttysclp0")
+	f.Add(fakekernel.SingleBootImage(fakekernel.S390(0x11000, 0, ""), []byte("ramdisk")), []byte(nil), "")
 	f.Fuzz(func(t *testing.T, kernel, initrd []byte, cmdline string) {
 		l, err := S390Segments(kernel, [][]byte{initrd}, cmdline)
 		if err != nil {
@@ -386,7 +387,7 @@ func FuzzS390Segments(f *testing.F) {
 }
 
 func BenchmarkS390Segments(b *testing.B) {
-	k := cachedKernel(b, "s390x")
+	k := fakekernel.S390(5066752, 4096, "") // as large as Debian 12's kernel
 	initrd := make([]byte, 16<<20)
 	b.SetBytes(int64(len(k) + len(initrd)))
 	for b.Loop() {

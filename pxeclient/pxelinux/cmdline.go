@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+
+	"github.com/s390netboot/s390netboot/internal/uuid"
 )
 
 // IPAPPEND/SYSAPPEND bits (enum syslinux_sysappend in
@@ -38,8 +40,8 @@ func (f Facts) SysAppend(mask uint32) []string {
 				s = "BOOTIF=" + hwName(f)
 			}
 		case SysAppendSysUUID:
-			if u, ok := normalUUID(f.UUID); ok {
-				s = "SYSUUID=" + u
+			if u, err := uuid.Parse(f.UUID); err == nil {
+				s = "SYSUUID=" + u.String()
 			}
 		default:
 			s = sysString(f.Sys[b])

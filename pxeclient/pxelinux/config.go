@@ -81,6 +81,9 @@ type Entry struct {
 	// Implicit is set for entries made up from a DEFAULT, ONTIMEOUT or
 	// prompt command that names no label.
 	Implicit bool
+	// File and Line are where the LABEL is (zero for implicit entries).
+	File Path
+	Line int
 
 	// initrd is the INITRD argument as written; dir is the working
 	// directory files are resolved against.
@@ -148,10 +151,13 @@ type Config struct {
 	Prompt   bool
 	NoEscape bool
 	// AllowOptions (ALLOWOPTIONS, default true): the user may add options.
+	// AllowOptionsSet: the config says ALLOWOPTIONS (signed boot allows
+	// typed options only when a signed config says ALLOWOPTIONS 1).
 	// Implicit (IMPLICIT, default true): a command may name a kernel that
 	// is not a label.
-	AllowOptions bool
-	Implicit     bool
+	AllowOptions    bool
+	AllowOptionsSet bool
+	Implicit        bool
 	// Say holds the SAY lines in order.
 	Say []string
 	// Display holds the text of the DISPLAY files in order (files that do

@@ -12,6 +12,10 @@
 //	kernel, initrds := a.Entry.KernelPath, a.Initrds(facts)
 //	cmdline := a.Cmdline(facts)
 //	ch, err := cfg.Command("2 quiet") // a line typed at the boot: prompt
+//	m := cfg.BootMenu(facts, src.URL, p) // the boot menu model (package bootmenu)
+//
+// The netboot client, its console menu and `pxeboot plan` read a config
+// through the boot menu model every boot source feeds (Config.BootMenu).
 //
 // # Lookup and paths
 //

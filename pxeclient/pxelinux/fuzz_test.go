@@ -5,10 +5,13 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/s390netboot/s390netboot/pxeclient/bootmenu"
 )
 
 // FuzzParse feeds arbitrary configs (which may include themselves and a
-// second file) through the parser, the selection and the plan: none may
+// second file) through the parser, the selection and the boot menu model
+// with its text: none may
 // panic or hang, and limits must hold.
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{
@@ -37,14 +40,17 @@ func FuzzParse(f *testing.F) {
 		if ch, err := c.Command(typed); err == nil {
 			_ = ch.Cmdline(facts)
 		}
-		_ = NewPlan(c, facts)
+		bm := c.BootMenu(facts, nil, p)
 		var b strings.Builder
-		if err := WritePlan(&b, c, facts); err != nil {
+		if err := bootmenu.Render(&b, bm, bootmenu.Plan); err != nil {
 			t.Fatal(err)
 		}
-		for _, e := range c.Entries {
-			if e.Kind == KindConfig {
-				_, _ = p.Follow(context.Background(), c, e)
+		if ch, err := bm.Typed(typed); err == nil && ch.Entry == nil {
+			t.Fatalf("Typed(%q) gave no entry and no error", typed)
+		}
+		for _, e := range bm.Entries {
+			if e.Kind == bootmenu.Chain {
+				_, _ = bm.Rules.Follow(context.Background(), e)
 			}
 		}
 	})

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/s390netboot/s390netboot/internal/testenv"
 )
 
 // genFS is a TFTP root whose files are generated as they are read, so a
@@ -226,8 +228,8 @@ func TestHostileConfigs(t *testing.T) {
 					t.Errorf("NUL must end the line: %s", describe(c))
 				}
 			}
-			t.Logf("FAULT | config: %s | %s | %.3fs | %s allocated, heap %+d B after (bound %d MiB) |",
-				tt.name, strings.ReplaceAll(outcome, "|", "/"), elapsed.Seconds(), mib(alloc), inuse, hostileAllocBound>>20)
+			testenv.Fault(t, "config: "+tt.name, outcome, elapsed,
+				fmt.Sprintf("%s allocated, heap %+d B after (bound %d MiB)", mib(alloc), inuse, hostileAllocBound>>20))
 		})
 	}
 }

@@ -3,6 +3,8 @@ package pxelinux
 import (
 	"fmt"
 	"strings"
+
+	"github.com/s390netboot/s390netboot/internal/uuid"
 )
 
 // Names of the config directory and the last-resort config, as PXELINUX
@@ -56,8 +58,8 @@ func ConfigNames(f Facts) []Path {
 	if f.ConfigFile != "" {
 		names = append(names, f.ConfigFile)
 	}
-	if u, ok := normalUUID(f.UUID); ok {
-		names = append(names, configDir+u)
+	if u, err := uuid.Parse(f.UUID); err == nil {
+		names = append(names, configDir+u.String())
 	}
 	if len(f.MAC) > 0 {
 		names = append(names, configDir+hwName(f))
@@ -90,29 +92,4 @@ func hwName(f Facts) string {
 		fmt.Fprintf(&b, "-%02x", c)
 	}
 	return b.String()
-}
-
-// normalUUID checks the 8-4-4-4-12 hex form and lower-cases it.
-func normalUUID(s string) (string, bool) {
-	if len(s) != 36 {
-		return "", false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return "", false
-			}
-			continue
-		}
-		if !isHex(c) {
-			return "", false
-		}
-	}
-	return strings.ToLower(s), true
-}
-
-func isHex(c byte) bool {
-	return (c >= '0' && c <= '9') || (c|0x20 >= 'a' && c|0x20 <= 'f')
 }

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/s390netboot/s390netboot/internal/logging"
 )
 
 // Opener fetches a file named by a config: the config itself, INCLUDE,
@@ -225,12 +227,7 @@ func (p *Parser) Follow(ctx context.Context, c *Config, e *Entry) (*Config, erro
 	return n, nil
 }
 
-func (p *Parser) logger() *slog.Logger {
-	if p.Logger == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return p.Logger
-}
+func (p *Parser) logger() *slog.Logger { return logging.Or(p.Logger) }
 
 // labelData collects one LABEL until the next LABEL (record in
 // readconfig.c).
@@ -438,6 +435,10 @@ func digitOK(c byte, base int) bool {
 	return c >= '0' && c <= '9'
 }
 
+func isHex(c byte) bool {
+	return (c >= '0' && c <= '9') || (c|0x20 >= 'a' && c|0x20 <= 'f')
+}
+
 func (st *parser) num(name Path, n int, kw, arg string, base int) int64 {
 	v, ok := number(arg, base)
 	if !ok {
@@ -546,6 +547,7 @@ func (st *parser) line(name Path, ls *lines, raw string) error {
 		st.cfg.OnError = trimSpace(arg)
 	case kw == "allowoptions":
 		st.cfg.AllowOptions = st.num(name, n, kw, arg, 10) != 0
+		st.cfg.AllowOptionsSet = true
 	case kw == "implicit":
 		st.cfg.Implicit = st.num(name, n, kw, arg, 10) != 0
 	case kw == "prompt":
@@ -901,6 +903,7 @@ func (st *parser) record() error {
 	}
 	e.Hidden, e.Disabled, e.MenuDefault, e.FDT = ld.hide, ld.disabled, ld.def, ld.fdt
 	e.Help = strings.Join(ld.help, "\n")
+	e.File, e.Line = ld.file, ld.line
 	st.cfg.Entries = append(st.cfg.Entries, e)
 	e.menu = st.menu
 	if !e.Hidden {

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/s390netboot/s390netboot/internal/testenv"
 )
 
 // parseFiles parses files["cfg"] with the others available to INCLUDE and
@@ -256,7 +258,7 @@ func TestLimits(t *testing.T) {
 			if !strings.HasPrefix(err.Error(), tc.msg) {
 				t.Errorf("err = %q, want it to start with %q", err, tc.msg)
 			}
-			t.Logf("FAULT | config limit: %s | refused: %v | - | - |", tc.name, err)
+			testenv.Fault(t, "config limit: "+tc.name, fmt.Sprintf("refused: %v", err), 0, "")
 		})
 	}
 }

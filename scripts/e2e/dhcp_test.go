@@ -5,6 +5,7 @@ package e2e
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/s390netboot/s390netboot/internal/netconf"
+	"github.com/s390netboot/s390netboot/internal/testenv"
 	"github.com/s390netboot/s390netboot/pxeclient/dhcp"
 )
 
@@ -59,6 +61,7 @@ func TestDHCPDnsmasq(t *testing.T) {
 		return l
 	}
 
+	start := time.Now()
 	s390 := get(dhcp.ArchS390Basic)
 	f := s390.Facts
 	if f.BootFile != "s390x/pxelinux.0" || f.ConfigFile != "pxelinux.cfg/s390" || f.PathPrefix != "s390x/" {
@@ -91,6 +94,10 @@ func TestDHCPDnsmasq(t *testing.T) {
 	if x86.HasBootInfo() {
 		t.Errorf("x86-64 client got s390 boot information: %+v", x86.Facts)
 	}
+	testenv.Fault(t, "e2e: dnsmasq gives boot info only to option 93 = s390x",
+		fmt.Sprintf("s390x (93 = %d): %v, boot file %q, config %q, prefix %q; x86-64 UEFI (93 = %d): %v, boot info %v",
+			dhcp.ArchS390Basic, f.IP, f.BootFile, f.ConfigFile, f.PathPrefix, dhcp.ArchX64UEFI, x86.Facts.IP, x86.HasBootInfo()),
+		time.Since(start), "")
 }
 
 type dhcpLogWriter struct{ t *testing.T }

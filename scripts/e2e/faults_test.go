@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/s390netboot/s390netboot/internal/testenv"
 )
 
 // lateServerDelay is how long the link stays without a DHCP server.
@@ -154,6 +157,7 @@ func TestDHCPLateServer(t *testing.T) {
 		plan.Boot.Kernel.SHA256 != hex.EncodeToString(sum[:]) {
 		t.Fatalf("plan.json (%v):\n%s", err, pj)
 	}
-	t.Logf("FAULT | DHCP: no server for %.0f s, then dnsmasq appears | %d DHCP rounds while alone, lease %.2f s after dnsmasq started (bound %.0f s), entry fetched | %.1fs total | %d B (kernel SHA-256 checked) |",
-		lateServerDelay.Seconds(), rounds, toLease.Seconds(), lateServerBound.Seconds(), total.Seconds(), len(kernel))
+	testenv.Fault(t, fmt.Sprintf("DHCP: no server for %.0f s, then dnsmasq appears", lateServerDelay.Seconds()),
+		fmt.Sprintf("%d DHCP rounds while alone, lease %.2f s after dnsmasq started (bound %.0f s), entry fetched", rounds, toLease.Seconds(), lateServerBound.Seconds()),
+		total, fmt.Sprintf("%d B (kernel SHA-256 checked)", len(kernel)))
 }

@@ -12,9 +12,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"testing"
 	"time"
 
+	"github.com/s390netboot/s390netboot/internal/testenv"
 	"github.com/s390netboot/s390netboot/pxeclient/fetch"
 	"github.com/s390netboot/s390netboot/pxeclient/fetch/fetchtest"
 )
@@ -103,8 +106,8 @@ func TestFetchLoss(t *testing.T) {
 					t.Fatal("our client: SHA-256 mismatch")
 				}
 				t.Logf("ours:    %d bytes in %v; relay: %v", len(file.Data), ours.Round(time.Millisecond), relay.Stats())
-				t.Logf("FAULT | TFTP from %s, %.0f%% loss, 2%% dup, 2%% reorder (ours) | intact | %.2fs | %d B (SHA-256)",
-					srv.name, tt.loss*100, ours.Seconds(), len(file.Data))
+				testenv.Fault(t, fmt.Sprintf("TFTP from %s, %.0f%% loss, 2%% dup, 2%% reorder (ours)", srv.name, tt.loss*100),
+					fmt.Sprintf("intact; relay: %v", relay.Stats()), ours, fmt.Sprintf("%d B (SHA-256)", len(file.Data)))
 
 				relay, err = fetchtest.NewRelay(srv.addr, imp)
 				if err != nil {
@@ -122,10 +125,10 @@ func TestFetchLoss(t *testing.T) {
 				t.Logf("busybox: ok=%v in %v; relay: %v %s", bbOK, theirs.Round(time.Millisecond), relay.Stats(), bytes.TrimSpace(bbOut))
 				outcome := "intact"
 				if !bbOK {
-					outcome = "failed"
+					outcome = fmt.Sprintf("failed (%v): %s", bbErr, bytes.TrimSpace(bbOut))
 				}
-				t.Logf("FAULT | TFTP from %s, %.0f%% loss, 2%% dup, 2%% reorder (busybox tftp) | %s | %.2fs | %d B (SHA-256)",
-					srv.name, tt.loss*100, outcome, theirs.Seconds(), len(got))
+				testenv.Fault(t, fmt.Sprintf("TFTP from %s, %.0f%% loss, 2%% dup, 2%% reorder (busybox tftp)", srv.name, tt.loss*100),
+					fmt.Sprintf("%s; relay: %v", outcome, relay.Stats()), theirs, fmt.Sprintf("%d B (SHA-256)", len(got)))
 
 				if tt.loss <= 0.05 {
 					if !bbOK {
@@ -157,6 +160,7 @@ func TestFetchLoss(t *testing.T) {
 				"numgen", "random", "mod", "100", "<", fmt.Sprint(loss), "counter", "drop")
 			f := fetch.New(fetch.Options{SHA256: true})
 			for _, name := range []string{"k256", "m4"} {
+				dropped := droppedPackets(t)
 				start := time.Now()
 				file, err := f.Fetch(context.Background(), "http://127.0.0.1:8080/"+name)
 				if err != nil {
@@ -165,10 +169,30 @@ func TestFetchLoss(t *testing.T) {
 				if file.SHA256 != sha256.Sum256(files[name]) {
 					t.Fatal("SHA-256 mismatch")
 				}
-				t.Logf("http %s: %d bytes in %v", name, len(file.Data), time.Since(start).Round(time.Millisecond))
+				took := time.Since(start)
+				t.Logf("http %s: %d bytes in %v", name, len(file.Data), took.Round(time.Millisecond))
+				testenv.Fault(t, fmt.Sprintf("e2e: busybox httpd, nftables drops %d%% of TCP packets", loss),
+					fmt.Sprintf("intact after %d attempt(s); TCP packets dropped: %d", file.Attempts, droppedPackets(t)-dropped),
+					took, fmt.Sprintf("%d B (SHA-256)", len(file.Data)))
 			}
 		})
 	}
+}
+
+// droppedPackets reads the packet counter of the drop rule in the
+// nftables chain "inet loss in".
+func droppedPackets(t *testing.T) int {
+	t.Helper()
+	out, err := exec.Command("nft", "list", "chain", "inet", "loss", "in").CombinedOutput()
+	if err != nil {
+		t.Fatalf("nft list chain inet loss in: %v\n%s", err, out)
+	}
+	m := regexp.MustCompile(`counter packets (\d+)`).FindSubmatch(out)
+	if m == nil {
+		t.Fatalf("no packet counter in the drop rule:\n%s", out)
+	}
+	n, _ := strconv.Atoi(string(m[1]))
+	return n
 }
 
 func waitUDP(t *testing.T, addr string) {

@@ -4,16 +4,9 @@ package e2e
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
 	"log"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -27,6 +20,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/s390netboot/s390netboot/internal/testenv"
 )
 
 // TestNetbootHTTP boots an s390x guest through the firmware whose config
@@ -51,10 +46,10 @@ func TestNetbootHTTP(t *testing.T) {
 	work := t.TempDir()
 	tftp := filepath.Join(work, "tftp")
 
-	trusted, other := newTestCA(t, "s390netboot e2e trusted CA"), newTestCA(t, "s390netboot e2e other CA")
+	trusted, other := testenv.NewCA(t, "s390netboot e2e trusted CA"), testenv.NewCA(t, "s390netboot e2e other CA")
 	guestIP := net.ParseIP("10.0.2.2") // the host, as QEMU's user network shows it
 	caFile := filepath.Join(work, "ca.pem")
-	if err := os.WriteFile(caFile, trusted.pem, 0o644); err != nil {
+	if err := os.WriteFile(caFile, trusted.PEM, 0o644); err != nil {
 		t.Fatal(err)
 	}
 
@@ -62,8 +57,8 @@ func TestNetbootHTTP(t *testing.T) {
 	initrd := BusyboxInitramfs(t, arch, targetInit, Archive{"marker1": {Data: []byte("from-https-initrd")}})
 	marker := Archive{"marker2": {Data: []byte("from-http-initrd")}}.Cpio(t)
 	plain := startFileServer(t, "http", map[string][]byte{"vmlinuz": kernel, "marker.gz": marker}, nil)
-	good := startFileServer(t, "https", map[string][]byte{"initrd.gz": initrd}, trusted.leaf(t, guestIP))
-	bad := startFileServer(t, "https-other-ca", map[string][]byte{"vmlinuz": kernel, "initrd.gz": initrd}, other.leaf(t, guestIP))
+	good := startFileServer(t, "https", map[string][]byte{"initrd.gz": initrd}, new(trusted.Issue(t, []net.IP{guestIP}, nil)))
+	bad := startFileServer(t, "https-other-ca", map[string][]byte{"vmlinuz": kernel, "initrd.gz": initrd}, new(other.Issue(t, []net.IP{guestIP}, nil)))
 
 	cfg := fmt.Sprintf(`SAY s390netboot e2e: kernel and initrds over HTTP and HTTPS
 DEFAULT othercert
@@ -197,69 +192,6 @@ func writeTree(t *testing.T, dir string, files map[string][]byte) {
 			t.Fatal(err)
 		}
 	}
-}
-
-// testCA is a certificate authority made for one test.
-type testCA struct {
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
-	pem  []byte // the CA certificate, PEM
-}
-
-// testCertLife is how long test certificates are valid on either side of
-// now: long enough for a slow guest, short enough to be useless later.
-const testCertLife = time.Hour
-
-func newTestCA(t *testing.T, name string) *testCA {
-	t.Helper()
-	der, key := issue(t, &x509.Certificate{
-		Subject:               pkix.Name{CommonName: name},
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		MaxPathLenZero:        true,
-	}, nil)
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &testCA{cert: cert, key: key, pem: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}
-}
-
-// leaf issues a server certificate for the IP address ip.
-func (ca *testCA) leaf(t *testing.T, ip net.IP) *tls.Certificate {
-	t.Helper()
-	der, key := issue(t, &x509.Certificate{
-		Subject:     pkix.Name{CommonName: ip.String()},
-		KeyUsage:    x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IPAddresses: []net.IP{ip},
-	}, ca)
-	return &tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
-}
-
-// issue makes a P-256 key and a certificate for it from tmpl, with a
-// random 64-bit serial number, valid testCertLife either side of now,
-// signed by ca, or by the new key itself when ca is nil.
-func issue(t *testing.T, tmpl *x509.Certificate, ca *testCA) (der []byte, key *ecdsa.PrivateKey) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if tmpl.SerialNumber, err = rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 64)); err != nil {
-		t.Fatal(err)
-	}
-	tmpl.NotBefore, tmpl.NotAfter = time.Now().Add(-testCertLife), time.Now().Add(testCertLife)
-	parent, signer := tmpl, key
-	if ca != nil {
-		parent, signer = ca.cert, ca.key
-	}
-	der, err = x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, signer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return der, key
 }
 
 // fileServer serves files over HTTP or HTTPS on 127.0.0.1 and counts what

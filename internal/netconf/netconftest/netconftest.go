@@ -14,9 +14,9 @@
 //		...
 //	}
 //
-// Main re-executes the test binary with CLONE_NEWNET|CLONE_NEWUTS (so
-// sethostname does not touch the host either); that needs root
-// (CAP_SYS_ADMIN) and fails loudly without it. Under user-mode emulation
+// Main re-executes the test binary (testenv.Reexec) with
+// CLONE_NEWNET|CLONE_NEWUTS (so sethostname does not touch the host
+// either); that needs root (CAP_SYS_ADMIN) and fails loudly without it. Under user-mode emulation
 // (qemu-s390x-static), where raw packet sockets and namespaces do not
 // work, Main runs the tests in place and Require skips, saying why.
 package netconftest
@@ -26,33 +26,16 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"runtime"
 	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
-)
 
-// EmulatedEnv is the environment variable the project's test scripts set
-// to 1 when the tests run under qemu-user.
-const EmulatedEnv = "S390NETBOOT_EMULATED"
+	"github.com/s390netboot/s390netboot/internal/testenv"
+)
 
 // insideEnv marks the re-executed child that runs in the new namespaces.
 const insideEnv = "S390NETBOOT_NETCONFTEST_INSIDE"
-
-// Emulated reports whether the tests run under user-mode emulation: either
-// EmulatedEnv is 1, or GOARCH is s390x while /proc/cpuinfo names another
-// CPU vendor than IBM/S390 (qemu-user passes the host's file through).
-func Emulated() bool {
-	if os.Getenv(EmulatedEnv) == "1" {
-		return true
-	}
-	if runtime.GOARCH == "s390x" {
-		b, err := os.ReadFile("/proc/cpuinfo")
-		return err == nil && !strings.Contains(string(b), "IBM/S390")
-	}
-	return false
-}
 
 var inside atomic.Bool
 
@@ -63,13 +46,11 @@ func Main(m *testing.M) {
 		inside.Store(true)
 		os.Exit(m.Run())
 	}
-	if Emulated() {
+	if testenv.Emulated() {
 		os.Exit(m.Run())
 	}
-	cmd := exec.Command("/proc/self/exe", os.Args[1:]...)
-	cmd.Env = append(os.Environ(), insideEnv+"=1")
+	cmd := testenv.Reexec(syscall.CLONE_NEWNET|syscall.CLONE_NEWUTS, []string{insideEnv + "=1"}, os.Args[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNET | syscall.CLONE_NEWUTS}
 	err := cmd.Run()
 	var exit *exec.ExitError
 	switch {
@@ -79,7 +60,7 @@ func Main(m *testing.M) {
 		os.Exit(exit.ExitCode())
 	default:
 		fmt.Fprintf(os.Stderr, "netconftest: cannot run the tests in a new network namespace "+
-			"(run them as root, or set %s=1 under qemu-user): %v\n", EmulatedEnv, err)
+			"(run them as root, or set %s=1 under qemu-user): %v\n", testenv.EmulatedEnv, err)
 		os.Exit(1)
 	}
 }
@@ -88,9 +69,7 @@ func Main(m *testing.M) {
 // not run inside the namespaces Main makes.
 func Require(t testing.TB) {
 	t.Helper()
-	if Emulated() {
-		t.Skip("user-mode emulation (qemu-user) has no network namespaces or raw packet sockets")
-	}
+	testenv.SkipEmulated(t, "create network namespaces or open raw packet sockets")
 	if !inside.Load() {
 		t.Fatal("test needs a private network namespace: call netconftest.Main from TestMain")
 	}

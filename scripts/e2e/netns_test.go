@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/s390netboot/s390netboot/internal/testenv"
 )
 
 // This file is the harness for tests that run dnsmasq and a client on a
@@ -38,9 +40,9 @@ const (
 	vethClient = "cli0" // the client's end
 )
 
-// inNetns re-executes the test binary, running only t's test, in new
-// network and UTS namespaces, and reports its output. It returns true in
-// the parent, which should return at once, and false in the copy inside
+// inNetns re-executes the test binary (testenv.Reexec), running only
+// t's test, in new network and UTS namespaces, and reports its output.
+// It returns true in the parent, which should return at once, and false in the copy inside
 // the namespaces, which goes on with the test; loopback is up there and
 // nothing else. It must be called first in a top-level test, and needs
 // root. parentEnv, unless nil, runs in the parent only (to build what the
@@ -55,18 +57,14 @@ func inNetns(t *testing.T, timeout time.Duration, parentEnv func() []string) boo
 		netbootRun(t, "ip", "link", "set", "lo", "up")
 		return false
 	}
-	if os.Getenv("S390NETBOOT_EMULATED") == "1" {
-		t.Skip("user-mode emulation (qemu-user) has no network namespaces or raw packet sockets")
-	}
+	testenv.SkipEmulated(t, "create network namespaces or open raw packet sockets")
 	NeedTool(t, "ip", "iproute2")
-	var env []string
+	env := []string{netnsEnv + "=" + t.Name()}
 	if parentEnv != nil {
-		env = parentEnv()
+		env = append(env, parentEnv()...)
 	}
-	cmd := exec.Command("/proc/self/exe", "-test.run=^"+t.Name()+"$", "-test.v", "-test.timeout="+timeout.String())
-	cmd.Env = append(append(os.Environ(), netnsEnv+"="+t.Name()), env...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNET | syscall.CLONE_NEWUTS}
-	out, err := cmd.CombinedOutput()
+	out, err := testenv.Reexec(syscall.CLONE_NEWNET|syscall.CLONE_NEWUTS, env,
+		testenv.RunOnly(t), "-test.v", "-test.timeout="+timeout.String()).CombinedOutput()
 	var rest []string
 	for _, l := range strings.Split(string(out), "\n") {
 		if i := strings.Index(l, "FAULT |"); i >= 0 {

@@ -1,18 +1,10 @@
 //go:build e2e
 
-// Package e2e holds the project's end-to-end tests: real QEMU guests
-// (s390x through the s390-ccw firmware's network boot, x86-64 with
-// -kernel), dnsmasq in network namespaces, and the netboot client talking
-// to them. They need the tools scripts/test.sh installs and the kernels
-// scripts/fetch-kernels.sh unpacks; a missing tool is a test failure
-// naming what to install, never a skip.
-//
-//	go test -tags e2e ./scripts/e2e/
-//
 // This file is the shared harness: finding the repository and the kernel
 // cache, building the project's commands for a target architecture,
 // making small busybox ramdisks, and running QEMU guests whose console the
 // test reads line by line.
+
 package e2e
 
 import (

@@ -1,0 +1,81 @@
+package settings
+
+import (
+	"errors"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParse(t *testing.T) {
+	s, warn, err := Parse(`console=ttyS0 pxeinit.iface=eth0,eth1 pxeinit.debug pxeinit.timeout=15 ` +
+		`pxeinit.retry=0 pxeinit.label="my entry" pxeinit.config=http://10.0.0.1/x.cfg pxeinit.qeth=f500,f501,f502 ` +
+		`pxeinit.server=10.0.0.1 pxeinit.prefix=s390x/ pxeinit.ip=10.0.0.5/24,10.0.0.1,10.0.0.53 pxeinit.colour=blue` + "\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warn) != 1 || !strings.Contains(warn[0], "pxeinit.colour") {
+		t.Errorf("warnings = %q", warn)
+	}
+	if !reflect.DeepEqual(s.Ifaces, []string{"eth0", "eth1"}) || !s.Debug || s.NetTimeout != 15*time.Second ||
+		!s.RetrySet || s.Retry != 0 || s.Label != "my entry" || s.ConfigURL != "http://10.0.0.1/x.cfg" ||
+		len(s.Qeth) != 1 || s.Server.String() != "10.0.0.1" || s.Prefix != "s390x/" ||
+		s.Static == nil || s.Static.Address.String() != "10.0.0.5/24" {
+		t.Errorf("settings = %+v", s)
+	}
+	bad := []string{
+		"pxeinit.timeout=abc", "pxeinit.timeout=0", "pxeinit.iface=", "pxeinit.server=host.example",
+		"pxeinit.config=/x.cfg", "pxeinit.qeth=1,2", "pxeinit.ip=10.0.0.5", "pxeinit.ip=10.0.0.5/24",
+		"pxeinit.retry", "pxeinit.label=",
+	}
+	for _, in := range bad {
+		_, _, err := Parse(in)
+		if !errors.Is(err, ErrBadSetting) || !strings.Contains(err.Error(), strings.SplitN(in, "=", 2)[0]) {
+			t.Errorf("Parse(%q) = %v, want ErrBadSetting naming the key", in, err)
+		}
+	}
+	if s, _, err := Parse("quiet root=/dev/sda1"); err != nil || !reflect.DeepEqual(s, Settings{}) {
+		t.Errorf("no settings: %+v, %v", s, err)
+	}
+	for in, want := range map[string]bool{"pxeinit.debug": true, "pxeinit.debug=1": true, "pxeinit.debug=yes": true,
+		"pxeinit.debug=0": false, "pxeinit.debug=": false, "pxeinit.debug=no": false} {
+		if s, _, err := Parse(in); err != nil || s.Debug != want {
+			t.Errorf("Parse(%q): Debug %v, %v; want %v", in, s.Debug, err, want)
+		}
+	}
+}
+
+// TestTableComplete: every row of Table has a parser and a description,
+// and names are unique.
+func TestTableComplete(t *testing.T) {
+	seen := map[string]bool{}
+	for _, s := range Table {
+		if s.set == nil || len(s.Doc) == 0 || s.Name == "" || seen[s.Name] {
+			t.Errorf("row %+v: incomplete or repeated", s)
+		}
+		seen[s.Name] = true
+	}
+}
+
+// TestREADME holds the README's list of settings to Doc, the one place
+// the list is written: edit Table, then paste Doc's output (go test
+// ./internal/settings -run README -v prints it on a mismatch).
+func TestREADME(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "\n```\n"+Doc()+"```\n") {
+		t.Errorf("README.md does not hold the settings as Doc gives them; the block should read:\n%s", Doc())
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add(`pxeinit.iface=eth0 pxeinit.label="a b" pxeinit.qeth=f500,f501,f502`)
+	f.Add(`pxeinit.ip=10.0.0.5/24,10.0.0.1 pxeinit.server=10.0.0.1 "pxeinit.debug`)
+	f.Fuzz(func(t *testing.T, s string) {
+		Parse(s)
+	})
+}
