@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/u-root/u-root/pkg/cpio"
+
 	"github.com/s390netboot/s390netboot/internal/testenv"
 	"github.com/s390netboot/s390netboot/uki"
 )
@@ -21,7 +23,17 @@ func TestMkuki(t *testing.T) {
 	kernel := filepath.Join(testenv.Cache(t, "amd64"), "vmlinuz")
 	dir := t.TempDir()
 	initrd := filepath.Join(dir, "ramdisk")
-	os.WriteFile(initrd, []byte("a ramdisk"), 0o644)
+	var cpioBuf bytes.Buffer
+	w := cpio.Newc.Writer(&cpioBuf)
+	if err := w.WriteRecord(cpio.StaticFile("init", "#!/bin/sh\n", 0o755)); err != nil {
+		t.Fatal(err)
+	}
+	if err := cpio.WriteTrailer(w); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(initrd, cpioBuf.Bytes(), 0o644)
+	text := filepath.Join(dir, "notes.txt")
+	os.WriteFile(text, []byte("a text file"), 0o644)
 	out, esp := filepath.Join(dir, "netboot.efi"), filepath.Join(dir, "esp.img")
 	var stdout, stderr bytes.Buffer
 	if st := run([]string{"--kernel", kernel, "--initrd", initrd, "--cmdline", "console=ttyS0", "-o", out, "--esp", esp}, &stdout, &stderr); st != 0 {
@@ -40,15 +52,19 @@ func TestMkuki(t *testing.T) {
 		t.Fatalf("mkuki --info: status %d: %s", st, &stderr)
 	}
 	var info uki.Info
-	if err := json.Unmarshal(stdout.Bytes(), &info); err != nil || info.Cmdline != "console=ttyS0" || info.Initrd != len("a ramdisk") {
+	if err := json.Unmarshal(stdout.Bytes(), &info); err != nil || info.Cmdline != "console=ttyS0" || info.Initrd != cpioBuf.Len() {
 		t.Errorf("mkuki --info: %v\n%s", err, &stdout)
 	}
 
 	// Bad input: an error naming it, status 1, no output.
 	stderr.Reset()
 	bad := filepath.Join(dir, "bad.efi")
-	if st := run([]string{"--kernel", initrd, "--stub", uki.DefaultStub("amd64"), "-o", bad}, &stdout, &stderr); st != 1 || !strings.Contains(stderr.String(), initrd) {
+	if st := run([]string{"--kernel", text, "--stub", uki.DefaultStub("amd64"), "-o", bad}, &stdout, &stderr); st != 1 || !strings.Contains(stderr.String(), text) {
 		t.Errorf("mkuki with a text file as kernel: status %d, %q", st, &stderr)
+	}
+	stderr.Reset()
+	if st := run([]string{"--kernel", kernel, "--initrd", text, "-o", bad}, &stdout, &stderr); st != 1 || !strings.Contains(stderr.String(), "--foreign-ramdisk") {
+		t.Errorf("mkuki with a text file as ramdisk: status %d, %q", st, &stderr)
 	}
 	if _, err := os.Stat(bad); err == nil {
 		t.Error("a failed build left its output behind")
