@@ -22,7 +22,7 @@ const (
 // As on s390x, an error of kexec_file_load itself is returned, not
 // retried.
 func load(p plan, log *slog.Logger) error {
-	if !fileLoadMissing() {
+	if hasSyscall(FileLoadCall) {
 		if err := fileLoad(p.kernel, p.initrds, p.cmdline, log); err != nil {
 			return err
 		}

@@ -17,21 +17,22 @@ func (s Syscall) String() string { return s.Name + " (" + s.Config + ")" }
 // The kexec system calls (kernel/kexec_file.c and kernel/kexec.c, built
 // with CONFIG_KEXEC_FILE and CONFIG_KEXEC).
 var (
-	FileLoadCall = Syscall{Name: "kexec_file_load", Config: "CONFIG_KEXEC_FILE"}
-	LoadCall     = Syscall{Name: "kexec_load", Config: "CONFIG_KEXEC"}
+	FileLoadCall = Syscall{Name: "kexec_file_load", Config: ConfigKexecFile}
+	LoadCall     = Syscall{Name: "kexec_load", Config: ConfigKexec}
 )
 
 // Calls returns the system calls Load can start a kernel with on arch (a
 // GOARCH), in the order it tries them; any one of them is enough. It is nil
-// where this package cannot kexec. On amd64 and arm64 Load uses
-// kexec_file_load only (the kernel's own loader places the kernel, ramdisk
-// and boot parameters); on s390x it also computes the kexec_load segments
-// itself.
+// where this package cannot kexec. On amd64 Load uses kexec_file_load
+// only (the kernel's own loader places the kernel, ramdisk and boot
+// parameters); on s390x and arm64 it computes the kexec_load segments
+// itself where kexec_file_load is missing (Debian 12's s390x and arm64
+// kernels lack it).
 func Calls(arch string) []Syscall {
 	switch arch {
-	case "s390x":
+	case "s390x", "arm64":
 		return []Syscall{FileLoadCall, LoadCall}
-	case "amd64", "arm64":
+	case "amd64":
 		return []Syscall{FileLoadCall}
 	}
 	return nil

@@ -33,8 +33,10 @@ func TestProbeDecision(t *testing.T) {
 		// kexec_file_load only.
 		{arch: "amd64", load: true, missing: []Syscall{FileLoadCall}, asked: []string{"kexec_file_load"},
 			words: []string{"built without kexec_file_load (CONFIG_KEXEC_FILE), and kexec on amd64 needs it", "kernel built with CONFIG_KEXEC_FILE=y"}},
-		{arch: "arm64", missing: []Syscall{FileLoadCall}, asked: []string{"kexec_file_load"},
-			words: []string{"kexec on arm64 needs it"}},
+		// Debian 12's and 13's arm64 kernels: kexec_load only.
+		{arch: "arm64", load: true, asked: []string{"kexec_file_load", "kexec_load"}},
+		{arch: "arm64", missing: []Syscall{FileLoadCall, LoadCall}, asked: []string{"kexec_file_load", "kexec_load"},
+			words: []string{"kexec on arm64 needs one of them"}},
 		{arch: "arm64", file: true, asked: []string{"kexec_file_load"}},
 		{arch: "riscv64", file: true, load: true, unsupported: true, words: []string{"GOARCH=riscv64"}},
 		{arch: "386", unsupported: true},
