@@ -25,6 +25,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/s390netboot/s390netboot/internal/positive"
 )
 
 // opRRQ is the TFTP read request opcode, RFC 1350 section 5.
@@ -89,9 +91,7 @@ func NewRelay(server string, imp Impairment) (*Relay, error) {
 	if err != nil {
 		return nil, fmt.Errorf("relay to %s: %w", server, err)
 	}
-	if imp.MaxDelay <= 0 {
-		imp.MaxDelay = 5 * time.Millisecond
-	}
+	imp.MaxDelay = positive.Or(imp.MaxDelay, 5*time.Millisecond)
 	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: loopback(sa.IP)})
 	if err != nil {
 		return nil, fmt.Errorf("relay to %s: %w", server, err)
