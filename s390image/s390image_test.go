@@ -246,6 +246,8 @@ func TestBuildStreams(t *testing.T) {
 	}
 }
 
+// countingWriter counts the bytes written to it; behind io.TeeReader,
+// the bytes read.
 type countingWriter int64
 
 func (c *countingWriter) Write(p []byte) (int, error) {
