@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -204,7 +205,7 @@ func TestIdentifyInit(t *testing.T) {
 			for _, m := range c.Members {
 				offs = append(offs, m.Offset)
 			}
-			if !slicesEqual(offs, tt.offsets) {
+			if !slices.Equal(offs, tt.offsets) {
 				t.Errorf("member offsets %v, want %v", offs, tt.offsets)
 			}
 		})
@@ -236,18 +237,6 @@ func fastZstd(t *testing.T, data []byte) []byte {
 	}
 	defer w.Close()
 	return w.EncodeAll(data, nil)
-}
-
-func slicesEqual(a, b []int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func FuzzIdentify(f *testing.F) {

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -47,22 +48,10 @@ func TestParseStatic(t *testing.T) {
 			t.Errorf("ParseStatic(%q): %v", tc.in, err)
 			continue
 		}
-		if got.Address != tc.want.Address || got.Gateway != tc.want.Gateway || !equalAddrs(got.DNS, tc.want.DNS) {
+		if got.Address != tc.want.Address || got.Gateway != tc.want.Gateway || !slices.Equal(got.DNS, tc.want.DNS) {
 			t.Errorf("ParseStatic(%q) = %+v, want %+v", tc.in, got, tc.want)
 		}
 	}
-}
-
-func equalAddrs(a, b []netip.Addr) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestValidNames(t *testing.T) {
