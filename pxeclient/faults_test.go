@@ -8,13 +8,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/s390netboot/s390netboot/internal/fakekernel"
 	"github.com/s390netboot/s390netboot/internal/testenv"
+	"github.com/s390netboot/s390netboot/pxeclient/bootmenu"
 	"github.com/s390netboot/s390netboot/pxeclient/fetch"
 	"github.com/s390netboot/s390netboot/pxeclient/kexec"
 	"github.com/s390netboot/s390netboot/pxeclient/pxelinux"
@@ -282,14 +282,9 @@ func TestHugeConfig(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			runtime.GC()
-			var before, after runtime.MemStats
-			runtime.ReadMemStats(&before)
-			start := time.Now()
-			m, err := c.Config(ctx, l)
-			elapsed := time.Since(start)
-			runtime.ReadMemStats(&after)
-			alloc := after.TotalAlloc - before.TotalAlloc
+			var m *bootmenu.Menu
+			cost := testenv.Measure(func() { m, err = c.Config(ctx, l) })
+			elapsed, alloc := cost.Elapsed, cost.Alloc
 			// Bound: a buffer of up to 2 MiB and the smaller ones it grew
 			// from (4 MiB together), the parser's lines of a 1 MiB file
 			// and the HTTP server, which runs in this process. Before the
