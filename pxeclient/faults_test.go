@@ -55,7 +55,7 @@ const faultMemLimit = 64 << 20
 // faultClient is a Client for s390x against a TFTP server that announces
 // sizes (openServed), whose kexec Target does what kexec.Load does first
 // (CheckKernel) and then records the image instead of loading it.
-func faultClient(t *testing.T, files map[string]served) (*Client, *syncBuffer, *booted) {
+func faultClient(t *testing.T, files map[string]served) (*Client, *testenv.Buffer, *booted) {
 	t.Helper()
 	b := &booted{}
 	c, out := newClientAt(t, testenv.TFTPServer{Open: openServed(files)}.Start(t), b)
@@ -226,7 +226,7 @@ func (b *booted) count() int { b.mu.Lock(); defer b.mu.Unlock(); return b.n }
 func (b *booted) image() kexec.Image { b.mu.Lock(); defer b.mu.Unlock(); return b.img }
 
 // waitCount waits until out holds s at least n times.
-func waitCount(t *testing.T, out *syncBuffer, s string, n int) {
+func waitCount(t *testing.T, out *testenv.Buffer, s string, n int) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for strings.Count(out.String(), s) < n {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/s390netboot/s390netboot/internal/testenv"
 	"github.com/s390netboot/s390netboot/pxeclient/bootmenu"
 	"github.com/s390netboot/s390netboot/pxeclient/pxelinux"
 )
@@ -67,20 +68,7 @@ func (f *fakeClock) AdvanceStep(d, size time.Duration) {
 
 // console is the output side: a buffer the test can wait on.
 type console struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (c *console) Write(p []byte) (int, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.buf.Write(p)
-}
-
-func (c *console) String() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.buf.String()
+	testenv.Buffer
 }
 
 func (c *console) waitFor(t *testing.T, s string) {
