@@ -89,7 +89,7 @@ func (u *UI) Prompt(ctx context.Context, c *bootmenu.Menu, retryAfter time.Durat
 			return Action{}, ctx.Err()
 		case <-tickC:
 			left := deadline.Sub(u.clock.Now())
-			if s := int((left + time.Second - 1) / time.Second); s > 0 && (s <= 5 || s%30 == 0) {
+			if s := secondsLeft(left); s > 0 && (s <= 5 || s%30 == 0) {
 				u.printf("\nStarting over in %d s\npxeinit> ", s)
 			}
 			tickC = u.clock.After(time.Second)
