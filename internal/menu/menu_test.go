@@ -154,6 +154,20 @@ func wait(t *testing.T, res chan run) run {
 	return run{}
 }
 
+// keyStopsTimer lets Choose see a key just typed, moves the clock by d
+// past the TIMEOUT, and fails with format (of the run) when Choose
+// returned.
+func keyStopsTimer(t *testing.T, clk *fakeClock, d time.Duration, res chan run, format string) {
+	t.Helper()
+	time.Sleep(20 * time.Millisecond)
+	clk.Advance(d)
+	select {
+	case r := <-res:
+		t.Fatalf(format, r)
+	default:
+	}
+}
+
 // countingDown is on the console once the countdown of menuCfg runs.
 const countingDown = "Booting install in 3 s (menu default):"
 
@@ -250,13 +264,7 @@ func TestChooseKeyCancelsTimeout(t *testing.T) {
 	out.waitFor(t, countingDown)
 	clk.Advance(time.Second)
 	pw.Write([]byte("2")) // a key, no Enter yet
-	time.Sleep(20 * time.Millisecond)
-	clk.Advance(10 * time.Second)
-	select {
-	case r := <-res:
-		t.Fatalf("booted %+v after a key was pressed", r)
-	default:
-	}
+	keyStopsTimer(t, clk, 10*time.Second, res, "booted %+v after a key was pressed")
 	pw.Write([]byte(" quiet\n"))
 	r := wait(t, res)
 	if r.err != nil || r.ch.Entry.Label != "rescue" || r.ch.Args != "quiet" {
@@ -269,13 +277,7 @@ func TestChooseTotalTimeout(t *testing.T) {
 	_, clk, out, pw, res := start(t, cfg)
 	out.waitFor(t, "Booting rescue in 2 s (ONTIMEOUT): 2")
 	pw.Write([]byte("x"))
-	time.Sleep(20 * time.Millisecond)
-	clk.Advance(3 * time.Second)
-	select {
-	case r := <-res:
-		t.Fatalf("TIMEOUT fired after a key: %+v", r)
-	default:
-	}
+	keyStopsTimer(t, clk, 3*time.Second, res, "TIMEOUT fired after a key: %+v")
 	clk.Advance(2100 * time.Millisecond)
 	r := wait(t, res)
 	if r.err != nil || r.ch.Entry.Label != "rescue" {
