@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/s390netboot/s390netboot/internal/logging"
+	"github.com/s390netboot/s390netboot/internal/positive"
 )
 
 // Opener fetches a file named by a config: the config itself, INCLUDE,
@@ -109,16 +110,11 @@ const (
 )
 
 func (l Limits) withDefaults() Limits {
-	def := func(v *int, d int) {
-		if *v <= 0 {
-			*v = d
-		}
-	}
-	def(&l.MaxFileSize, DefaultMaxFileSize)
-	def(&l.MaxTotalSize, DefaultMaxTotalSize)
-	def(&l.MaxFiles, DefaultMaxFiles)
-	def(&l.MaxIncludeDepth, DefaultMaxIncludeDepth)
-	def(&l.MaxEntries, DefaultMaxEntries)
+	l.MaxFileSize = positive.Or(l.MaxFileSize, DefaultMaxFileSize)
+	l.MaxTotalSize = positive.Or(l.MaxTotalSize, DefaultMaxTotalSize)
+	l.MaxFiles = positive.Or(l.MaxFiles, DefaultMaxFiles)
+	l.MaxIncludeDepth = positive.Or(l.MaxIncludeDepth, DefaultMaxIncludeDepth)
+	l.MaxEntries = positive.Or(l.MaxEntries, DefaultMaxEntries)
 	return l
 }
 
