@@ -249,11 +249,11 @@ func FuzzIdentify(f *testing.F) {
 	f.Add([]byte("070707"))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		c, err := Identify(bytes.NewReader(in))
-		if err == nil && len(c.Members) == 0 {
-			t.Fatalf("accepted %q without a member", in)
+		if testenv.Refused(t, err, ErrNotUnpackable) {
+			return
 		}
-		if err != nil && !errors.Is(err, ErrNotUnpackable) {
-			t.Fatalf("error %v does not match ErrNotUnpackable", err)
+		if len(c.Members) == 0 {
+			t.Fatalf("accepted %q without a member", in)
 		}
 	})
 }
