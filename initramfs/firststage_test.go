@@ -24,8 +24,8 @@ func TestCheckFirstStageDebian(t *testing.T) {
 		{"s390x", "config-6.12.107+deb13-s390x", false}, // neither
 		{"amd64", "config-6.1.0-57-amd64", true},        // both
 		{"amd64", "config-6.12.118+deb13-amd64", true},  // both
-		{"arm64", "config-6.1.0-57-arm64", false},       // kexec_load only: the client uses kexec_file_load
-		{"arm64", "config-6.12.118+deb13-arm64", false}, // same
+		{"arm64", "config-6.1.0-57-arm64", true},        // kexec_load only: the client falls back to it
+		{"arm64", "config-6.12.118+deb13-arm64", true},  // same
 	} {
 		t.Run(tc.config, func(t *testing.T) {
 			file := filepath.Join(kconfigFixtures, tc.config)

@@ -2,10 +2,11 @@
 # fetch-kernels.sh: download and unpack the Debian kernels and busybox that
 # the tests, benchmarks and the demo boot, into a cache that git ignores.
 #
-#   scripts/fetch-kernels.sh [s390x] [amd64] [s390x-trixie]   (default: s390x amd64)
+#   scripts/fetch-kernels.sh [s390x] [amd64] [arm64] [s390x-trixie]   (default: s390x amd64 arm64)
 #
 # For each architecture ARCH it leaves, under ${S390NETBOOT_CACHE:-.cache}/ARCH/:
-#   vmlinuz        the kernel image (s390x: bzImage format; amd64: bzImage)
+#   vmlinuz        the kernel image (s390x: bzImage format; amd64: bzImage;
+#                  arm64: the uncompressed Image, 31 MiB in Debian 12)
 #   config         the kernel's build configuration
 #   modules/       the lib/modules/VERSION tree (no modules.dep: Debian's
 #                  package does not ship one)
@@ -13,8 +14,11 @@
 #   busybox        busybox from busybox-static (for small target userspaces)
 #   kexec-tools/   the unpacked kexec-tools package (s390x only; the seed's
 #                  method in scripts/bench-netboot.sh uses it)
+#   efi-stub       systemd's EFI stub linuxaa64.efi.stub from systemd-boot-efi
+#                  (arm64 only: the UEFI test builds an arm64 unified kernel
+#                  image with it; the host's package has only its own stub)
 #   debs/          the downloaded packages, reused on the next run
-# It needs apt-get (Debian/Ubuntu); for s390x it adds the s390x dpkg
+# It needs apt-get (Debian/Ubuntu); for s390x and arm64 it adds that dpkg
 # architecture so that apt-get download can find the packages.
 #
 # ARCH-SUITE (only s390x-trixie so far) fetches the kernel of another Debian
@@ -30,7 +34,7 @@ cache=${S390NETBOOT_CACHE:-$top/.cache}
 . "$(dirname "$0")/usage.sh"
 case ${1:-} in -h|--help) usage; exit 0;; esac
 archs=("$@")
-[ ${#archs[@]} -gt 0 ] || archs=(s390x amd64)
+[ ${#archs[@]} -gt 0 ] || archs=(s390x amd64 arm64)
 
 say() { printf 'fetch-kernels: %s\n' "$*" >&2; }
 sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -128,7 +132,7 @@ fetch_suite() {
 
 for arch in "${archs[@]}"; do
 	case $arch in
-	s390x|amd64) ;;
+	s390x|amd64|arm64) ;;
 	s390x-trixie)
 		if [ -f "$cache/$arch/.complete" ]; then
 			say "$arch: cached in $cache/$arch ($(cat "$cache/$arch/version"))"
@@ -136,7 +140,7 @@ for arch in "${archs[@]}"; do
 			fetch_suite s390x trixie "$arch" '^linux-image-6\.12\.[0-9]+\+deb13-s390x$'
 		fi
 		continue;;
-	*) usage_error "unknown architecture $arch (s390x, amd64 or s390x-trixie)";;
+	*) usage_error "unknown architecture $arch (s390x, amd64, arm64 or s390x-trixie)";;
 	esac
 	out=$cache/$arch
 	if [ -f "$out/.complete" ]; then
@@ -163,6 +167,11 @@ for arch in "${archs[@]}"; do
 	if [ "$arch" = s390x ]; then
 		edeb=$(download kexec-tools "$arch" "$out/debs")
 		dpkg-deb -x "$edeb" "$out/kexec-tools"
+	fi
+	if [ "$arch" = arm64 ]; then
+		sdeb=$(download systemd-boot-efi "$arch" "$out/debs")
+		dpkg-deb -x "$sdeb" "$out/root"
+		cp "$out/root/usr/lib/systemd/boot/efi/linuxaa64.efi.stub" "$out/efi-stub"
 	fi
 	rm -rf "$out/root"
 	printf '%s\n' "$ver" >"$out/version"

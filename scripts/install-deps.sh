@@ -4,6 +4,14 @@
 #
 #   qemu-system-misc   qemu-system-s390x (the s390x guests)
 #   qemu-system-x86    qemu-system-x86_64 (the x86-64 guests)
+#   qemu-system-arm    qemu-system-aarch64 (the arm64 guests on QEMU's virt machine)
+#   ovmf               UEFI firmware for the x86-64 guest that boots a unified
+#                      kernel image (/usr/share/OVMF/OVMF_CODE_4M.fd)
+#   qemu-efi-aarch64   the same for the arm64 guest (/usr/share/AAVMF/AAVMF_CODE.fd)
+#   systemd-boot-efi   systemd's EFI stub, the base of mkuki's unified kernel
+#                      images (/usr/lib/systemd/boot/efi/linuxx64.efi.stub)
+#   dosfstools mtools  mkfs.vfat and mmd/mcopy: mkuki --esp makes an EFI system
+#                      partition image without mounting anything
 #   qemu-user-static   qemu-s390x-static (unit tests on big-endian)
 #   dnsmasq-base       the DHCP/TFTP server of the namespace tests
 #   atftpd             a TFTP server with windowsize (RFC 7440) for the loss
@@ -23,8 +31,15 @@ sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 need=()
 want() { command -v "$1" >/dev/null 2>&1 || need+=("$2"); }
+wantfile() { [ -e "$1" ] || need+=("$2"); }
 want qemu-system-s390x qemu-system-misc
 want qemu-system-x86_64 qemu-system-x86
+want qemu-system-aarch64 qemu-system-arm
+wantfile /usr/share/OVMF/OVMF_CODE_4M.fd ovmf
+wantfile /usr/share/AAVMF/AAVMF_CODE.fd qemu-efi-aarch64
+wantfile /usr/lib/systemd/boot/efi/linuxx64.efi.stub systemd-boot-efi
+want mcopy mtools
+PATH=$PATH:/usr/sbin:/sbin want mkfs.vfat dosfstools
 want qemu-s390x-static qemu-user-static
 want dnsmasq dnsmasq-base
 want atftpd atftpd

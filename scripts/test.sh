@@ -4,8 +4,8 @@
 # stops at the first failure:
 #
 #   1. install-deps.sh      qemu, qemu-user-static, dnsmasq, atftpd, iproute2, cpio...
-#   2. fetch-kernels.sh     Debian 12 s390x/amd64 kernels + busybox and Debian 13's s390x
-#                           kernel (no kexec), cached in .cache/
+#   2. fetch-kernels.sh     Debian 12 s390x/amd64/arm64 kernels + busybox and Debian 13's
+#                           s390x kernel (no kexec), cached in .cache/
 #   3. gofmt                every .go file formatted
 #   4. go vet               for linux/amd64 and linux/s390x, e2e files included
 #   5. go test ./...        unit tests, with the race detector
@@ -110,7 +110,7 @@ e2e() {
 }
 
 run deps scripts/install-deps.sh
-run kernels scripts/fetch-kernels.sh s390x amd64 s390x-trixie
+run kernels scripts/fetch-kernels.sh s390x amd64 arm64 s390x-trixie
 run fmt fmt_check
 run vet vet
 run unit unit

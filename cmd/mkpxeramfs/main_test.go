@@ -120,6 +120,13 @@ func TestKexecCheck(t *testing.T) {
 	noZstd := filepath.Join(t.TempDir(), "config-no-zstd")
 	os.WriteFile(noZstd, bytes.Replace(bookworm, []byte("CONFIG_RD_ZSTD=y"), []byte("# CONFIG_RD_ZSTD is not set"), 1), 0o644)
 
+	amd64, err := os.ReadFile(filepath.Join(fixtures, "config-6.1.0-57-amd64"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	noKexecFile := filepath.Join(t.TempDir(), "config-no-kexec-file")
+	os.WriteFile(noKexecFile, bytes.Replace(amd64, []byte("CONFIG_KEXEC_FILE=y"), []byte("# CONFIG_KEXEC_FILE is not set"), 1), 0o644)
+
 	out := filepath.Join(t.TempDir(), "ramdisk.gz")
 	common := []string{"-o", out, "--init", init, "--ca-bundle", "none"}
 	for _, tc := range []struct {
@@ -135,8 +142,9 @@ func TestKexecCheck(t *testing.T) {
 		{"Debian 13 s390x, check off", []string{"--modules-dir", modules, "--kexec-check", "off"}, nil, ""},
 		{"Debian 12 s390x", []string{"--modules-dir", modules, "--kernel-config", filepath.Join(fixtures, "config-6.1.0-50-s390x")}, nil, ""},
 		// The check comes before the init is looked at (an s390x one).
-		{"Debian 12 arm64", []string{"--arch", "arm64", "--kernel-config", filepath.Join(fixtures, "config-6.1.0-57-arm64")},
-			[]string{"CONFIG_KEXEC_FILE is not set; the netboot client on arm64 needs it"}, ""},
+		// amd64 takes kexec_file_load only: CONFIG_KEXEC alone is not enough.
+		{"amd64 without CONFIG_KEXEC_FILE", []string{"--arch", "amd64", "--kernel-config", noKexecFile},
+			[]string{"CONFIG_KEXEC_FILE is not set; the netboot client on amd64 needs it"}, ""},
 		{"zstd for a kernel without CONFIG_RD_ZSTD", []string{"--kernel-config", noZstd, "--compress", "zstd"},
 			[]string{"CONFIG_RD_ZSTD is not set, so the kernel cannot unpack a zstd-compressed ramdisk", "--kexec-check=off"}, ""},
 		{"gzip for a kernel without CONFIG_RD_ZSTD", []string{"--kernel-config", noZstd}, nil, ""},

@@ -39,9 +39,17 @@
 //     its parameter area patched through package s390image, the ramdisk at
 //     8 MiB or above, entry 0x10000, flags KEXEC_ARCH_S390. A single boot
 //     image keeps its embedded ramdisk when the entry names none.
-//   - amd64 (bzImage) and arm64 (Image, also gzip-compressed):
-//     kexec_file_load, with errors such as EPERM and EKEYREJECTED (lockdown,
-//     Secure Boot, signatures) explained in words.
+//   - amd64 (bzImage) and arm64 (Image, also gzip-compressed, which Load
+//     inflates first: the kernel's arm64 loader takes only the
+//     uncompressed Image): kexec_file_load, with errors such as EPERM and
+//     EKEYREJECTED (lockdown, Secure Boot, signatures) explained in words.
+//   - arm64 kernels without kexec_file_load (Debian 12 builds without
+//     CONFIG_KEXEC_FILE): kexec_load with the segments of ARM64Segments:
+//     the Image at a 2 MiB-aligned base, the ramdisk, the running kernel's
+//     device tree (/sys/firmware/fdt) with bootargs and
+//     linux,initrd-start/-end set in /chosen, and a six-instruction
+//     purgatory that passes the device tree in x0, in the usable RAM of
+//     /proc/iomem (UsableRAM).
 //   - elsewhere Load returns ErrArchNotSupported.
 //
 // Kernel and ramdisks reach kexec_file_load through memfds; several ramdisks

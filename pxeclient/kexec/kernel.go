@@ -110,6 +110,7 @@ const (
 	imageMagicOffset      = 0x38    // arm64 and riscv Image header magic
 	arm64ImageMagic       = "ARM\x64"
 	riscvImageMagic       = "RSC\x05"
+	arm64TextOffsetOffset = 0x08 // text_offset, little-endian: the Image's offset from a 2 MiB-aligned base
 	arm64ImageSizeOffset  = 0x10 // image_size, little-endian
 	arm64FlagsOffset      = 0x18 // flags, little-endian; bit 0 set: big-endian kernel
 	arm64FlagBigEndian    = 0x01

@@ -91,10 +91,11 @@ func prepare(arch string, img Image) (plan, error) {
 // for another architecture, or a file that is no kernel, is refused with a
 // *KernelError before any system call.
 //
-// On s390x Load tries kexec_file_load and falls back to kexec_load with the
-// segments of S390Segments when the running kernel lacks it (ENOSYS, as
-// Debian's does); on amd64 and arm64 it uses kexec_file_load. The ramdisks
-// and kernel are handed to kexec_file_load through memfds.
+// On s390x and arm64 Load tries kexec_file_load and falls back to
+// kexec_load with the segments of S390Segments or ARM64Segments when the
+// running kernel lacks it (ENOSYS, as Debian 12's do); on amd64 it uses
+// kexec_file_load. The ramdisks and kernel are handed to kexec_file_load
+// through memfds.
 //
 // Errors from the system calls are *SyscallError values that match the
 // errno and a sentinel error (ErrPermission, ErrSignature, ...).

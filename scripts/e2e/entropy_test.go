@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"fmt"
+	"github.com/s390netboot/s390netboot/internal/testenv"
 	"net"
 	"os"
 	"path/filepath"
@@ -36,15 +37,15 @@ func testNetbootHTTPSEntropy(t *testing.T, rng bool) {
 	cache := Cache(t, arch)
 	work := t.TempDir()
 	tftp := filepath.Join(work, "tftp")
-	ca := newTestCA(t, "s390netboot e2e entropy CA")
+	ca := testenv.NewCA(t, "s390netboot e2e entropy CA")
 	caFile := filepath.Join(work, "ca.pem")
-	if err := os.WriteFile(caFile, ca.pem, 0o644); err != nil {
+	if err := os.WriteFile(caFile, ca.PEM, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	initrd := BusyboxInitramfs(t, arch, targetInit, Archive{"marker1": {Data: []byte("over-https")}})
 	srv := startFileServer(t, "https", map[string][]byte{
 		"vmlinuz": netbootRead(t, filepath.Join(cache, "vmlinuz")), "initrd.gz": initrd,
-	}, ca.leaf(t, net.ParseIP("10.0.2.2")))
+	}, new(ca.Issue(t, []net.IP{net.ParseIP("10.0.2.2")}, nil)))
 	writeTree(t, tftp, map[string][]byte{"pxelinux.cfg/default": []byte(fmt.Sprintf(`DEFAULT https
 LABEL https
   KERNEL %[1]s/vmlinuz
