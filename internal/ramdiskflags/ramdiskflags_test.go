@@ -1,0 +1,46 @@
+package ramdiskflags
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/spf13/pflag"
+
+	"github.com/s390netboot/s390netboot/initramfs"
+)
+
+func TestRegister(t *testing.T) {
+	var f Flags
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	f.Register(fs)
+	if err := fs.Parse([]string{"--kernel-config", "c", "--kexec-check", "off", "--foreign-ramdisk"}); err != nil {
+		t.Fatal(err)
+	}
+	if f != (Flags{KernelConfig: "c", KexecCheck: "off", Foreign: true}) {
+		t.Errorf("parsed %+v", f)
+	}
+	var d Flags
+	d.Register(pflag.NewFlagSet("d", pflag.ContinueOnError))
+	if d.KexecCheck != string(initramfs.KexecCheckAuto) {
+		t.Errorf("default --kexec-check %q, want %q", d.KexecCheck, initramfs.KexecCheckAuto)
+	}
+}
+
+func TestHint(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{fmt.Errorf("ramdisk r: %w", initramfs.ErrNotUnpackable), "--foreign-ramdisk"},
+		{fmt.Errorf("kernel k: %w", initramfs.ErrCannotKexec), "--kexec-check=off"},
+		{initramfs.ErrNoKernelConfig, "--kexec-check=off"},
+		{errors.New("disk full"), ""},
+	} {
+		got := Hint(tc.err)
+		if tc.want == "" && got != "" || !strings.Contains(got, tc.want) {
+			t.Errorf("Hint(%v) = %q, want it to name %q", tc.err, got, tc.want)
+		}
+	}
+}
