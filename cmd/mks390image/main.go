@@ -80,10 +80,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if errors.Is(err, s390image.ErrBadCmdline) && fs.Changed("parmfile") {
 			err = fmt.Errorf("parameter file %s: %w", *parmfile, err)
 		}
-		fmt.Fprintf(stderr, "mks390image: %v\n", err)
-		if h := ramdiskflags.Hint(err); h != "" {
-			fmt.Fprintf(stderr, "mks390image: %s\n", h)
-		}
+		ramdiskflags.Report(stderr, "mks390image", err)
 		return 1
 	}
 	if *version {

@@ -76,10 +76,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cli.UsageError(fs, usage, stderr, format, a...)
 	}
 	fail := func(err error) int {
-		fmt.Fprintf(stderr, "mkuki: %v\n", err)
-		if h := ramdiskflags.Hint(err); h != "" {
-			fmt.Fprintf(stderr, "mkuki: %s\n", h)
-		}
+		ramdiskflags.Report(stderr, "mkuki", err)
 		return cli.ExitFail
 	}
 	if *info {

@@ -7,6 +7,8 @@ package ramdiskflags
 
 import (
 	"errors"
+	"fmt"
+	"io"
 
 	"github.com/spf13/pflag"
 
@@ -30,6 +32,18 @@ func (f *Flags) Register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.KernelConfig, "kernel-config", "", "with a netboot ramdisk (mkpxeramfs): the kernel's configuration `FILE` (default: config-VERSION next to the kernel, or its IKCONFIG)")
 	fs.StringVar(&f.KexecCheck, "kexec-check", string(initramfs.KexecCheckAuto), "with a netboot ramdisk: refuse a kernel whose configuration lacks kexec, by `MODE`: auto (warn when none is found), strict (refuse then too) or off")
 	fs.BoolVar(&f.Foreign, "foreign-ramdisk", false, "take a ramdisk the kernel cannot unpack as an initramfs (not newc cpio, plain or compressed) as it is")
+}
+
+// Report writes err to w as the error of the command name, followed by
+// its Hint when there is one:
+//
+//	mkuki: ramdisk r.img: ...: not unpackable by the kernel
+//	mkuki: --foreign-ramdisk takes a payload the kernel is not meant to unpack as it is
+func Report(w io.Writer, name string, err error) {
+	fmt.Fprintf(w, "%s: %v\n", name, err)
+	if h := Hint(err); h != "" {
+		fmt.Fprintf(w, "%s: %s\n", name, h)
+	}
 }
 
 // Hint is the line a command prints after err when the check refused the

@@ -1,6 +1,7 @@
 package ramdiskflags
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -42,5 +43,18 @@ func TestHint(t *testing.T) {
 		if tc.want == "" && got != "" || !strings.Contains(got, tc.want) {
 			t.Errorf("Hint(%v) = %q, want it to name %q", tc.err, got, tc.want)
 		}
+	}
+}
+
+func TestReport(t *testing.T) {
+	var b bytes.Buffer
+	Report(&b, "mkuki", fmt.Errorf("kernel k: %w", initramfs.ErrCannotKexec))
+	if want := "mkuki: kernel k: the kernel cannot kexec\nmkuki: --kexec-check=off builds the image anyway\n"; b.String() != want {
+		t.Errorf("Report wrote %q, want %q", b.String(), want)
+	}
+	b.Reset()
+	Report(&b, "mkuki", errors.New("disk full"))
+	if want := "mkuki: disk full\n"; b.String() != want {
+		t.Errorf("Report wrote %q, want %q", b.String(), want)
 	}
 }
