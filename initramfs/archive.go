@@ -171,6 +171,8 @@ func (a *Archive) Bytes(mtime uint32) ([]byte, error) {
 	return b.Bytes(), err
 }
 
+// countWriter counts the bytes written through it to w. Behind
+// io.TeeReader (with w io.Discard) it counts the bytes read.
 type countWriter struct {
 	w io.Writer
 	n int64

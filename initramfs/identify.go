@@ -126,9 +126,9 @@ func (c *Contents) String() string {
 // decompresses at most identifyBudget bytes and the /init after them, and
 // does not panic on any input (FuzzIdentify).
 func Identify(r io.Reader) (*Contents, error) {
-	cr := &countReader{r: r}
-	br := bufio.NewReaderSize(cr, describeLen)
-	pos := func() int64 { return cr.n - int64(br.Buffered()) }
+	read := &countWriter{w: io.Discard}
+	br := bufio.NewReaderSize(io.TeeReader(r, read), describeLen)
+	pos := func() int64 { return read.n - int64(br.Buffered()) }
 	c := &Contents{}
 	id := &walker{c: c}
 	// The start of the file, for describing one that starts with zero
@@ -275,9 +275,9 @@ func (w *walker) compressed(dec io.Reader, f compression.Format) error {
 	// The walk stops at identifyBudget by itself; the limit only backs
 	// that up.
 	const limit = identifyBudget + maxInitRead + 2*newcHeader + 2*pathMax
-	cr := &countReader{r: io.LimitReader(dec, limit)}
-	br := bufio.NewReaderSize(cr, describeLen)
-	pos := func() int64 { return cr.n - int64(br.Buffered()) }
+	read := &countWriter{w: io.Discard}
+	br := bufio.NewReaderSize(io.TeeReader(io.LimitReader(dec, limit), read), describeLen)
+	pos := func() int64 { return read.n - int64(br.Buffered()) }
 	start, _ := br.Peek(describeLen)
 	start = bytes.Clone(start)
 	for first := true; ; first = false {
@@ -453,16 +453,4 @@ func eofIsUnexpected(err error) error {
 		return io.ErrUnexpectedEOF
 	}
 	return err
-}
-
-// countReader counts the bytes read through it.
-type countReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -204,7 +205,7 @@ func TestIdentifyInit(t *testing.T) {
 			for _, m := range c.Members {
 				offs = append(offs, m.Offset)
 			}
-			if !slicesEqual(offs, tt.offsets) {
+			if !slices.Equal(offs, tt.offsets) {
 				t.Errorf("member offsets %v, want %v", offs, tt.offsets)
 			}
 		})
@@ -238,18 +239,6 @@ func fastZstd(t *testing.T, data []byte) []byte {
 	return w.EncodeAll(data, nil)
 }
 
-func slicesEqual(a, b []int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 func FuzzIdentify(f *testing.F) {
 	arc := testArchive(f, nil)
 	f.Add(arc)
@@ -260,11 +249,11 @@ func FuzzIdentify(f *testing.F) {
 	f.Add([]byte("070707"))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		c, err := Identify(bytes.NewReader(in))
-		if err == nil && len(c.Members) == 0 {
-			t.Fatalf("accepted %q without a member", in)
+		if testenv.Refused(t, err, ErrNotUnpackable) {
+			return
 		}
-		if err != nil && !errors.Is(err, ErrNotUnpackable) {
-			t.Fatalf("error %v does not match ErrNotUnpackable", err)
+		if len(c.Members) == 0 {
+			t.Fatalf("accepted %q without a member", in)
 		}
 	})
 }

@@ -22,24 +22,6 @@ import (
 	"github.com/s390netboot/s390netboot/pxeclient/pxelinux"
 )
 
-// syncBuffer is a console shared by the logger and the progress lines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // fileSet is the server's files; the test may add some while it runs.
 type fileSet struct {
 	mu sync.Mutex
@@ -74,20 +56,20 @@ type booted struct {
 	n    int
 }
 
-func newClient(t *testing.T, files map[string][]byte, b *booted) (*Client, *syncBuffer) {
+func newClient(t *testing.T, files map[string][]byte, b *booted) (*Client, *testenv.Buffer) {
 	t.Helper()
 	return newClientFS(t, &fileSet{m: files}, b)
 }
 
-func newClientFS(t *testing.T, files *fileSet, b *booted) (*Client, *syncBuffer) {
+func newClientFS(t *testing.T, files *fileSet, b *booted) (*Client, *testenv.Buffer) {
 	t.Helper()
 	return newClientAt(t, testenv.TFTPServer{Open: files.open, FixedBlockSize: true}.Start(t), b)
 }
 
 // newClientAt is a Client for s390x whose network step "finds" the TFTP
 // server addr and whose Booter records the image in b.
-func newClientAt(t *testing.T, addr string, b *booted) (*Client, *syncBuffer) {
-	out := &syncBuffer{}
+func newClientAt(t *testing.T, addr string, b *booted) (*Client, *testenv.Buffer) {
+	out := &testenv.Buffer{}
 	h := NewConsoleHandler(out, "pxeinit", slog.LevelInfo)
 	c := &Client{
 		Log:      slog.New(h),

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/s390netboot/s390netboot/internal/menu"
+	"github.com/s390netboot/s390netboot/internal/testenv"
 	"github.com/s390netboot/s390netboot/pxeclient/kexec"
 )
 
@@ -23,7 +24,7 @@ LABEL rescue
 
 // runTyped starts c.Run with the console input from the returned pipe.
 // At the end of the test the run is cancelled and must end.
-func runTyped(t *testing.T, c *Client, out *syncBuffer) *io.PipeWriter {
+func runTyped(t *testing.T, c *Client, out *testenv.Buffer) *io.PipeWriter {
 	t.Helper()
 	pr, pw := io.Pipe()
 	c.UI = menu.New(pr, out, nil)
@@ -43,7 +44,7 @@ func runTyped(t *testing.T, c *Client, out *syncBuffer) *io.PipeWriter {
 }
 
 // runToPrompt is runTyped that waits for the command prompt.
-func runToPrompt(t *testing.T, c *Client, out *syncBuffer) *io.PipeWriter {
+func runToPrompt(t *testing.T, c *Client, out *testenv.Buffer) *io.PipeWriter {
 	t.Helper()
 	pw := runTyped(t, c, out)
 	waitCount(t, out, "pxeinit> ", 1)
@@ -51,7 +52,7 @@ func runToPrompt(t *testing.T, c *Client, out *syncBuffer) *io.PipeWriter {
 }
 
 // linesWith returns the console lines containing s.
-func linesWith(out *syncBuffer, s string) []string {
+func linesWith(out *testenv.Buffer, s string) []string {
 	var found []string
 	for _, l := range strings.Split(out.String(), "\n") {
 		if strings.Contains(l, s) {

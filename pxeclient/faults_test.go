@@ -8,13 +8,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/s390netboot/s390netboot/internal/fakekernel"
 	"github.com/s390netboot/s390netboot/internal/testenv"
+	"github.com/s390netboot/s390netboot/pxeclient/bootmenu"
 	"github.com/s390netboot/s390netboot/pxeclient/fetch"
 	"github.com/s390netboot/s390netboot/pxeclient/kexec"
 	"github.com/s390netboot/s390netboot/pxeclient/pxelinux"
@@ -55,7 +55,7 @@ const faultMemLimit = 64 << 20
 // faultClient is a Client for s390x against a TFTP server that announces
 // sizes (openServed), whose kexec Target does what kexec.Load does first
 // (CheckKernel) and then records the image instead of loading it.
-func faultClient(t *testing.T, files map[string]served) (*Client, *syncBuffer, *booted) {
+func faultClient(t *testing.T, files map[string]served) (*Client, *testenv.Buffer, *booted) {
 	t.Helper()
 	b := &booted{}
 	c, out := newClientAt(t, testenv.TFTPServer{Open: openServed(files)}.Start(t), b)
@@ -226,7 +226,7 @@ func (b *booted) count() int { b.mu.Lock(); defer b.mu.Unlock(); return b.n }
 func (b *booted) image() kexec.Image { b.mu.Lock(); defer b.mu.Unlock(); return b.img }
 
 // waitCount waits until out holds s at least n times.
-func waitCount(t *testing.T, out *syncBuffer, s string, n int) {
+func waitCount(t *testing.T, out *testenv.Buffer, s string, n int) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for strings.Count(out.String(), s) < n {
@@ -282,14 +282,9 @@ func TestHugeConfig(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			runtime.GC()
-			var before, after runtime.MemStats
-			runtime.ReadMemStats(&before)
-			start := time.Now()
-			m, err := c.Config(ctx, l)
-			elapsed := time.Since(start)
-			runtime.ReadMemStats(&after)
-			alloc := after.TotalAlloc - before.TotalAlloc
+			var m *bootmenu.Menu
+			cost := testenv.Measure(func() { m, err = c.Config(ctx, l) })
+			elapsed, alloc := cost.Elapsed, cost.Alloc
 			// Bound: a buffer of up to 2 MiB and the smaller ones it grew
 			// from (4 MiB together), the parser's lines of a 1 MiB file
 			// and the HTTP server, which runs in this process. Before the

@@ -12,6 +12,7 @@ import (
 
 	"github.com/s390netboot/s390netboot/internal/netconf"
 	"github.com/s390netboot/s390netboot/internal/platform"
+	"github.com/s390netboot/s390netboot/internal/positive"
 	"github.com/s390netboot/s390netboot/internal/settings"
 	"github.com/s390netboot/s390netboot/pxeclient/dhcp"
 	"github.com/s390netboot/s390netboot/pxeclient/pxelinux"
@@ -41,10 +42,7 @@ var ErrNoLinks = errors.New("no Ethernet link")
 // pxeinit.timeout= (settings.DefaultNetTimeout).
 func (c *Client) LinkNetwork(ctx context.Context) (*Lease, error) {
 	c.init()
-	timeout := c.Settings.NetTimeout
-	if timeout <= 0 {
-		timeout = settings.DefaultNetTimeout
-	}
+	timeout := positive.Or(c.Settings.NetTimeout, settings.DefaultNetTimeout)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 

@@ -98,7 +98,8 @@ func TestCheckRamdisk(t *testing.T) {
 func TestCheckRamdiskStopsCopy(t *testing.T) {
 	const size = 1 << 30
 	k := debianLike.bytes()
-	src := &countingReader{r: zeroReader{}}
+	var read countingWriter
+	src := io.TeeReader(zeroReader{}, &read)
 	_, err := Build(io.Discard, bytes.NewReader(k), int64(len(k)), src, size, Options{CheckRamdisk: func(r io.Reader) error {
 		io.ReadFull(r, make([]byte, 4096))
 		return errBadRamdisk
@@ -106,20 +107,9 @@ func TestCheckRamdiskStopsCopy(t *testing.T) {
 	if !errors.Is(err, errBadRamdisk) {
 		t.Fatalf("Build: %v, want errBadRamdisk", err)
 	}
-	if src.n > 64<<20 {
-		t.Errorf("read %d MiB of a refused ramdisk", src.n>>20)
+	if read > 64<<20 {
+		t.Errorf("read %d MiB of a refused ramdisk", read>>20)
 	}
-}
-
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
 }
 
 // loadBuffers hold the load files in memory.

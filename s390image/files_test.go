@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -132,8 +133,8 @@ func TestRefusalsLeaveNoFiles(t *testing.T) {
 			if !strings.Contains(err.Error(), tc.wantMsg) {
 				t.Errorf("error %q does not name %q", err, tc.wantMsg)
 			}
-			if after := listing(t, dir); !mapsEqual(before, after) {
-				t.Errorf("the folder changed: %v", slices.Sorted(keys(after)))
+			if after := listing(t, dir); !maps.Equal(before, after) {
+				t.Errorf("the folder changed: %v", slices.Sorted(maps.Keys(after)))
 			}
 		})
 	}
@@ -147,28 +148,6 @@ func TestRefusalsLeaveNoFiles(t *testing.T) {
 	}
 	if m := listing(t, ins); len(m) != 0 {
 		t.Errorf("refused load files left %v", m)
-	}
-}
-
-func mapsEqual(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
-}
-
-func keys(m map[string]string) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
 	}
 }
 

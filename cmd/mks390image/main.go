@@ -19,6 +19,7 @@ import (
 
 	"github.com/s390netboot/s390netboot/initramfs"
 	"github.com/s390netboot/s390netboot/internal/cli"
+	"github.com/s390netboot/s390netboot/internal/ramdiskflags"
 	"github.com/s390netboot/s390netboot/s390image"
 )
 
@@ -64,12 +65,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		asJSON   = fs.Bool("json", false, "with --info: print JSON")
 		extract  = fs.BoolP("extract", "x", false, "split IMAGE into KERNEL_OUT and RAMDISK_OUT (either may be -)")
 		insDir   = fs.String("ins", "", "write IBM Z load files (kernel.img, initrd.img, generic.prm, initrd.addrsize, generic.ins) into `DIR`")
-		kconfig  = fs.String("kernel-config", "", "with a netboot RAMDISK (mkpxeramfs): the kernel's configuration `FILE` (default: config-VERSION next to KERNEL, or its IKCONFIG)")
-		kexecChk = fs.String("kexec-check", string(initramfs.KexecCheckAuto), "with a netboot RAMDISK: refuse a KERNEL whose configuration lacks kexec, by `MODE`: auto (warn when none is found), strict (refuse then too) or off")
-		foreign  = fs.Bool("foreign-ramdisk", false, "take a RAMDISK the kernel cannot unpack as an initramfs (not newc cpio, plain or compressed) as it is")
-		verbose  = fs.BoolP("verbose", "v", false, "log what is done")
-		version  = fs.Bool("version", false, "print the version and exit")
 	)
+	var check ramdiskflags.Flags
+	check.Register(fs)
+	verbose := fs.BoolP("verbose", "v", false, "log what is done")
+	version := fs.Bool("version", false, "print the version and exit")
 	if code, done := cli.Parse(fs, args, usage, stdout, stderr); done {
 		return code
 	}
@@ -80,13 +80,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if errors.Is(err, s390image.ErrBadCmdline) && fs.Changed("parmfile") {
 			err = fmt.Errorf("parameter file %s: %w", *parmfile, err)
 		}
-		fmt.Fprintf(stderr, "mks390image: %v\n", err)
-		switch {
-		case errors.Is(err, initramfs.ErrNotUnpackable):
-			fmt.Fprintf(stderr, "mks390image: --foreign-ramdisk takes a payload the kernel is not meant to unpack as it is\n")
-		case errors.Is(err, initramfs.ErrCannotKexec), errors.Is(err, initramfs.ErrNoKernelConfig):
-			fmt.Fprintf(stderr, "mks390image: --kexec-check=off builds the image anyway\n")
-		}
+		ramdiskflags.Report(stderr, "mks390image", err)
 		return 1
 	}
 	if *version {
@@ -101,7 +95,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		opts.Logger = slog.New(slog.NewTextHandler(stderr, nil))
 		log = opts.Logger
 	}
-	kexecCheck, err := initramfs.ParseKexecCheck(*kexecChk)
+	kexecCheck, err := initramfs.ParseKexecCheck(check.KexecCheck)
 	if err != nil {
 		return usageErr("%v", err)
 	}
@@ -133,9 +127,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return usageErr("--info and --extract take no --cmdline, --parmfile or -o")
 	}
 	pos := fs.Args()
-	if !*foreign && len(pos) > 0 {
+	if !check.Foreign && len(pos) > 0 {
 		// The kernel is the first argument of a build and of --ins.
-		kc := initramfs.KernelConfig{File: *kconfig, Kernel: pos[0]}
+		kc := initramfs.KernelConfig{File: check.KernelConfig, Kernel: pos[0]}
 		opts.CheckRamdisk = initramfs.RamdiskCheck("s390x", kc, kexecCheck, log)
 	}
 
@@ -156,7 +150,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		} else {
 			printInfo(stdout, pos[0], inf, rd)
 		}
-		if rd.Problem != "" && !*foreign {
+		if rd.Problem != "" && !check.Foreign {
 			fmt.Fprintf(stderr, "mks390image: %s: the ramdisk: %s\n", pos[0], rd.Problem)
 			return 1
 		}

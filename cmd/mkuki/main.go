@@ -9,7 +9,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,6 +19,7 @@ import (
 	"github.com/s390netboot/s390netboot/initramfs"
 	"github.com/s390netboot/s390netboot/internal/atomicfile"
 	"github.com/s390netboot/s390netboot/internal/cli"
+	"github.com/s390netboot/s390netboot/internal/ramdiskflags"
 	"github.com/s390netboot/s390netboot/pxeclient/kexec"
 	"github.com/s390netboot/s390netboot/uki"
 )
@@ -57,19 +57,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs := pflag.NewFlagSet("mkuki", pflag.ContinueOnError)
 	fs.SortFlags = false
 	var (
-		kernel   = fs.String("kernel", "", "the kernel `FILE` (an EFI-stub kernel: vmlinuz)")
-		initrd   = fs.String("initrd", "", "the ramdisk `FILE` (mkpxeramfs output)")
-		cmdline  = fs.String("cmdline", "", "the kernel command line `TEXT`")
-		osrel    = fs.String("osrel", "", "the os-release `FILE` for the .osrel section (default: one naming s390netboot)")
-		stub     = fs.String("stub", "", "systemd's EFI stub `FILE` (default: "+uki.DefaultStub("amd64")+" or the one for the kernel's architecture)")
-		output   = fs.StringP("output", "o", "", "write the UKI to `FILE`")
-		esp      = fs.String("esp", "", "write an EFI system partition image holding the UKI at the removable media path to `FILE`")
-		espSize  = fs.Int64("esp-size", 0, "size of the --esp image in `MIB` (default: the UKI plus 8 MiB, at least 64)")
-		kconfig  = fs.String("kernel-config", "", "with a netboot ramdisk: the kernel's configuration `FILE` (default: config-VERSION next to the kernel, or its IKCONFIG)")
-		kexecChk = fs.String("kexec-check", string(initramfs.KexecCheckAuto), "with a netboot ramdisk: refuse a kernel whose configuration lacks kexec, by `MODE`: auto (warn when none is found), strict (refuse then too) or off")
-		foreign  = fs.Bool("foreign-ramdisk", false, "take a ramdisk the kernel cannot unpack as an initramfs as it is")
-		info     = fs.Bool("info", false, "describe the UKI given as argument (JSON)")
+		kernel  = fs.String("kernel", "", "the kernel `FILE` (an EFI-stub kernel: vmlinuz)")
+		initrd  = fs.String("initrd", "", "the ramdisk `FILE` (mkpxeramfs output)")
+		cmdline = fs.String("cmdline", "", "the kernel command line `TEXT`")
+		osrel   = fs.String("osrel", "", "the os-release `FILE` for the .osrel section (default: one naming s390netboot)")
+		stub    = fs.String("stub", "", "systemd's EFI stub `FILE` (default: "+uki.DefaultStub("amd64")+" or the one for the kernel's architecture)")
+		output  = fs.StringP("output", "o", "", "write the UKI to `FILE`")
+		esp     = fs.String("esp", "", "write an EFI system partition image holding the UKI at the removable media path to `FILE`")
+		espSize = fs.Int64("esp-size", 0, "size of the --esp image in `MIB` (default: the UKI plus 8 MiB, at least 64)")
 	)
+	var check ramdiskflags.Flags
+	check.Register(fs)
+	info := fs.Bool("info", false, "describe the UKI given as argument (JSON)")
 	if code, done := cli.Parse(fs, args, usage, stdout, stderr); done {
 		return code
 	}
@@ -77,13 +76,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cli.UsageError(fs, usage, stderr, format, a...)
 	}
 	fail := func(err error) int {
-		fmt.Fprintf(stderr, "mkuki: %v\n", err)
-		switch {
-		case errors.Is(err, initramfs.ErrNotUnpackable):
-			fmt.Fprintf(stderr, "mkuki: --foreign-ramdisk takes a payload the kernel is not meant to unpack as it is\n")
-		case errors.Is(err, initramfs.ErrCannotKexec), errors.Is(err, initramfs.ErrNoKernelConfig):
-			fmt.Fprintf(stderr, "mkuki: --kexec-check=off builds the image anyway\n")
-		}
+		ramdiskflags.Report(stderr, "mkuki", err)
 		return cli.ExitFail
 	}
 	if *info {
@@ -103,7 +96,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		enc.Encode(in)
 		return cli.ExitOK
 	}
-	kexecCheck, err := initramfs.ParseKexecCheck(*kexecChk)
+	kexecCheck, err := initramfs.ParseKexecCheck(check.KexecCheck)
 	switch {
 	case err != nil:
 		return usageErr("%v", err)
@@ -133,9 +126,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if img.Initrd, err = os.ReadFile(*initrd); err != nil {
 			return fail(err)
 		}
-		if !*foreign {
+		if !check.Foreign {
 			log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-			check := initramfs.RamdiskCheck(arch, initramfs.KernelConfig{File: *kconfig, Kernel: *kernel}, kexecCheck, log)
+			check := initramfs.RamdiskCheck(arch, initramfs.KernelConfig{File: check.KernelConfig, Kernel: *kernel}, kexecCheck, log)
 			if err := check(bytes.NewReader(img.Initrd)); err != nil {
 				return fail(fmt.Errorf("ramdisk %s: %w", *initrd, err))
 			}

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -84,7 +86,7 @@ func checkShape(t *testing.T, out string) {
 	if err := json.Unmarshal([]byte(out), &top); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := keys(top), []string{"config", "default", "entries", "timeout_ms", "tried"}; !reflect.DeepEqual(got, want) {
+	if got, want := slices.Sorted(maps.Keys(top)), []string{"config", "default", "entries", "timeout_ms", "tried"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("top-level fields %v, want %v", got, want)
 	}
 	var entries []map[string]json.RawMessage
@@ -92,25 +94,8 @@ func checkShape(t *testing.T, out string) {
 		t.Fatal(err)
 	}
 	for _, e := range entries {
-		if got, want := keys(e), []string{"cmdline", "hidden", "initrds", "kernel", "label", "localboot", "title"}; !reflect.DeepEqual(got, want) {
+		if got, want := slices.Sorted(maps.Keys(e)), []string{"cmdline", "hidden", "initrds", "kernel", "label", "localboot", "title"}; !reflect.DeepEqual(got, want) {
 			t.Errorf("entry fields %v, want %v", got, want)
-		}
-	}
-}
-
-func keys(m map[string]json.RawMessage) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	sortStrings(out)
-	return out
-}
-
-func sortStrings(s []string) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
 		}
 	}
 }
@@ -125,14 +110,7 @@ func TestPlanTFTP(t *testing.T) {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			root := filepath.Join(dir, "tftproot")
 			addr := testenv.TFTPServer{Open: testenv.TFTPDir(root)}.Start(t)
-			got, errs, code := planCase(t, dir, []string{"--url", "tftp://" + addr + "/"})
-			if code != exitOK {
-				t.Fatalf("exit %d: %s", code, errs)
-			}
-			want, _, _ := planCase(t, dir, []string{"--root", root})
-			if got != want {
-				t.Errorf("over TFTP:\n%s\nfrom --root:\n%s", got, want)
-			}
+			checkSameAsRoot(t, dir, root, "tftp://"+addr+"/", "TFTP")
 		})
 	}
 }
@@ -143,13 +121,20 @@ func TestPlanHTTP(t *testing.T) {
 	root := filepath.Join(dir, "tftproot")
 	srv := httptest.NewServer(http.StripPrefix("/netboot/", http.FileServer(http.Dir(root))))
 	defer srv.Close()
-	got, errs, code := planCase(t, dir, []string{"--url", srv.URL + "/netboot/"})
+	checkSameAsRoot(t, dir, root, srv.URL+"/netboot/", "HTTP")
+}
+
+// checkSameAsRoot holds the plan of case dir read from url (over
+// protocol via) to the plan --root root gives.
+func checkSameAsRoot(t *testing.T, dir, root, url, via string) {
+	t.Helper()
+	got, errs, code := planCase(t, dir, []string{"--url", url})
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
 	want, _, _ := planCase(t, dir, []string{"--root", root})
 	if got != want {
-		t.Errorf("over HTTP:\n%s\nfrom --root:\n%s", got, want)
+		t.Errorf("over %s:\n%s\nfrom --root:\n%s", via, got, want)
 	}
 }
 

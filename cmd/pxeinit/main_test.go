@@ -20,16 +20,29 @@ import (
 	"github.com/s390netboot/s390netboot/pxeclient/pxelinux"
 )
 
-// loopEnv marks the copy of the test binary that TestLoopAsPID1 starts as
-// the first process of a new PID namespace.
+// loopEnv marks the copy of the test binary that loopAsPID1 starts as
+// the first process of a new PID namespace; its value names the test's
+// mode.
 const loopEnv = "S390NETBOOT_PXEINIT_LOOP"
 
-// loopChild is the init with faults injected through the Client's seams:
-// the network step panics in round 1, the kexec step panics in round 2,
-// and from round 3 on the "kexec" returns, which ends Client.Run and
-// sends the outer loop round again. It runs pxeinit's loop and never
-// returns.
-func loopChild(t *testing.T) {
+// loopAsPID1 starts the calling test again as PID 1 of a new PID
+// namespace (testenv.ReexecPID1) and returns that copy. In the copy,
+// which sees loopEnv=mode, it runs pxeinit's loop with the Client that
+// client makes, and never returns.
+func loopAsPID1(t *testing.T, mode string, client func(*testing.T) *pxeclient.Client) *testenv.PID1 {
+	if os.Getenv(loopEnv) == mode {
+		c := client(t)
+		loop(context.Background(), c.Log, c)
+		t.Fatal("pxeinit's loop returned")
+	}
+	return testenv.ReexecPID1(t, loopEnv+"="+mode)
+}
+
+// faultyClient is the init with faults injected through the Client's
+// seams: the network step panics in round 1, the kexec step panics in
+// round 2, and from round 3 on the "kexec" returns, which ends
+// Client.Run and sends the outer loop round again.
+func faultyClient(t *testing.T) *pxeclient.Client {
 	c := childClient(t, "not really a kernel")
 	c.Log.Info(fmt.Sprintf("starting, pid %d", os.Getpid()))
 	c.Settings = settings.Settings{Retry: time.Second, RetrySet: true}
@@ -49,7 +62,7 @@ func loopChild(t *testing.T) {
 		c.Log.Info("test booter: booted", "bytes", len(img.Kernel.Data))
 		return nil
 	})
-	loop(context.Background(), c.Log, c)
+	return c
 }
 
 // childClient is the Client of the PID 1 tests' children: the console
@@ -92,12 +105,8 @@ func (f loadFunc) Execute() error                  { return nil }
 // must be reported with its value and the stack, the flow must start
 // again, and the process must stay alive until it is killed.
 func TestLoopAsPID1(t *testing.T) {
-	if os.Getenv(loopEnv) == "1" {
-		loopChild(t)
-		return
-	}
 	start := time.Now()
-	p := testenv.ReexecPID1(t, loopEnv+"=1")
+	p := loopAsPID1(t, "faults", faultyClient)
 
 	// Each step: a line to wait for, in order, and what must follow it
 	// before the next step's line (the stack, naming this file).

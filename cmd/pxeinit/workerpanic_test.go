@@ -5,14 +5,13 @@ package main
 // that file's error, so PID 1 lives on and reports it.
 
 import (
-	"context"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/s390netboot/s390netboot/internal/testenv"
+	"github.com/s390netboot/s390netboot/pxeclient"
 	"github.com/s390netboot/s390netboot/pxeclient/fetch"
 )
 
@@ -24,19 +23,15 @@ func (panicProgress) Update(s fetch.Status) {
 	}
 }
 
-func workerChild(t *testing.T) {
+func workerPanicClient(t *testing.T) *pxeclient.Client {
 	c := childClient(t, "kernel")
 	c.Fetch.Progress = panicProgress{}
-	loop(context.Background(), c.Log, c)
+	return c
 }
 
 func TestLoopWorkerPanic(t *testing.T) {
-	if os.Getenv(loopEnv) == "worker" {
-		workerChild(t)
-		return
-	}
 	start := time.Now()
-	p := testenv.ReexecPID1(t, loopEnv+"=worker")
+	p := loopAsPID1(t, "worker", workerPanicClient)
 	select {
 	case <-p.Ended():
 	case <-time.After(4 * time.Second):

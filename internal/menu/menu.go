@@ -225,16 +225,10 @@ func (u *UI) Choose(ctx context.Context, m *bootmenu.Menu) (bootmenu.Choice, err
 			// The console's echo of the typed line ended the
 			// countdown line or the boot: prompt.
 			timeoutC, tickC = nil, nil
-			ch, err := m.Typed(line)
-			if err != nil {
-				u.printf("%s: %v\nboot: ", line, err)
-				continue
+			if ch, ok := u.typed(m, line); ok {
+				return ch, nil
 			}
-			if why := ch.Why(); why != "" {
-				u.printf("%s\nboot: ", why)
-				continue
-			}
-			return ch, nil
+			u.printf("boot: ")
 		case <-done:
 			// Lines still buffered are read first (above); after that
 			// there is no more input.
@@ -247,6 +241,22 @@ func (u *UI) Choose(ctx context.Context, m *bootmenu.Menu) (bootmenu.Choice, err
 			}
 		}
 	}
+}
+
+// typed is the choice a line typed at the boot: or pxeinit> prompt
+// makes, when it can boot; otherwise typed writes why not (the line
+// and its error, or the reason the entry cannot boot) and returns false.
+func (u *UI) typed(m *bootmenu.Menu, line string) (bootmenu.Choice, bool) {
+	ch, err := m.Typed(line)
+	if err != nil {
+		u.printf("%s: %v\n", line, err)
+		return ch, false
+	}
+	if why := ch.Why(); why != "" {
+		u.printf("%s\n", why)
+		return ch, false
+	}
+	return ch, true
 }
 
 // countdown appends to the countdown line the marks (countdownMark) from

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/s390netboot/s390netboot/internal/testenv"
 	"github.com/s390netboot/s390netboot/pxeclient/bootmenu"
 	"github.com/s390netboot/s390netboot/pxeclient/pxelinux"
 )
@@ -67,20 +68,7 @@ func (f *fakeClock) AdvanceStep(d, size time.Duration) {
 
 // console is the output side: a buffer the test can wait on.
 type console struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (c *console) Write(p []byte) (int, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.buf.Write(p)
-}
-
-func (c *console) String() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.buf.String()
+	testenv.Buffer
 }
 
 func (c *console) waitFor(t *testing.T, s string) {
@@ -164,6 +152,20 @@ func wait(t *testing.T, res chan run) run {
 		t.Fatal("Choose did not return")
 	}
 	return run{}
+}
+
+// keyStopsTimer lets Choose see a key just typed, moves the clock by d
+// past the TIMEOUT, and fails with format (of the run) when Choose
+// returned.
+func keyStopsTimer(t *testing.T, clk *fakeClock, d time.Duration, res chan run, format string) {
+	t.Helper()
+	time.Sleep(20 * time.Millisecond)
+	clk.Advance(d)
+	select {
+	case r := <-res:
+		t.Fatalf(format, r)
+	default:
+	}
 }
 
 // countingDown is on the console once the countdown of menuCfg runs.
@@ -262,13 +264,7 @@ func TestChooseKeyCancelsTimeout(t *testing.T) {
 	out.waitFor(t, countingDown)
 	clk.Advance(time.Second)
 	pw.Write([]byte("2")) // a key, no Enter yet
-	time.Sleep(20 * time.Millisecond)
-	clk.Advance(10 * time.Second)
-	select {
-	case r := <-res:
-		t.Fatalf("booted %+v after a key was pressed", r)
-	default:
-	}
+	keyStopsTimer(t, clk, 10*time.Second, res, "booted %+v after a key was pressed")
 	pw.Write([]byte(" quiet\n"))
 	r := wait(t, res)
 	if r.err != nil || r.ch.Entry.Label != "rescue" || r.ch.Args != "quiet" {
@@ -281,13 +277,7 @@ func TestChooseTotalTimeout(t *testing.T) {
 	_, clk, out, pw, res := start(t, cfg)
 	out.waitFor(t, "Booting rescue in 2 s (ONTIMEOUT): 2")
 	pw.Write([]byte("x"))
-	time.Sleep(20 * time.Millisecond)
-	clk.Advance(3 * time.Second)
-	select {
-	case r := <-res:
-		t.Fatalf("TIMEOUT fired after a key: %+v", r)
-	default:
-	}
+	keyStopsTimer(t, clk, 3*time.Second, res, "TIMEOUT fired after a key: %+v")
 	clk.Advance(2100 * time.Millisecond)
 	r := wait(t, res)
 	if r.err != nil || r.ch.Entry.Label != "rescue" {

@@ -89,7 +89,7 @@ func (u *UI) Prompt(ctx context.Context, c *bootmenu.Menu, retryAfter time.Durat
 			return Action{}, ctx.Err()
 		case <-tickC:
 			left := deadline.Sub(u.clock.Now())
-			if s := int((left + time.Second - 1) / time.Second); s > 0 && (s <= 5 || s%30 == 0) {
+			if s := secondsLeft(left); s > 0 && (s <= 5 || s%30 == 0) {
 				u.printf("\nStarting over in %d s\npxeinit> ", s)
 			}
 			tickC = u.clock.After(time.Second)
@@ -143,16 +143,9 @@ func (u *UI) Prompt(ctx context.Context, c *bootmenu.Menu, retryAfter time.Durat
 					u.printf("boot what? boot LABEL [options]\n")
 					break
 				}
-				ch, err := c.Typed(rest)
-				if err != nil {
-					u.printf("%s: %v\n", rest, err)
-					break
+				if ch, ok := u.typed(c, rest); ok {
+					return Action{Kind: Boot, Choice: ch}, nil
 				}
-				if why := ch.Why(); why != "" {
-					u.printf("%s\n", why)
-					break
-				}
-				return Action{Kind: Boot, Choice: ch}, nil
 			default:
 				// A label or menu number alone; not an implicit
 				// kernel: a mistyped command must not fetch a file.

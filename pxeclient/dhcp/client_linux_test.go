@@ -134,6 +134,16 @@ func run(t *testing.T, timeout time.Duration, ifaces []string, o Options) (*Leas
 	return Run(ctx, testLog(t), ifaces, o)
 }
 
+// lease runs Run as run does and fails the test when it gives no lease.
+func lease(t *testing.T, timeout time.Duration, ifaces []string, o Options) *Lease {
+	t.Helper()
+	l, err := run(t, timeout, ifaces, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
 func TestRunPXE(t *testing.T) {
 	netconftest.Require(t)
 	t.Parallel()
@@ -144,10 +154,7 @@ func TestRunPXE(t *testing.T) {
 	})
 	o := fast()
 	o.UUID = "4c4c4544-0042-3510-8052-b7c04f4e3232"
-	l, err := run(t, 10*time.Second, []string{cliIf}, o)
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := lease(t, 10*time.Second, []string{cliIf}, o)
 	f := l.Facts
 	if l.Interface != cliIf || f.IP.String() != "10.20.0.50" || l.Net.Address.String() != "10.20.0.50/24" ||
 		f.Gateway.String() != "10.20.0.1" || f.Server.String() != "10.20.0.2" || l.ServerSource != ServerOption66 ||
@@ -191,10 +198,7 @@ func TestRunNAK(t *testing.T) {
 	srv := startServer(t, srvIf, "10.21.0.1", "10.21.0.50", map[uint8]string{67: "k"})
 	srv.naks.Store(2)
 	start := time.Now()
-	l, err := run(t, 10*time.Second, []string{cliIf}, fast())
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := lease(t, 10*time.Second, []string{cliIf}, fast())
 	if l.Facts.BootFile != "k" {
 		t.Errorf("boot file %q", l.Facts.BootFile)
 	}
@@ -222,10 +226,7 @@ func TestRunPrefersBootInfo(t *testing.T) {
 	o := fast()
 	o.Grace = 3 * time.Second
 	start := time.Now()
-	l, err := run(t, 10*time.Second, []string{cli1, cli2}, o)
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := lease(t, 10*time.Second, []string{cli1, cli2}, o)
 	if l.Interface != cli2 || l.Facts.BootFile != "s390x/pxelinux.0" {
 		t.Errorf("chose %s with boot file %q, want %s with s390x/pxelinux.0", l.Interface, l.Facts.BootFile, cli2)
 	}
@@ -256,10 +257,7 @@ func TestRunTwoServersOneLink(t *testing.T) {
 	o := fast()
 	o.Timeout, o.Grace = 500*time.Millisecond, 2*time.Second // room for a loaded machine
 	start := time.Now()
-	l, err := run(t, 10*time.Second, []string{cliIf}, o)
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := lease(t, 10*time.Second, []string{cliIf}, o)
 	if l.ServerID.String() != "10.24.0.2" || l.Facts.ConfigFile != "cfg" || l.Facts.IP.String() != "10.24.0.60" {
 		t.Errorf("lease from %v: %+v, want the one from 10.24.0.2 with config file cfg", l.ServerID, l.Facts)
 	}
@@ -274,10 +272,7 @@ func TestRunNoBootInfo(t *testing.T) {
 	srvIf, cliIf := link(t, "d4", "10.25.0.1")
 	startServer(t, srvIf, "10.25.0.1", "10.25.0.50", map[uint8]string{67: "../../../etc/shadow", 12: "bad name"})
 	start := time.Now()
-	l, err := run(t, 10*time.Second, []string{cliIf}, fast())
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := lease(t, 10*time.Second, []string{cliIf}, fast())
 	if l.HasBootInfo() || l.Facts.IP.String() != "10.25.0.50" || len(l.Refused) != 2 || l.Net.Hostname != "" {
 		t.Errorf("lease %+v, refused %q: want 10.25.0.50 with both hostile values refused", l.Facts, l.Refused)
 	}
@@ -299,10 +294,7 @@ func TestRunLateServer(t *testing.T) {
 		startServer(t, srvIf, "10.26.0.1", "10.26.0.50", map[uint8]string{67: "late"})
 	}()
 	start := time.Now()
-	l, err := run(t, 15*time.Second, []string{cliIf}, fast())
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := lease(t, 15*time.Second, []string{cliIf}, fast())
 	if l.Facts.BootFile != "late" {
 		t.Errorf("boot file %q", l.Facts.BootFile)
 	}

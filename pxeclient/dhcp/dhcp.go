@@ -78,6 +78,7 @@ import (
 	"github.com/insomniacslk/dhcp/dhcpv4"
 	"github.com/insomniacslk/dhcp/iana"
 
+	"github.com/s390netboot/s390netboot/internal/positive"
 	"github.com/s390netboot/s390netboot/internal/uuid"
 )
 
@@ -216,21 +217,10 @@ func (o Options) withDefaults() (Options, error) {
 		}
 		o.UUID = u.String()
 	}
-	if o.Timeout <= 0 {
-		o.Timeout = DefaultTimeout
-	}
-	if o.Tries <= 0 {
-		o.Tries = DefaultTries
-	}
-	if o.MinBackoff <= 0 {
-		o.MinBackoff = DefaultMinBackoff
-	}
-	if o.MaxBackoff <= 0 {
-		o.MaxBackoff = DefaultMaxBackoff
-	}
-	if o.MaxBackoff < o.MinBackoff {
-		o.MaxBackoff = o.MinBackoff
-	}
+	o.Timeout = positive.Or(o.Timeout, DefaultTimeout)
+	o.Tries = positive.Or(o.Tries, DefaultTries)
+	o.MinBackoff = positive.Or(o.MinBackoff, DefaultMinBackoff)
+	o.MaxBackoff = max(positive.Or(o.MaxBackoff, DefaultMaxBackoff), o.MinBackoff)
 	if o.Grace == 0 {
 		o.Grace = DefaultGrace
 	}

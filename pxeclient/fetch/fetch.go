@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/s390netboot/s390netboot/internal/logging"
+	"github.com/s390netboot/s390netboot/internal/positive"
 )
 
 // Defaults of [Options], each used when its field is zero.
@@ -157,31 +158,13 @@ type Fetcher struct {
 
 // New returns a Fetcher with the given options.
 func New(opts Options) *Fetcher {
-	if opts.TFTPTimeout <= 0 {
-		opts.TFTPTimeout = DefaultTFTPTimeout
-	}
-	if opts.TFTPWindowSize <= 0 {
-		opts.TFTPWindowSize = DefaultTFTPWindowSize
-	}
-	opts.TFTPWindowSize = min(opts.TFTPWindowSize, maxWindowSize)
-	if opts.TFTPStall <= 0 {
-		opts.TFTPStall = DefaultTFTPStall
-	}
-	if opts.TFTPStall < opts.TFTPTimeout {
-		opts.TFTPStall = opts.TFTPTimeout
-	}
-	if opts.IdleTimeout <= 0 {
-		opts.IdleTimeout = DefaultIdleTimeout
-	}
-	if opts.Attempts <= 0 {
-		opts.Attempts = DefaultAttempts
-	}
-	if opts.RetryDelay <= 0 {
-		opts.RetryDelay = DefaultRetryDelay
-	}
-	if opts.Concurrency <= 0 {
-		opts.Concurrency = DefaultConcurrency
-	}
+	opts.TFTPTimeout = positive.Or(opts.TFTPTimeout, DefaultTFTPTimeout)
+	opts.TFTPWindowSize = min(positive.Or(opts.TFTPWindowSize, DefaultTFTPWindowSize), maxWindowSize)
+	opts.TFTPStall = max(positive.Or(opts.TFTPStall, DefaultTFTPStall), opts.TFTPTimeout)
+	opts.IdleTimeout = positive.Or(opts.IdleTimeout, DefaultIdleTimeout)
+	opts.Attempts = positive.Or(opts.Attempts, DefaultAttempts)
+	opts.RetryDelay = positive.Or(opts.RetryDelay, DefaultRetryDelay)
+	opts.Concurrency = positive.Or(opts.Concurrency, DefaultConcurrency)
 	if opts.MemCheck == nil {
 		opts.MemCheck = MemAvailable
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/s390netboot/s390netboot/internal/testenv"
+	"github.com/s390netboot/s390netboot/pxeclient/fetch/fetchtest"
 )
 
 // tftpServer is a testenv.TFTPServer serving files from a map, with
@@ -75,26 +76,31 @@ func startTFTP(t testing.TB, files map[string][]byte, cfg serverConfig) *tftpSer
 // behaviour pin/tftp's server cannot show (error codes other than 1).
 func rawServer(t testing.TB, reply func(req []byte) []byte) (addr string, requests *atomic.Int64) {
 	t.Helper()
-	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	requests = new(atomic.Int64)
+	addr = udpPeer(t, func(req []byte, _ *net.UDPAddr) []byte {
+		requests.Add(1)
+		return reply(req)
+	})
+	return addr, requests
+}
+
+// udpPeer listens on a port of 127.0.0.1 until the test ends, hands
+// every datagram that arrives to handle and sends back what it returns
+// (nil: nothing). It returns the address (host:port).
+func udpPeer(t testing.TB, handle func(p []byte, from *net.UDPAddr) (reply []byte)) string {
+	t.Helper()
+	c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	requests = new(atomic.Int64)
-	go func() {
-		buf := make([]byte, 1024)
-		for {
-			n, from, err := c.ReadFromUDP(buf)
-			if err != nil {
-				return
-			}
-			requests.Add(1)
-			if p := reply(buf[:n]); p != nil {
-				c.WriteToUDP(p, from)
-			}
+	go fetchtest.ServeUDP(c, func(p []byte, from *net.UDPAddr) bool {
+		if r := handle(p, from); r != nil {
+			c.WriteToUDP(r, from)
 		}
-	}()
-	return c.LocalAddr().String(), requests
+		return true
+	})
+	return c.LocalAddr().String()
 }
 
 // testData returns n deterministic pseudo-random bytes.

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/s390netboot/s390netboot/internal/positive"
 )
 
 // Progress receives reports about transfers. The Fetcher calls Update
@@ -58,10 +60,7 @@ type LineProgress struct {
 // NewLineProgress returns a LineProgress writing to w at most once per
 // every (once a second when every is zero).
 func NewLineProgress(w io.Writer, every time.Duration) *LineProgress {
-	if every <= 0 {
-		every = time.Second
-	}
-	return &LineProgress{w: w, every: every, now: time.Now, running: map[string]Status{}}
+	return &LineProgress{w: w, every: positive.Or(every, time.Second), now: time.Now, running: map[string]Status{}}
 }
 
 // Update implements [Progress].

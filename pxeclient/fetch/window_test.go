@@ -32,29 +32,18 @@ type windowServer struct {
 
 func startWindowServer(t *testing.T, data []byte, blksize int, drop map[uint16]bool, retransmit time.Duration) *windowServer {
 	t.Helper()
-	l, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	s := &windowServer{addr: l.LocalAddr().String(), data: data, blksize: blksize, drop: drop, retransmit: retransmit}
-	go func() {
-		buf := make([]byte, 1024)
-		for {
-			n, from, err := l.ReadFromUDP(buf)
-			if err != nil {
-				return
+	s := &windowServer{data: data, blksize: blksize, drop: drop, retransmit: retransmit}
+	s.addr = udpPeer(t, func(req []byte, from *net.UDPAddr) []byte {
+		fields := bytes.Split(req[2:], []byte{0})
+		window := 1
+		for i := 2; i+1 < len(fields); i += 2 {
+			if string(fields[i]) == "windowsize" {
+				window, _ = strconv.Atoi(string(fields[i+1]))
 			}
-			fields := bytes.Split(buf[2:n], []byte{0})
-			window := 1
-			for i := 2; i+1 < len(fields); i += 2 {
-				if string(fields[i]) == "windowsize" {
-					window, _ = strconv.Atoi(string(fields[i+1]))
-				}
-			}
-			go s.serve(t, from, window)
 		}
-	}()
+		go s.serve(t, from, window)
+		return nil
+	})
 	return s
 }
 

@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"math/rand/v2"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -168,15 +167,10 @@ func TestHostileConfigs(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 
-			runtime.GC()
-			var before, after runtime.MemStats
-			runtime.ReadMemStats(&before)
-			start := time.Now()
-			c, err := p.Load(ctx, facts)
-			elapsed := time.Since(start)
-			runtime.ReadMemStats(&after)
-			alloc := after.TotalAlloc - before.TotalAlloc
-			inuse := int64(after.HeapInuse) - int64(before.HeapInuse)
+			var c *Config
+			var err error
+			cost := testenv.Measure(func() { c, err = p.Load(ctx, facts) })
+			elapsed, alloc, inuse := cost.Elapsed, cost.Alloc, cost.InUse
 
 			if ctx.Err() != nil {
 				t.Fatalf("Load did not finish within 30 s: %v", err)

@@ -7,6 +7,8 @@ import (
 	"io"
 	"io/fs"
 	"strings"
+
+	"github.com/s390netboot/s390netboot/internal/positive"
 )
 
 // FSOpener serves files of the boot server from fsys, a copy of its TFTP
@@ -16,9 +18,7 @@ import (
 // matching ErrNotFound that says why. Files bigger than maxSize (0: the
 // default MaxFileSize) give an error wrapping ErrLimit.
 func FSOpener(fsys fs.FS, maxSize int) Opener {
-	if maxSize <= 0 {
-		maxSize = DefaultMaxFileSize
-	}
+	maxSize = positive.Or(maxSize, DefaultMaxFileSize)
 	return OpenerFunc(func(ctx context.Context, p Path) ([]byte, error) {
 		if p.URL != "" || p.Host != "" {
 			return nil, fmt.Errorf("%s: only files of the boot server are available offline: %w", p, ErrNotFound)

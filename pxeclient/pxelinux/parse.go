@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/s390netboot/s390netboot/internal/logging"
+	"github.com/s390netboot/s390netboot/internal/positive"
 )
 
 // Opener fetches a file named by a config: the config itself, INCLUDE,
@@ -109,16 +110,11 @@ const (
 )
 
 func (l Limits) withDefaults() Limits {
-	def := func(v *int, d int) {
-		if *v <= 0 {
-			*v = d
-		}
-	}
-	def(&l.MaxFileSize, DefaultMaxFileSize)
-	def(&l.MaxTotalSize, DefaultMaxTotalSize)
-	def(&l.MaxFiles, DefaultMaxFiles)
-	def(&l.MaxIncludeDepth, DefaultMaxIncludeDepth)
-	def(&l.MaxEntries, DefaultMaxEntries)
+	l.MaxFileSize = positive.Or(l.MaxFileSize, DefaultMaxFileSize)
+	l.MaxTotalSize = positive.Or(l.MaxTotalSize, DefaultMaxTotalSize)
+	l.MaxFiles = positive.Or(l.MaxFiles, DefaultMaxFiles)
+	l.MaxIncludeDepth = positive.Or(l.MaxIncludeDepth, DefaultMaxIncludeDepth)
+	l.MaxEntries = positive.Or(l.MaxEntries, DefaultMaxEntries)
 	return l
 }
 
@@ -159,13 +155,13 @@ func (p *Parser) Load(ctx context.Context, f Facts) (*Config, error) {
 	var tried []Path
 	for _, name := range ConfigNames(f) {
 		tried = append(tried, name)
-		data, err := p.Opener.Open(ctx, name)
+		data, err := p.open(ctx, name)
 		if errors.Is(err, fs.ErrNotExist) {
 			p.logger().Debug("no config", "name", name.String())
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("pxelinux: fetching config %s: %w", name, err)
+			return nil, err
 		}
 		c, err := p.parse(ctx, dir, name, data)
 		if err != nil {
@@ -181,16 +177,20 @@ func (p *Parser) Load(ctx context.Context, f Facts) (*Config, error) {
 // against dir (PXELINUX notation: "::s390x/" for the s390x/ directory of
 // the boot server's TFTP root, "" for the root itself).
 func (p *Parser) Parse(ctx context.Context, dir string, file Path) (*Config, error) {
-	data, err := p.Opener.Open(ctx, file)
-	if err != nil {
-		return nil, fmt.Errorf("pxelinux: fetching config %s: %w", file, err)
-	}
-	c, err := p.parse(ctx, dir, file, data)
+	data, err := p.open(ctx, file)
 	if err != nil {
 		return nil, err
 	}
-	c.Tried = []Path{file}
-	return c, nil
+	return p.ParseBytes(ctx, dir, file, data)
+}
+
+// open fetches the config file name; the error says which.
+func (p *Parser) open(ctx context.Context, name Path) ([]byte, error) {
+	data, err := p.Opener.Open(ctx, name)
+	if err != nil {
+		return nil, fmt.Errorf("pxelinux: fetching config %s: %w", name, err)
+	}
+	return data, nil
 }
 
 // ParseBytes parses data as the config file named file (used in messages

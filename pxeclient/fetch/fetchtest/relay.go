@@ -25,6 +25,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/s390netboot/s390netboot/internal/positive"
 )
 
 // opRRQ is the TFTP read request opcode, RFC 1350 section 5.
@@ -89,9 +91,7 @@ func NewRelay(server string, imp Impairment) (*Relay, error) {
 	if err != nil {
 		return nil, fmt.Errorf("relay to %s: %w", server, err)
 	}
-	if imp.MaxDelay <= 0 {
-		imp.MaxDelay = 5 * time.Millisecond
-	}
+	imp.MaxDelay = positive.Or(imp.MaxDelay, 5*time.Millisecond)
 	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: loopback(sa.IP)})
 	if err != nil {
 		return nil, fmt.Errorf("relay to %s: %w", server, err)
@@ -160,27 +160,36 @@ func (r *Relay) impair(s *session, dir byte, p []byte, write func([]byte)) {
 	}
 }
 
-func (r *Relay) fromClients() {
+// ServeUDP reads datagrams from c until a read fails (c was closed) or
+// handle returns false, and hands each to handle with its sender. p is
+// only valid during the call.
+func ServeUDP(c *net.UDPConn, handle func(p []byte, from *net.UDPAddr) bool) {
 	buf := make([]byte, 65536)
 	for {
-		n, from, err := r.conn.ReadFromUDP(buf)
-		if err != nil {
+		n, from, err := c.ReadFromUDP(buf)
+		if err != nil || !handle(buf[:n], from) {
 			return
 		}
+	}
+}
+
+func (r *Relay) fromClients() {
+	ServeUDP(r.conn, func(p []byte, from *net.UDPAddr) bool {
 		s := r.session(from)
 		if s == nil {
-			return
+			return false
 		}
 		to := r.server
-		if n >= 2 && binary.BigEndian.Uint16(buf) != opRRQ {
+		if len(p) >= 2 && binary.BigEndian.Uint16(p) != opRRQ {
 			s.mu.Lock()
 			if s.tid != nil {
 				to = s.tid
 			}
 			s.mu.Unlock()
 		}
-		r.impair(s, toServer, buf[:n], func(p []byte) { s.up.WriteToUDP(p, to) })
-	}
+		r.impair(s, toServer, p, func(p []byte) { s.up.WriteToUDP(p, to) })
+		return true
+	})
 }
 
 func (r *Relay) session(client *net.UDPAddr) *session {
@@ -198,19 +207,13 @@ func (r *Relay) session(client *net.UDPAddr) *session {
 	}
 	s := &session{up: up, seen: map[[5]byte]uint64{}}
 	r.sessions[client.String()] = s
-	go func() {
-		buf := make([]byte, 65536)
-		for {
-			n, from, err := up.ReadFromUDP(buf)
-			if err != nil {
-				return
-			}
-			s.mu.Lock()
-			s.tid = from
-			s.mu.Unlock()
-			r.impair(s, toClient, buf[:n], func(p []byte) { r.conn.WriteToUDP(p, client) })
-		}
-	}()
+	go ServeUDP(up, func(p []byte, from *net.UDPAddr) bool {
+		s.mu.Lock()
+		s.tid = from
+		s.mu.Unlock()
+		r.impair(s, toClient, p, func(p []byte) { r.conn.WriteToUDP(p, client) })
+		return true
+	})
 	return s
 }
 
