@@ -19,7 +19,7 @@ import (
 // enforced, because they depend on the machine's load under TCG.
 func TestBenchNetboot(t *testing.T) {
 	Cache(t, "s390x")
-	NeedTool(t, "qemu-system-s390x", "qemu-system-misc")
+	S390QEMU(t) // the QEMU the script runs: S390NETBOOT_QEMU or PATH's
 	NeedTool(t, "cpio", "cpio")
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
