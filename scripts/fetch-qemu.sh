@@ -116,22 +116,26 @@ for deb in "$apt/debs"/*.deb; do
 	dpkg-deb -x "$deb" "$out/root"
 done
 [ -f "$out/root/usr/share/qemu/s390-ccw.img" ] || die "qemu-system-data $ver has no s390-ccw.img"
-libs=
-for d in "$out"/root/usr/lib/x86_64-linux-gnu "$out"/root/lib/x86_64-linux-gnu "$out"/root/usr/lib/*-linux-gnu; do
-	[ -d "$d" ] && libs=${libs:+$libs:}${d#"$out/"}
+# The library directories of the unpacked packages: the wrapper puts them
+# first on LD_LIBRARY_PATH.
+libpath=
+for d in "$out"/root/usr/lib/*-linux-gnu "$out"/root/lib/*-linux-gnu; do
+	[ -d "$d" ] && libpath=${libpath:+$libpath:}\$here/${d#"$out/"}
 done
-cat >"$out/qemu-system-s390x" <<EOF
-#!/bin/sh
-# qemu-system-s390x $ver from Debian $suite, unpacked by
-# scripts/fetch-qemu.sh: its own firmware (-L) and libraries.
-here=\$(dirname "\$(readlink -f "\$0")")
-libs="$libs"
-LD_LIBRARY_PATH=\$(printf '%s' "\$libs" | sed "s|[^:]*|\$here/&|g")\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}
-export LD_LIBRARY_PATH
-exec "\$here/root/usr/bin/qemu-system-s390x" -L "\$here/root/usr/share/qemu" "\$@"
-EOF
+{
+	echo '#!/bin/sh'
+	echo "# qemu-system-s390x $ver from Debian $suite, unpacked by"
+	echo '# scripts/fetch-qemu.sh: its own firmware (-L) and libraries.'
+	echo 'here=$(dirname "$(readlink -f "$0")")'
+	if [ -n "$libpath" ]; then
+		echo "LD_LIBRARY_PATH=\"$libpath\"\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}"
+		echo 'export LD_LIBRARY_PATH'
+	fi
+	echo 'exec "$here/root/usr/bin/qemu-system-s390x" -L "$here/root/usr/share/qemu" "$@"'
+} >"$out/qemu-system-s390x"
 chmod 0755 "$out/qemu-system-s390x"
-missing=$(LD_LIBRARY_PATH=$(printf '%s' "$libs" | sed "s|[^:]*|$out/&|g") ldd "$out/root/usr/bin/qemu-system-s390x" | grep 'not found' || true)
+missing=$(here=$out && eval "LD_LIBRARY_PATH=\"$libpath\"" && export LD_LIBRARY_PATH &&
+	ldd "$out/root/usr/bin/qemu-system-s390x" | grep 'not found' || true)
 [ -z "$missing" ] || die "qemu-system-s390x $ver still misses libraries: $missing"
 "$out/qemu-system-s390x" --version >/dev/null || die "$out/qemu-system-s390x does not start"
 printf '%s\n' "$ver" >"$out/version"
