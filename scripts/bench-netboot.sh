@@ -59,7 +59,7 @@ while [ $# -gt 0 ]; do
 	--keep=*) keep=${1#--keep=}; shift;;
 	--timeout) boot_timeout=${2:?--timeout needs seconds}; shift 2;;
 	--timeout=*) boot_timeout=${1#--timeout=}; shift;;
-	-h|--help) sed -n '2,46p' "$0" | sed 's/^# \{0,1\}//'; exit 0;;
+	-h|--help) sed -n '2,47p' "$0" | sed 's/^# \{0,1\}//'; exit 0;;
 	*) echo "bench-netboot.sh: unknown argument $1 (see --help)" >&2; exit 2;;
 	esac
 done

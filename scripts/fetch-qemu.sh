@@ -21,12 +21,12 @@
 #      firmware of the same version and LD_LIBRARY_PATH for the libraries
 #      unpacked next to it, and checks that it starts (--version).
 # X.Y is the upstream version backports has (10.0 when this was written).
-# Nothing is installed and no root is needed: apt-get works in a private
-# directory. The Debian 12 system QEMU's libraries cover 10.0's needs, so
-# after scripts/install-deps.sh step 2 usually downloads nothing more.
+# Nothing is installed: apt-get works in a private directory. The libraries
+# of Debian 12's own QEMU (scripts/install-deps.sh) cover all of 10.0's, so
+# there step 2 downloads no library.
 set -euo pipefail
 case ${1:-} in
--h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0;;
+-h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0;;
 '') ;;
 *) echo "fetch-qemu.sh: takes no arguments (see --help)" >&2; exit 2;;
 esac
