@@ -15,9 +15,11 @@
 #
 # It installs what is missing (scripts/install-deps.sh), fetches the Debian
 # kernel packages (scripts/fetch-kernels.sh, cached in .cache/), and builds
-# the tools from this checkout. s390x guests run with -accel tcg,tb-size=16:
-# with QEMU 7.2's default translation cache a kexec'd kernel spends ~50 s in
-# QEMU's handling of stale translated code (docs/kexec-tcg-delay.md).
+# the tools from this checkout. The s390x guest runs through
+# scripts/qemu-s390x.sh, which picks the TCG settings for the QEMU it finds
+# (S390NETBOOT_QEMU, else qemu-system-s390x on PATH): on QEMU 7.2 a small
+# translation cache (tb-size=16) saves the kexec'd kernel ~50 s
+# (docs/kexec-tcg-delay.md).
 set -euo pipefail
 . "$(dirname "$0")/usage.sh"
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -123,10 +125,8 @@ say "TFTP folder $work/tftp:"
 
 mac=52:54:00:12:34:56
 if [ "$arch" = s390x ]; then
-	# tb-size=16 avoids ~50 s of QEMU 7.2's stale-code handling in the
-	# kexec'd kernel's decompressor (docs/kexec-tcg-delay.md)
-	qemu=(qemu-system-s390x -accel tcg,tb-size=16 -m 1024M -nographic -no-reboot -nodefaults
-		-device sclpconsole,chardev=con0 -chardev stdio,id=con0,signal=off
+	say "QEMU: $(scripts/qemu-s390x.sh --settings)"
+	qemu=(scripts/qemu-s390x.sh -m 1024M
 		-netdev "user,id=n0,tftp=$work/tftp,bootfile=pxelinux.0"
 		-device "virtio-net-ccw,netdev=n0,mac=$mac,bootindex=1")
 	say "network-booting qemu-system-s390x through its firmware (DHCP+TFTP: QEMU's user network)"

@@ -23,11 +23,17 @@ func TestHelp(t *testing.T) {
 		if s == "usage.sh" { // sourced, not run
 			continue
 		}
+		// qemu-s390x.sh passes its arguments on to qemu-system-s390x:
+		// an unknown option is QEMU's to refuse.
+		forwards := s == "qemu-s390x.sh"
 		t.Run(s, func(t *testing.T) {
 			for _, tc := range []struct {
 				arg  string
 				code int
 			}{{"--help", 0}, {"-h", 0}, {"--no-such-option", 2}} {
+				if forwards && tc.code != 0 {
+					continue
+				}
 				var stdout, stderr bytes.Buffer
 				cmd := exec.Command("bash", s, tc.arg)
 				cmd.Stdout, cmd.Stderr = &stdout, &stderr

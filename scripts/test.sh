@@ -6,6 +6,7 @@
 #   1. install-deps.sh      qemu, qemu-user-static, dnsmasq, atftpd, iproute2, cpio...
 #   2. fetch-kernels.sh     Debian 12 s390x/amd64/arm64 kernels + busybox and Debian 13's
 #                           s390x kernel (no kexec), cached in .cache/
+#      fetch-qemu.sh        QEMU 10.0 from bookworm-backports, unpacked in .cache/
 #   3. gofmt                every .go file formatted
 #   4. go vet               for linux/amd64 and linux/s390x, e2e files included
 #   5. go test ./...        unit tests, with the race detector
@@ -13,10 +14,12 @@
 #   7. fuzz (short)         each fuzz target for FUZZTIME (default 5s)
 #   8. e2e                  go test -tags e2e ./scripts/e2e/: QEMU guests
 #                           (s390x through the firmware's network boot,
-#                           x86-64) and dnsmasq in network namespaces
+#                           x86-64) and dnsmasq in network namespaces; then
+#                           the s390x network boot and the bench once more
+#                           on QEMU 10.0 (S390NETBOOT_QEMU=the fetched one)
 #
 # Environment: FUZZTIME=30s to fuzz longer, STAGES="vet unit" to run only
-# some stages (names: deps kernels fmt vet unit bigendian fuzz e2e).
+# some stages (names: deps kernels qemu fmt vet unit bigendian fuzz e2e).
 # Needs root (or sudo) for apt-get, network namespaces and raw sockets.
 # A fuzz run that ends in Go 1.26's coordinator deadline race
 # (golang/go#75804) without a failing input is run once more, not failed.
@@ -30,7 +33,7 @@ esac
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 export CGO_ENABLED=0
-stages=${STAGES:-deps kernels fmt vet unit bigendian fuzz e2e}
+stages=${STAGES:-deps kernels qemu fmt vet unit bigendian fuzz e2e}
 fuzztime=${FUZZTIME:-5s}
 t0=$SECONDS
 
@@ -101,16 +104,31 @@ fuzz() {
 	done
 }
 
-e2e() {
-	go test -tags e2e -count=1 -timeout 40m -v ./scripts/e2e/ 2>&1 | tee "${TMPDIR:-/tmp}/s390netboot-e2e.log" |
+# e2e_run LOG GO-TEST-ARGS...: go test -tags e2e on ./scripts/e2e/, the
+# whole log in LOG and its summary on the terminal.
+e2e_run() {
+	local log=$1; shift
+	go test -tags e2e -count=1 -v "$@" ./scripts/e2e/ 2>&1 | tee "$log" |
 		grep -E '^(=== RUN|--- |\s+--- |PASS|FAIL|ok|panic)|\.go:[0-9]+:' || true
 	# the pipeline hides go test's status: read it back from the log
-	grep -qE '^(FAIL|panic|--- FAIL)' "${TMPDIR:-/tmp}/s390netboot-e2e.log" && return 1
-	grep -qE '^ok ' "${TMPDIR:-/tmp}/s390netboot-e2e.log"
+	grep -qE '^(FAIL|panic|--- FAIL)' "$log" && return 1
+	grep -qE '^ok ' "$log"
+}
+
+e2e() {
+	e2e_run "${TMPDIR:-/tmp}/s390netboot-e2e.log" -timeout 40m
+	# The s390x guests once more on the newer QEMU (scripts/qemu-s390x.sh
+	# picks its settings): the network boot and the bench.
+	local qemu
+	qemu=$(scripts/fetch-qemu.sh)
+	echo "e2e: the s390x network boot and the bench on $("$qemu" --version | head -n1)" >&2
+	S390NETBOOT_QEMU=$qemu e2e_run "${TMPDIR:-/tmp}/s390netboot-e2e-qemu10.log" -timeout 20m \
+		-run '^(TestNetboot|TestBenchNetboot)$/^s390x$'
 }
 
 run deps scripts/install-deps.sh
 run kernels scripts/fetch-kernels.sh s390x amd64 arm64 s390x-trixie
+run qemu scripts/fetch-qemu.sh
 run fmt fmt_check
 run vet vet
 run unit unit

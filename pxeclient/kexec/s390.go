@@ -16,6 +16,7 @@ import (
 //	                     only a channel IPL runs; the low core stays as is
 //	0x10000 .. end       the kernel from its entry point to its last byte,
 //	                     with the parameter area (0x10400) patched
+//	end .. InitrdAddr    zeros (see below)
 //	InitrdAddr(end) ..   the ramdisk
 //
 // The ramdisk goes to ALIGN_UP(max(8 MiB, end), 1 MiB), not right behind the
@@ -23,7 +24,22 @@ import (
 // image for its .bss and its decompression heap (free_mem_ptr = _end in
 // arch/s390/boot/decompressor.c) before it gets to move an overlapping
 // ramdisk out of the way (rescue_initrd). A ramdisk 8 MiB up is never in the
-// way, and the gap costs nothing: it is no segment.
+// way.
+//
+// The gap between the kernel and the ramdisk is a zero-filled segment (no
+// buffer: the running kernel allocates and clears its pages), which kexec's
+// relocation writes over in full before the new kernel starts. kexec-tools
+// leaves the gap alone. The zeros cost the running kernel up to 8 MiB less
+// the kernel's size during kexec_load and change nothing for the new
+// kernel, which does not expect its heap cleared. They are there for
+// emulators: under QEMU's TCG the gap still holds the old kernel's code,
+// and QEMU keeps a page where it has translated code write-protected until
+// a write covers that code. The new kernel's decompressor keeps its state on
+// the first heap page and stores to it ~10^8 times; without the zeros each
+// store takes QEMU's slow path while the old translations last, and the new
+// kernel needs 44-88 s instead of ~2 s to start (docs/kexec-tcg-delay.md).
+// QEMU 10.0 drops the translations of a page that the relocation's block
+// copy covers; 7.2 does not (there only a small translation cache helps).
 const (
 	// S390PageSize is the s390 page size (PAGE_SIZE,
 	// arch/s390/include/asm/page.h); kexec_load segments are aligned to it.
@@ -105,15 +121,16 @@ func splitS390(kernel []byte) (k, initrd []byte, p s390image.ParmArea, err error
 // costs no memory beyond the downloaded files themselves.
 //
 // The segments are, in this order: the patched first pages of the kernel
-// from 0x10000, the rest of the kernel, and one segment per ramdisk, each
-// starting on the page where the previous one's last page ends (S390InitrdAddr
-// for the first). The kernel zero-fills each segment's tail up to its
+// from 0x10000, the rest of the kernel, the zero-filled gap from the
+// kernel's last page to S390InitrdAddr (no buffer; omitted when the kernel
+// ends there), and one segment per ramdisk, each starting on the page where
+// the previous one's last page ends (S390InitrdAddr for the first). The kernel zero-fills each segment's tail up to its
 // page-aligned memory size, and it skips zeros between concatenated
 // archives when it unpacks them (init/initramfs.c looks for the next
 // archive at 4-byte boundaries), so the ramdisk the parameter area
 // describes, from the first ramdisk to the end of the last, unpacks as
 // their concatenation. More ramdisks than the segment limit leaves room
-// for (MaxSegments-2) are joined with ConcatInitrds, a copy, from the last
+// for (MaxSegments-3) are joined with ConcatInitrds, a copy, from the last
 // one that fits on.
 //
 // A kernel that is itself a single boot image keeps its embedded ramdisk
@@ -142,7 +159,7 @@ func S390Segments(kernel []byte, initrds [][]byte, cmdline string) (Layout, erro
 	if len(parts) == 0 && len(embedded) > 0 {
 		parts, l.EmbeddedInitrd = [][]byte{embedded}, true
 	}
-	if maxInitrds := MaxSegments - 2; len(parts) > maxInitrds {
+	if maxInitrds := MaxSegments - 3; len(parts) > maxInitrds {
 		parts = append(parts[:maxInitrds-1:maxInitrds-1], ConcatInitrds(parts[maxInitrds-1:]))
 	}
 
@@ -180,6 +197,9 @@ func S390Segments(kernel []byte, initrds [][]byte, cmdline string) (Layout, erro
 	})
 	if headEnd < kernelEnd {
 		l.Segments = append(l.Segments, Segment{Buf: k[headEnd:], Mem: headEnd, Memsz: kernelEnd - headEnd})
+	}
+	if gapEnd := S390InitrdAddr(kernelEnd); gapEnd > kernelEnd {
+		l.Segments = append(l.Segments, Segment{Mem: kernelEnd, Memsz: gapEnd - kernelEnd})
 	}
 	l.Segments = append(l.Segments, initrdSegs...)
 	if err := CheckSegments(l.Segments, S390PageSize); err != nil {

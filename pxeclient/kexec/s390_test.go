@@ -67,14 +67,16 @@ func TestS390Segments(t *testing.T) {
 		many = append(many, bytes.Repeat([]byte{byte(i + 1)}, 100+i))
 	}
 
-	smallSegs := []Segment{{Mem: 0x10000, Memsz: 0x2000}, {Mem: 0x12000, Memsz: 0x12000}}
-	bigSegs := []Segment{{Mem: 0x10000, Memsz: 0x1000}, {Mem: 0x11000, Memsz: 9*mib + 4096 - 0x11000}}
-	sbiSegs := []Segment{{Mem: 0x10000, Memsz: 0x2000}, {Mem: 0x12000, Memsz: sbiKernelEnd - 0x12000}}
+	// The kernel's segments, then the zero-filled gap up to the ramdisk's
+	// address.
+	smallSegs := []Segment{{Mem: 0x10000, Memsz: 0x2000}, {Mem: 0x12000, Memsz: 0x12000}, {Mem: 0x24000, Memsz: 8*mib - 0x24000}}
+	bigSegs := []Segment{{Mem: 0x10000, Memsz: 0x1000}, {Mem: 0x11000, Memsz: 9*mib + 4096 - 0x11000}, {Mem: 9*mib + 4096, Memsz: mib - 4096}}
+	sbiSegs := []Segment{{Mem: 0x10000, Memsz: 0x2000}, {Mem: 0x12000, Memsz: sbiKernelEnd - 0x12000}, {Mem: sbiKernelEnd, Memsz: 8*mib - sbiKernelEnd}}
 	manySegs := slices.Clone(smallSegs)
-	for i := range 13 {
+	for i := range 12 {
 		manySegs = append(manySegs, Segment{Mem: 8*mib + uint64(i)*4096, Memsz: 4096})
 	}
-	manySegs = append(manySegs, Segment{Mem: 8*mib + 13*4096, Memsz: 4096})
+	manySegs = append(manySegs, Segment{Mem: 8*mib + 12*4096, Memsz: 4096})
 
 	type want struct {
 		segs        []Segment // Mem and Memsz; the bytes are checked through memory()
@@ -113,7 +115,7 @@ func TestS390Segments(t *testing.T) {
 		},
 		{
 			name: "kernel shorter than a page behind its command line area: one kernel segment", kernel: tiny, cmdline: "x",
-			want: want{segs: []Segment{{Mem: 0x10000, Memsz: 0x1000}}, kernelLen: 0x10f00, cmdline: "x"},
+			want: want{segs: []Segment{{Mem: 0x10000, Memsz: 0x1000}, {Mem: 0x11000, Memsz: 8*mib - 0x11000}}, kernelLen: 0x10f00, cmdline: "x"},
 		},
 		{
 			name: "three ramdisks, one segment each, page after page", kernel: small, initrds: [][]byte{r1, nil, r2, {}, r3},
@@ -127,7 +129,7 @@ func TestS390Segments(t *testing.T) {
 			name: "fifteen ramdisks: the last three joined to stay within 16 segments", kernel: small, initrds: many,
 			want: want{
 				segs:      manySegs,
-				kernelLen: 0x23456, initrd: slices.Concat(pageJoin(many[:13]...), make([]byte, 4096-112), ConcatInitrds(many[13:])), initrdStart: 8 * mib, cmdline: "root=/dev/ram0 ro",
+				kernelLen: 0x23456, initrd: slices.Concat(pageJoin(many[:12]...), make([]byte, 4096-111), ConcatInitrds(many[12:])), initrdStart: 8 * mib, cmdline: "root=/dev/ram0 ro",
 			},
 		},
 		{
@@ -238,10 +240,14 @@ func TestS390Segments(t *testing.T) {
 			if !bytes.Equal(got[:0x400], k[:0x400]) || !bytes.Equal(got[areaEnd:], k[areaEnd:]) {
 				t.Error("kernel in memory differs from the image outside the parameter area")
 			}
-			// The kernel's buffer is used in place, not copied.
+			// The kernel's buffer is used in place, not copied; the gap
+			// behind it is zeros that the running kernel allocates.
 			for _, s := range l.Segments[1:] {
 				if s.Mem < kernelEnd && &s.Buf[0] != &tt.kernel[s.Mem] {
 					t.Errorf("segment %v copies the kernel", s)
+				}
+				if s.Mem == kernelEnd && (len(s.Buf) != 0 || s.Mem+s.Memsz != S390InitrdAddr(kernelEnd)) {
+					t.Errorf("segment %v behind the kernel, want zeros up to %#x", s, S390InitrdAddr(kernelEnd))
 				}
 			}
 			if p.InitrdStart != tt.want.initrdStart || p.InitrdSize != uint64(len(tt.want.initrd)) {
@@ -289,7 +295,11 @@ func TestS390SegmentsDebianKernel(t *testing.T) {
 	if len(k) < 7<<20 && wantInitrd != 8<<20 {
 		t.Errorf("ramdisk address %#x for a %d-byte kernel, want 8 MiB", wantInitrd, len(k))
 	}
-	want := []Segment{{Mem: 0x10000, Memsz: 0x2000}, {Mem: 0x12000, Memsz: end - 0x12000}, {Mem: wantInitrd, Memsz: alignUp(uint64(len(initrd)), 4096)}}
+	want := []Segment{{Mem: 0x10000, Memsz: 0x2000}, {Mem: 0x12000, Memsz: end - 0x12000}, {Mem: end, Memsz: wantInitrd - end},
+		{Mem: wantInitrd, Memsz: alignUp(uint64(len(initrd)), 4096)}}
+	if len(l.Segments) != len(want) {
+		t.Fatalf("segments %v, want %v", l.Segments, want)
+	}
 	for i, s := range l.Segments {
 		if s.Mem != want[i].Mem || s.Memsz != want[i].Memsz {
 			t.Errorf("segment %d = %v, want %v", i, s, want[i])

@@ -235,6 +235,29 @@ var ansiEscape = regexp.MustCompile(`\x1b(\[[0-9;?]*[A-Za-z]|[A-Za-z])`)
 // DefaultMAC is the guests' MAC unless QEMU.MAC says otherwise.
 const DefaultMAC = "52:54:00:12:34:56"
 
+// S390QEMU returns the path of scripts/qemu-s390x.sh, the launcher of every
+// s390x guest, after checking that the QEMU it runs is there: the one named
+// by S390NETBOOT_QEMU (scripts/fetch-qemu.sh prints QEMU 10.0's), else
+// qemu-system-s390x from PATH. It logs the QEMU version and the -accel
+// value the launcher chose for it.
+func S390QEMU(t testing.TB) string {
+	t.Helper()
+	if q := os.Getenv("S390NETBOOT_QEMU"); q != "" {
+		if _, err := exec.LookPath(q); err != nil {
+			t.Fatalf("S390NETBOOT_QEMU=%s: %v (scripts/fetch-qemu.sh prints a usable path)", q, err)
+		}
+	} else {
+		NeedTool(t, "qemu-system-s390x", "qemu-system-misc")
+	}
+	script := filepath.Join(RepoRoot(t), "scripts", "qemu-s390x.sh")
+	out, err := exec.Command(script, "--settings").CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s --settings: %v\n%s", script, err, out)
+	}
+	t.Logf("s390x guest: %s", strings.TrimSpace(string(out)))
+	return script
+}
+
 // Args returns the qemu command line for q.
 func (q QEMU) Args(t testing.TB) (bin string, args []string) {
 	t.Helper()
@@ -251,15 +274,11 @@ func (q QEMU) Args(t testing.TB) (bin string, args []string) {
 	var nic string
 	switch q.Arch {
 	case "s390x":
-		bin = NeedTool(t, "qemu-system-s390x", "qemu-system-misc")
-		// The SCLP line console is on stdio with -nographic; -serial
-		// stdio would give a second device, so use the SCLP console.
-		// tb-size=16: QEMU 7.2 keeps stale translated code of the
-		// first kernel, and a kexec'd kernel's decompressor then spends
-		// ~50 s in the slow write path; a small translation cache is
-		// flushed during the first boot (docs/kexec-tcg-delay.md).
-		args = []string{"-accel", "tcg,tb-size=16", "-m", mem, "-nographic", "-no-reboot", "-nodefaults",
-			"-device", "sclpconsole,chardev=con0", "-chardev", "stdio,id=con0,signal=off"}
+		// scripts/qemu-s390x.sh holds the rest of the command line:
+		// the QEMU binary (S390NETBOOT_QEMU), its TCG settings for
+		// that QEMU version, and the SCLP console on stdio.
+		bin = S390QEMU(t)
+		args = []string{"-m", mem}
 		nic = "virtio-net-ccw"
 	case "amd64":
 		bin = NeedTool(t, "qemu-system-x86_64", "qemu-system-x86")
