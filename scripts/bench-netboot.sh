@@ -3,16 +3,16 @@
 # the same one-entry TFTP tree twice in one run through the s390-ccw
 # firmware of qemu-system-s390x (QEMU's user network: DHCP + TFTP):
 #
-#   seed  pxelinux.0 = Debian's vmlinuz + the seed's ramdisk
-#         (scripts/seedramfs.sh: busybox udhcpc + tftp, kexec-tools)
+#   s390tools  pxelinux.0 = Debian's vmlinuz + a ramdisk built the s390-tools
+#              way (scripts/s390tools-ramfs.sh: busybox udhcpc + tftp, kexec-tools)
 #   ours  pxelinux.0 = Debian's vmlinuz + mkpxeramfs (the Go init,
 #         cmd/pxeinit), both joined by mks390image
 #
 # and prints per-stage times side by side, the /init -> kexec time on the
 # guest's own clock, and the image and ramdisk sizes.
 #
-#   scripts/bench-netboot.sh                  both, seed first
-#   scripts/bench-netboot.sh --only seed      one side only (seed|ours)
+#   scripts/bench-netboot.sh                  both, s390tools first
+#   scripts/bench-netboot.sh --only s390tools one side only (s390tools|ours)
 #   scripts/bench-netboot.sh --accel tcg      QEMU -accel argument (default:
 #                                             what scripts/qemu-s390x.sh
 #                                             chooses for the QEMU version,
@@ -40,8 +40,8 @@
 # direct boot (docs/kexec-tcg-delay.md): the "kexec -> banner" rows show
 # it (--accel tcg on QEMU 7.2 shows the slow case).
 #
-# The targets (issues 5 and 6) are printed with "met" or "MISSED": ours
-# /init -> kexec <= 6.5 s, <= 0.5 x the seed's, and the init's peak RSS
+# The targets are printed with "met" or "MISSED": ours
+# /init -> kexec <= 6.5 s, <= 0.5 x the s390-tools method's, and the init's peak RSS
 # under the downloaded bytes + 32 MiB. The exit status is 1 when a side did
 # not boot its target, 0 otherwise (timings depend on the machine's load
 # and are reported, not enforced).
@@ -52,7 +52,7 @@ cd "$top"
 only= keep= accel= boot_timeout=600
 while [ $# -gt 0 ]; do
 	case $1 in
-	--only) only=${2:?--only needs seed or ours}; shift 2;;
+	--only) only=${2:?--only needs s390tools or ours}; shift 2;;
 	--only=*) only=${1#--only=}; shift;;
 	--accel) accel=${2:?--accel needs an argument such as tcg,tb-size=16}; shift 2;;
 	--accel=*) accel=${1#--accel=}; shift;;
@@ -64,9 +64,9 @@ while [ $# -gt 0 ]; do
 	*) usage_error "unknown argument $1";;
 	esac
 done
-case $only in ''|seed|ours) ;; *) echo "bench-netboot.sh: --only must be seed or ours, not $only" >&2; exit 2;; esac
+case $only in ''|s390tools|ours) ;; *) echo "bench-netboot.sh: --only must be s390tools or ours, not $only" >&2; exit 2;; esac
 case $boot_timeout in ''|*[!0-9]*) echo "bench-netboot.sh: --timeout must be whole seconds, not $boot_timeout" >&2; exit 2;; esac
-sides=(seed ours)
+sides=(s390tools ours)
 [ -n "$only" ] && sides=("$only")
 
 say() { printf 'bench: %s\n' "$*" >&2; }
@@ -149,9 +149,9 @@ EOF
 cmdline="console=ttysclp0 quiet"
 for side in "${sides[@]}"; do
 	case $side in
-	seed)
-		say "building the seed's ramdisk (scripts/seedramfs.sh)"
-		scripts/seedramfs.sh "$work/seed.ramfs"
+	s390tools)
+		say "building the s390-tools method's ramdisk (scripts/s390tools-ramfs.sh)"
+		scripts/s390tools-ramfs.sh "$work/s390tools.ramfs"
 		;;
 	ours)
 		say "building our ramdisk (mkpxeramfs)"
@@ -228,19 +228,19 @@ sub() { # sub A B: B - A, or "-"
 }
 download=$(($(stat -c %s "$work/tftp/vmlinuz") + $(stat -c %s "$work/tftp/initrd.img")))
 declare -A row
-for side in seed ours; do
-	if [ "$side" = seed ]; then p=seedinit; else p=pxeinit; fi
+for side in s390tools ours; do
+	if [ "$side" = s390tools ]; then p=s390tools; else p=pxeinit; fi
 	if [ ! -f "$work/$side.log" ]; then
 		for k in init lease config fetch kexec banner target total gap cputotal cpugap mibps; do row[$side.$k]=-; done
 		row[$side.image]=- row[$side.ramfs]=-
 		continue
 	fi
-	if [ "$side" = seed ]; then
-		row[$side.init]=$(at seed 'seedinit: stage=init')
-		row[$side.fetch]=$(at seed 'seedinit: stage=fetch')
-		row[$side.total]=$(sub "$(guest seed 'seedinit: stage=init')" "$(guest seed 'seedinit: stage=kexec')")
-		row[$side.cputotal]=$(sub "$(cpuat seed 'seedinit: stage=init')" "$(cpuat seed 'seedinit: stage=kexec')")
-		fetchsec=$(sub "$(guest seed 'seedinit: stage=config')" "$(guest seed 'seedinit: stage=fetch')")
+	if [ "$side" = s390tools ]; then
+		row[$side.init]=$(at s390tools 's390tools: stage=init')
+		row[$side.fetch]=$(at s390tools 's390tools: stage=fetch')
+		row[$side.total]=$(sub "$(guest s390tools 's390tools: stage=init')" "$(guest s390tools 's390tools: stage=kexec')")
+		row[$side.cputotal]=$(sub "$(cpuat s390tools 's390tools: stage=init')" "$(cpuat s390tools 's390tools: stage=kexec')")
+		fetchsec=$(sub "$(guest s390tools 's390tools: stage=config')" "$(guest s390tools 's390tools: stage=fetch')")
 	else
 		# pxeinit's t counts from its main: the first stage line minus its t.
 		first=$(at ours 'pxeinit: stage=')
@@ -266,8 +266,8 @@ done
 
 printf '\nnetwork boot of vmlinuz + %d-byte initrd (s since QEMU start)\n' "$(stat -c %s "$work/tftp/initrd.img")"
 printf '%s\n' "$settings"
-printf '%-30s %14s %14s\n' stage seed ours
-line() { printf '%-30s %14s %14s\n' "$1" "${row[seed.$2]}" "${row[ours.$2]}"; }
+printf '%-30s %14s %14s\n' stage s390tools ours
+line() { printf '%-30s %14s %14s\n' "$1" "${row[s390tools.$2]}" "${row[ours.$2]}"; }
 line "init (first stage line)" init
 line "lease" lease
 line "config" config
@@ -286,9 +286,9 @@ verdict() { awk -v v="$1" -v lim="$2" 'BEGIN { print (v <= lim) ? "met" : "MISSE
 if [ "${row[ours.total]}" != - ]; then
 	printf 'ours /init -> kexec: %s s (target: <= 6.5 s): %s\n' "${row[ours.total]}" "$(verdict "${row[ours.total]}" 6.5)"
 fi
-if [ "${row[seed.total]}" != - ] && [ "${row[ours.total]}" != - ]; then
-	ratio=$(awk -v s="${row[seed.total]}" -v o="${row[ours.total]}" 'BEGIN { if (s > 0) printf "%.2f", o / s; else print "-" }')
-	printf 'ours/seed /init -> kexec: %s (target: <= 0.5): %s\n' "$ratio" "$(verdict "$ratio" 0.5)"
+if [ "${row[s390tools.total]}" != - ] && [ "${row[ours.total]}" != - ]; then
+	ratio=$(awk -v s="${row[s390tools.total]}" -v o="${row[ours.total]}" 'BEGIN { if (s > 0) printf "%.2f", o / s; else print "-" }')
+	printf 'ours/s390tools /init -> kexec: %s (target: <= 0.5): %s\n' "$ratio" "$(verdict "$ratio" 0.5)"
 fi
 if [ -f "$work/ours.log" ]; then
 	hwm=$(grep -m1 'pxeinit: stage=load' "$work/ours.log" | sed -nE 's/.* vmhwm=([0-9]+).*/\1/p')
@@ -300,5 +300,5 @@ if [ -f "$work/ours.log" ]; then
 				h / 1048576, g / 1048576, lim / 1048576, (h <= lim) ? "met" : "MISSED" }'
 	fi
 fi
-[ -n "$keep" ] && say "console logs: $work/seed.log $work/ours.log"
+[ -n "$keep" ] && say "console logs: $work/s390tools.log $work/ours.log"
 exit "$failed"

@@ -12,7 +12,7 @@
 #                  package does not ship one)
 #   version        the kernel release string
 #   busybox        busybox from busybox-static (for small target userspaces)
-#   kexec-tools/   the unpacked kexec-tools package (s390x only; the seed's
+#   kexec-tools/   the unpacked kexec-tools package (s390x only; the s390-tools
 #                  method in scripts/bench-netboot.sh uses it)
 #   efi-stub       systemd's EFI stub linuxaa64.efi.stub from systemd-boot-efi
 #                  (arm64 only: the UEFI test builds an arm64 unified kernel

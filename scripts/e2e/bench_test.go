@@ -11,8 +11,8 @@ import (
 	"time"
 )
 
-// TestBenchNetboot runs the side-by-side speed report (issue 6),
-// scripts/bench-netboot.sh: the seed's busybox + kexec-tools ramdisk and
+// TestBenchNetboot runs the side-by-side speed report
+// scripts/bench-netboot.sh: the s390-tools method's busybox + kexec-tools ramdisk and
 // ours network-boot the same TFTP tree through the s390-ccw firmware.
 // Both targets must come up and the report must carry its figures; the
 // figures themselves are logged with their verdicts (met/MISSED), not
@@ -21,7 +21,7 @@ func TestBenchNetboot(t *testing.T) {
 	Cache(t, "s390x")
 	S390QEMU(t) // the QEMU the script runs: S390NETBOOT_QEMU or PATH's
 	NeedTool(t, "cpio", "cpio")
-	// On QEMU 10.0 the seed's kexec'd kernel (kexec-tools' layout) needs
+	// On QEMU 10.0 the s390-tools method's kexec'd kernel (kexec-tools' layout) needs
 	// 90-150 s of QEMU's CPU before its banner (docs/kexec-tcg-delay.md).
 	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)
 	defer cancel()
@@ -36,7 +36,7 @@ func TestBenchNetboot(t *testing.T) {
 	for _, re := range []string{
 		`(?m)^target /init +[0-9.]+ +[0-9.]+$`,
 		`(?m)^ours /init -> kexec: [0-9.]+ s \(target: <= 6\.5 s\): (met|MISSED)$`,
-		`(?m)^ours/seed /init -> kexec: [0-9.]+ \(target: <= 0\.5\): (met|MISSED)$`,
+		`(?m)^ours/s390tools /init -> kexec: [0-9.]+ \(target: <= 0\.5\): (met|MISSED)$`,
 		`(?m)^ours peak RSS: [0-9.]+ MiB \(target: <= downloaded [0-9.]+ MiB \+ 32 MiB = [0-9.]+ MiB\): (met|MISSED)$`,
 	} {
 		if !regexp.MustCompile(re).Match(out) {

@@ -43,7 +43,7 @@ func TestNetboot(t *testing.T) {
 }
 
 // netbootPad is the size of the pad file in the second initrd, so that
-// kernel + initrds come to about 31 MB (issue 5's speed target).
+// kernel + initrds come to about 31 MB (the speed target's size).
 const netbootPad = 25 << 20
 
 func testNetboot(t *testing.T, arch string) {
@@ -127,7 +127,7 @@ LABEL e2e
 				limit := download + 32<<20
 				t.Logf("peak RSS of the init: %.1f MiB; limit downloaded + 32 MiB = %.1f MiB", float64(peak)/(1<<20), float64(limit)/(1<<20))
 				if peak > limit {
-					// A target of issue 5, not a functional failure: the
+					// A speed target, not a functional failure: the
 					// kexec package's copies (joined initrds, patched
 					// kernel) account for most of it; see the report.
 					t.Logf("TARGET MISSED: peak RSS %d bytes exceeds downloaded size + 32 MiB (%d)", peak, limit)

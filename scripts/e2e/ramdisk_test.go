@@ -14,7 +14,7 @@ import (
 )
 
 // ramdiskBudget is the size limit of an s390x netboot ramdisk with the
-// virtio network modules, gzip-compressed (issue 3).
+// virtio network modules, gzip-compressed.
 const ramdiskBudget = 4 << 20
 
 // buildRamdisk runs mkpxeramfs for arch with its defaults: the init is

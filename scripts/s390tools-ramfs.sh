@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# seedramfs.sh: build the seed's netboot ramdisk, the baseline that
-# scripts/bench-netboot.sh measures our Go init against.
+# s390tools-ramfs.sh: build a netboot ramdisk the s390-tools way, the
+# baseline that scripts/bench-netboot.sh measures our Go init against.
 #
-#   scripts/seedramfs.sh OUT            write a gzip newc cpio to OUT
-#   scripts/seedramfs.sh --size OUT     ... and print its size
+#   scripts/s390tools-ramfs.sh OUT            write a gzip newc cpio to OUT
+#   scripts/s390tools-ramfs.sh --size OUT     ... and print its size
 #
-# It reproduces the method of the seed document (s390-tools'
-# netboot/mk-pxelinux-ramfs, described in
-# /work/shared/seeds/003_fcc733d55f07f302.txt) from Debian's s390x packages
+# It reproduces the s390-tools netboot method (s390-tools' netboot/
+# mk-s390image and mk-pxelinux-ramfs: busybox shell scripts and
+# kexec-tools in the ramdisk) from Debian's s390x packages
 # only, not from the host:
 #   - busybox from busybox-static:s390x (.cache/s390x/busybox), with one
 #     symlink per applet the scripts use;
@@ -22,10 +22,10 @@
 #     records siaddr and the boot file, then runs /bin/pxeboot;
 #   - /bin/pxeboot: fetches pxelinux.cfg/ with busybox tftp in the syslinux
 #     order (UUID, 01-MAC, hex IP shortened one digit at a time, default),
-#     takes the first KERNEL/INITRD/APPEND lines of the config (the seed's
+#     takes the first KERNEL/INITRD/APPEND lines of the config (the s390-tools
 #     one-entry level of sophistication), downloads kernel and initrd with
 #     busybox tftp (default 512-byte blocks) and runs kexec -l then kexec -e.
-# Each stage prints "seedinit: stage=NAME t=SECONDS" (t from /proc/uptime),
+# Each stage prints "s390tools: stage=NAME t=SECONDS" (t from /proc/uptime),
 # NAME in init, lease, config, fetch, kexec, the way our Go init does.
 #
 # Needs: the cache of scripts/fetch-kernels.sh s390x, cpio, gzip, readelf
@@ -33,7 +33,7 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${S390NETBOOT_CACHE:-$top/.cache}/s390x
-say() { printf 'seedramfs: %s\n' "$*" >&2; }
+say() { printf 's390tools-ramfs: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
 
 . "$(dirname "$0")/usage.sh"
@@ -68,12 +68,12 @@ if [ ! -e "$libc/lib/ld64.so.1" ]; then
 	mv "$libc.tmp" "$libc"
 fi
 
-work=$(mktemp -d -t seedramfs.XXXXXX)
+work=$(mktemp -d -t s390tools-ramfs.XXXXXX)
 trap 'rm -rf "$work" "$out.tmp.$$"' EXIT
 r=$work/root
 mkdir -p "$r"/{bin,sbin,dev,proc,sys,tmp,etc,lib,usr/share/udhcpc,lib/modules}
 
-# busybox and the applets the scripts call (the seed installs busybox's
+# busybox and the applets the scripts call (the s390-tools method installs busybox's
 # whole applet tree; symlinks cost nothing in the archive).
 cp "$cache/busybox" "$r/bin/busybox"
 for a in sh mount insmod ip ifconfig route udhcpc tftp awk sed cat echo mkdir \
@@ -108,14 +108,14 @@ done
 
 cat >"$r/init" <<'EOF'
 #!/bin/sh
-# The seed's init: essential file systems, network driver, DHCP, boot script.
-stage() { read up _ </proc/uptime; echo "seedinit: stage=$1 t=$up"; }
+# The init: essential file systems, network driver, DHCP, boot script.
+stage() { read up _ </proc/uptime; echo "s390tools: stage=$1 t=$up"; }
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 stage init
 for m in failover net_failover virtio_net; do
-	insmod /lib/modules/$m.ko || echo "seedinit: insmod $m failed"
+	insmod /lib/modules/$m.ko || echo "s390tools: insmod $m failed"
 done
 ip link set lo up
 dev=
@@ -125,15 +125,15 @@ for i in 1 2 3 4 5 6 7 8 9 10; do
 	done
 	sleep 0.1
 done
-[ -n "$dev" ] || { echo "seedinit: no network interface"; exec sh; }
+[ -n "$dev" ] || { echo "s390tools: no network interface"; exec sh; }
 ip link set "$dev" up
 if ! udhcpc -i "$dev" -s /usr/share/udhcpc/default.script -q -f -n -t 10; then
-	echo "seedinit: no DHCP lease on $dev"
+	echo "s390tools: no DHCP lease on $dev"
 	exec sh
 fi
 stage lease
 /bin/pxeboot "$dev"
-echo "seedinit: network boot failed"
+echo "s390tools: network boot failed"
 exec sh
 EOF
 
@@ -161,8 +161,8 @@ EOF
 
 cat >"$r/bin/pxeboot" <<'EOF'
 #!/bin/sh
-# The seed's boot script: PXELINUX config lookup over TFTP, one entry, kexec.
-stage() { read up _ </proc/uptime; echo "seedinit: stage=$1 t=$up"; }
+# The boot script: PXELINUX config lookup over TFTP, one entry, kexec.
+stage() { read up _ </proc/uptime; echo "s390tools: stage=$1 t=$up"; }
 dev=$1
 . /tmp/dhcp.env
 server=$siaddr
@@ -184,18 +184,18 @@ for n in $names; do
 		break
 	fi
 done
-[ -n "$cfg" ] || { echo "seedinit: no pxelinux.cfg on $server"; exit 1; }
+[ -n "$cfg" ] || { echo "s390tools: no pxelinux.cfg on $server"; exit 1; }
 stage config
-echo "seedinit: config $cfg from $server"
+echo "s390tools: config $cfg from $server"
 # The first KERNEL (or LINUX), INITRD and APPEND lines, whatever the label.
 kv() { awk -v k="$1" 'tolower($1) == k { $1 = ""; sub(/^ +/, ""); print; exit }' /tmp/pxelinux.cfg; }
 kernel=$(kv kernel); [ -n "$kernel" ] || kernel=$(kv linux)
 initrd=$(kv initrd)
 append=$(kv append)
-[ -n "$kernel" ] || { echo "seedinit: no KERNEL in $cfg"; exit 1; }
-tftp -g -r "$kernel" -l /tmp/kernel "$server" || { echo "seedinit: tftp $kernel failed"; exit 1; }
+[ -n "$kernel" ] || { echo "s390tools: no KERNEL in $cfg"; exit 1; }
+tftp -g -r "$kernel" -l /tmp/kernel "$server" || { echo "s390tools: tftp $kernel failed"; exit 1; }
 if [ -n "$initrd" ]; then
-	tftp -g -r "$initrd" -l /tmp/initrd "$server" || { echo "seedinit: tftp $initrd failed"; exit 1; }
+	tftp -g -r "$initrd" -l /tmp/initrd "$server" || { echo "s390tools: tftp $initrd failed"; exit 1; }
 fi
 stage fetch
 if [ -n "$initrd" ]; then
