@@ -44,7 +44,7 @@ func TestNetbootARM64(t *testing.T) {
 	g := StartQEMU(t, QEMU{Arch: arch, Memory: "1024M", TFTPDir: tftp, BootFile: "pxelinux.0",
 		Kernel: filepath.Join(cache, "vmlinuz"), Initrd: ramdisk, Append: "console=" + targetConsole[arch]})
 	start := g.Expect(`pxeinit: starting on linux/arm64`, 300*time.Second)
-	stages, report := bootStages(t, g, 300*time.Second)
+	stages, _, report := bootStages(t, g, 300*time.Second)
 	t.Logf("arm64: /init started %v after QEMU; stages since /init:\n%s", start.At.Round(time.Millisecond), report)
 	t.Logf("SPEED arm64: /init -> lease %.3f s, -> kexec %.3f s", stages["lease"], stages["kexec"])
 	if !strings.Contains(g.Console(), "using kexec_load") {
@@ -106,14 +106,15 @@ func expectTarget(t *testing.T, g *Guest, tag string) {
 	t.Logf("target up %v after QEMU started: %s", l.At.Round(time.Millisecond), l.Text)
 }
 
-// bootStages reads the init's "pxeinit: stage=NAME t=SECs dt=SECs ..."
-// lines until stage=kexec and returns each stage's time since /init with
-// a printable report; an init error fails the test.
-func bootStages(t *testing.T, g *Guest, timeout time.Duration) (map[string]float64, string) {
+// bootStages reads the init's "pxeinit: stage=NAME t=SECs dt=SECs ATTRS"
+// lines until stage=kexec and returns each stage's time since /init, the
+// attributes of each stage line (" kernel=... vmhwm=...") and a printable
+// report; an init error fails the test.
+func bootStages(t *testing.T, g *Guest, timeout time.Duration) (stages map[string]float64, attrs map[string]string, report string) {
 	t.Helper()
 	const stageRe = `^pxeinit: stage=(\w+) t=([0-9.]+)s dt=([0-9.]+)s(.*)$`
-	stages := map[string]float64{}
-	var report []string
+	stages, attrs = map[string]float64{}, map[string]string{}
+	var lines []string
 	for {
 		l, i, err := g.ExpectAny(timeout, stageRe, `^pxeinit: error:`)
 		if err != nil {
@@ -124,10 +125,11 @@ func bootStages(t *testing.T, g *Guest, timeout time.Duration) (map[string]float
 		}
 		m := Submatch(stageRe, l)
 		sec, _ := strconv.ParseFloat(m[2], 64)
-		stages[m[1]] = sec
-		report = append(report, fmt.Sprintf("  %-8s t=%7.3fs dt=%6ss%s", m[1], sec, m[3], m[4]))
+		dt, _ := strconv.ParseFloat(m[3], 64)
+		stages[m[1]], attrs[m[1]] = sec, m[4]
+		lines = append(lines, fmt.Sprintf("  %-8s t=%7.3fs dt=%6.3fs%s", m[1], sec, dt, m[4]))
 		if m[1] == "kexec" {
-			return stages, strings.Join(report, "\n")
+			return stages, attrs, strings.Join(lines, "\n")
 		}
 	}
 }

@@ -106,39 +106,17 @@ LABEL e2e
 	g := StartQEMU(t, q)
 
 	start := g.Expect(`pxeinit: starting on`, 180*time.Second)
-	stageRe := `^pxeinit: stage=(\w+) t=([0-9.]+)s dt=([0-9.]+)s(.*)$`
-	stages := map[string]float64{}
-	var report []string
-	for {
-		l, i, err := g.ExpectAny(120*time.Second, stageRe, `^pxeinit: error:`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if i == 1 {
-			t.Fatalf("the init failed: %s", l.Text)
-		}
-		m := Submatch(stageRe, l)
-		sec, _ := strconv.ParseFloat(m[2], 64)
-		stages[m[1]] = sec
-		report = append(report, fmt.Sprintf("  %-8s t=%7.3fs dt=%6.3fs%s", m[1], sec, netbootFloat(m[3]), m[4]))
-		if m[1] == "load" {
-			if hwm := regexp.MustCompile(`vmhwm=(\d+)`).FindStringSubmatch(m[4]); hwm != nil {
-				peak, _ := strconv.ParseInt(hwm[1], 10, 64)
-				limit := download + 32<<20
-				t.Logf("peak RSS of the init: %.1f MiB; limit downloaded + 32 MiB = %.1f MiB", float64(peak)/(1<<20), float64(limit)/(1<<20))
-				if peak > limit {
-					// A speed target, not a functional failure: the
-					// kexec package's copies (joined initrds, patched
-					// kernel) account for most of it; see the report.
-					t.Logf("TARGET MISSED: peak RSS %d bytes exceeds downloaded size + 32 MiB (%d)", peak, limit)
-				}
-			}
-		}
-		if m[1] == "kexec" {
-			break
+	stages, attrs, report := bootStages(t, g, 120*time.Second)
+	if hwm := regexp.MustCompile(`vmhwm=(\d+)`).FindStringSubmatch(attrs["load"]); hwm != nil {
+		peak, _ := strconv.ParseInt(hwm[1], 10, 64)
+		limit := download + 32<<20
+		t.Logf("peak RSS of the init: %.1f MiB; limit downloaded + 32 MiB = %.1f MiB", float64(peak)/(1<<20), float64(limit)/(1<<20))
+		if peak > limit {
+			// A speed target, not a functional failure; see the report.
+			t.Logf("TARGET MISSED: peak RSS %d bytes exceeds downloaded size + 32 MiB (%d)", peak, limit)
 		}
 	}
-	t.Logf("%s: /init started %v after QEMU; stages since /init:\n%s", arch, start.At.Round(time.Millisecond), strings.Join(report, "\n"))
+	t.Logf("%s: /init started %v after QEMU; stages since /init:\n%s", arch, start.At.Round(time.Millisecond), report)
 	t.Logf("SPEED %s: /init -> kexec %.3f s (target 6.5 s for s390x), fetch %.3f s",
 		arch, stages["kexec"], stages["fetched"]-stages["choice"])
 	if arch == "s390x" && stages["kexec"] > 6.5 {
@@ -173,11 +151,6 @@ func netbootRead(t *testing.T, p string) []byte {
 		t.Fatal(err)
 	}
 	return b
-}
-
-func netbootFloat(s string) float64 {
-	f, _ := strconv.ParseFloat(s, 64)
-	return f
 }
 
 // TestPxebootFetchDnsmasq drives `pxeboot fetch --iface` against dnsmasq

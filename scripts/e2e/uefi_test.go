@@ -93,7 +93,7 @@ func testNetbootUEFI(t *testing.T, arch string) {
 	boot := g.Expect(`BdsDxe: starting`, 300*time.Second)
 	stub := g.Expect(`EFI stub: Loaded initrd`, 300*time.Second)
 	start := g.Expect(`pxeinit: starting on linux/`+arch, 300*time.Second)
-	stages, report := bootStages(t, g, 300*time.Second)
+	stages, _, report := bootStages(t, g, 300*time.Second)
 	t.Logf("UEFI %s: the firmware starts the UKI at %v, the stub has loaded the initrd at %v, /init starts at %v after QEMU; stages since /init:\n%s",
 		arch, boot.At.Round(time.Millisecond), stub.At.Round(time.Millisecond), start.At.Round(time.Millisecond), report)
 	t.Logf("SPEED uefi %s: /init -> lease %.3f s, -> kexec %.3f s", arch, stages["lease"], stages["kexec"])
