@@ -32,7 +32,7 @@ import (
 // while a silent server is waited for, even with one CPU
 // (TestReadLetsTimersRun). Either path alone costs: raw reads for the
 // whole timeout kept a 1 ms timer about 20 ms late and a runtime.GC
-// waiting 100-200 ms (until the runtime preempted the reader); reads or
+// waiting 20-135 ms (until the runtime preempted the reader); reads or
 // writes through the runtime for every block made the 26 MB transfer
 // about 3 times slower in the guest (interleaved runs on a loaded host:
 // 40-86 s against 12-31 s), because the runtime's monitor thread takes
