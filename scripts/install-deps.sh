@@ -19,6 +19,11 @@
 #                      start their own in a network namespace)
 #   iproute2           ip netns, veth, tc netem
 #   cpio file xz-utils zstd   reading archives back in tests
+#   bzip2 lz4 lzop     ramdisks compressed as the kernel's other unpackers
+#                      expect, for the tests of the ramdisk check
+#   binutils           readelf (scripts/s390tools-ramfs.sh reads kexec's
+#                      NEEDED libraries)
+#   iputils-ping       ping, the DHCP e2e test's reachability check
 #   minisign           interop tests of signed boot
 #   nftables           packet loss for HTTP (this kernel has no sch_netem)
 #   busybox            busybox tftp/httpd as the baseline client and server
@@ -49,6 +54,11 @@ want cpio cpio
 want file file
 want xz xz-utils
 want zstd zstd
+want bzip2 bzip2
+want lz4 lz4
+want lzop lzop
+want readelf binutils
+want ping iputils-ping
 want minisign minisign
 want nft nftables
 want busybox busybox
