@@ -26,11 +26,7 @@
 # there step 2 downloads no library.
 set -euo pipefail
 . "$(dirname "$0")/usage.sh"
-case ${1:-} in
--h|--help) usage; exit 0;;
-'') ;;
-*) usage_error "takes no arguments";;
-esac
+no_args "" "$@"
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${S390NETBOOT_CACHE:-$top/.cache}
 suite=bookworm-backports

@@ -31,7 +31,7 @@
 # Usage: scripts/install-deps.sh   (no arguments; needs root or sudo)
 set -euo pipefail
 . "$(dirname "$0")/usage.sh"
-case $# in 0) ;; *) case $1 in -h|--help) usage; exit 0;; *) usage_error "takes no arguments";; esac;; esac
+no_args "" "$@"
 sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 need=()

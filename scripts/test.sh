@@ -25,11 +25,7 @@
 # (golang/go#75804) without a failing input is run once more, not failed.
 set -euo pipefail
 . "$(dirname "$0")/usage.sh"
-case ${1:-} in
--h|--help) usage; exit 0;;
-'') ;;
-*) usage_error "takes no arguments (select stages with STAGES=...)";;
-esac
+no_args "select stages with STAGES=..." "$@"
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 export CGO_ENABLED=0
