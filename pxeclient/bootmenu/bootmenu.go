@@ -73,8 +73,13 @@ type File struct {
 	// plan.json ("images/vmlinuz", "host::name", a URL).
 	Name string
 	// URL is where it is fetched from ("" when the source has no place
-	// to fetch from, as for an offline plan).
+	// to fetch from, as for an offline plan); file:// for a file on a
+	// local disk.
 	URL string
+	// Section, when set, is the PE section of the file at URL that holds
+	// the data (a unified kernel image's ".linux" or ".initrd"): the
+	// file is read and the section taken.
+	Section string
 }
 
 // Origin says where an entry was defined: a config file and its line
