@@ -49,30 +49,112 @@ var hostCABundles = []string{
 // mountPoints are the empty directories the init mounts file systems on.
 var mountPoints = []string{"dev", "proc", "sys", "tmp", "run"}
 
-// defaultModules are the network drivers each architecture's ramdisk gets
-// when no module is named. All are optional: what the tree lacks, or has
-// built in, is skipped.
-var defaultModules = map[string][]string{
-	// virtio-net-ccw under KVM and z/VM; the OSA-Express stack (qeth core,
-	// layer 2 discipline, ccwgroup bus) on real IBM Z, grouped through
-	// sysfs by the init.
-	"s390x": {"virtio_net", "ccwgroup", "qeth", "qeth_l2"},
-	// virtio-net-pci (virtio_pci finds the device) and the Intel NICs
-	// QEMU emulates and servers commonly have. virtio_rng: a virtio-rng
-	// device then feeds the kernel's random pool, which HTTPS (TLS)
-	// needs; a guest whose CPU lacks RDRAND (QEMU's default TCG CPU)
-	// otherwise waits for it before its first HTTPS download.
-	"amd64": {"virtio_net", "virtio_pci", "virtio_rng", "e1000", "e1000e", "igb", "ixgbe"},
-	// virtio on QEMU's virt machine (PCI and MMIO transports), the
-	// entropy device, and the Intel server NICs.
-	"arm64": {"virtio_net", "virtio_pci", "virtio_mmio", "virtio_rng", "igb", "ixgbe"},
+// A module set is a named group of modules for one purpose, per
+// architecture; Options.ModuleSets picks sets, and without sets or modules
+// the ramdisk gets DefaultModuleSets. All members are optional: what a
+// tree lacks, or has built in, is skipped.
+const (
+	// ModuleSetNet: the network drivers and VLAN tagging (8021q), for
+	// the network boot.
+	ModuleSetNet = "net"
+	// ModuleSetDisk: the block drivers and filesystems the local boot
+	// (pxeclient/localboot) needs to read the machine's disks.
+	ModuleSetDisk = "disk"
+)
+
+// DefaultModuleSets are the sets a ramdisk gets when Options names neither
+// sets nor modules.
+var DefaultModuleSets = []string{ModuleSetNet, ModuleSetDisk}
+
+// moduleSets is the one table of module sets: set name -> GOARCH -> the
+// modules, in load order wishes (dependencies are put first anyway).
+var moduleSets = map[string]map[string][]string{
+	ModuleSetNet: {
+		// virtio-net-ccw under KVM and z/VM; the OSA-Express stack (qeth
+		// core, layer 2 discipline, ccwgroup bus) on real IBM Z,
+		// grouped through sysfs by the init.
+		"s390x": {"virtio_net", "ccwgroup", "qeth", "qeth_l2", "8021q"},
+		// virtio-net-pci (virtio_pci finds the device) and the Intel
+		// NICs QEMU emulates and servers commonly have. virtio_rng: a
+		// virtio-rng device then feeds the kernel's random pool, which
+		// HTTPS (TLS) needs; a guest whose CPU lacks RDRAND (QEMU's
+		// default TCG CPU) otherwise waits for it before its first
+		// HTTPS download.
+		"amd64": {"virtio_net", "virtio_pci", "virtio_rng", "e1000", "e1000e", "igb", "ixgbe", "8021q"},
+		// virtio on QEMU's virt machine (PCI and MMIO transports), the
+		// entropy device, and the Intel server NICs.
+		"arm64": {"virtio_net", "virtio_pci", "virtio_mmio", "virtio_rng", "igb", "ixgbe", "8021q"},
+	},
+	ModuleSetDisk: {
+		// DASD (ECKD and FBA disciplines) on IBM Z, virtio-blk and
+		// virtio-scsi under KVM, and the filesystems.
+		"s390x": append([]string{"dasd_eckd_mod", "dasd_fba_mod"}, diskModules...),
+		"amd64": diskModules,
+		"arm64": diskModules,
+	},
 }
 
-// DefaultModules returns the default module set for arch (a GOARCH name).
-func DefaultModules(arch string) []ModuleRequest {
+// diskModules are the disk set's members on every architecture: the block
+// drivers (virtio-blk, virtio-scsi, SCSI disks and CD-ROMs, NVMe, AHCI
+// SATA) and the filesystems installed systems boot from.
+//
+// Two kinds of members are there because the kernel would otherwise ask
+// modprobe, which the ramdisk does not have, for a module by an alias:
+//   - crc32c_generic: ext4 (metadata_csum, mke2fs's default since 1.43),
+//     btrfs and libcrc32c (xfs) ask the crypto API for "crc32c"; their
+//     MODULE_SOFTDEP names that alias, not a module file.
+//   - the NLS tables of vfat's mount defaults, without which it refuses
+//     to mount: the codepage (CONFIG_FAT_DEFAULT_CODEPAGE, 437 in Debian
+//     and upstream) and the I/O charset (CONFIG_FAT_DEFAULT_IOCHARSET:
+//     "ascii" in Debian, "iso8859-1" upstream; "utf8" for mounts that
+//     ask for it).
+var diskModules = []string{
+	"virtio_blk", "virtio_scsi", "sd_mod", "sr_mod", "nvme", "ahci",
+	"crc32c_generic", "ext4", "xfs", "btrfs",
+	"vfat", "nls_cp437", "nls_ascii", "nls_iso8859-1", "nls_utf8", "isofs",
+}
+
+// ErrUnknownModuleSet is returned (wrapped) for a module set name that
+// is not in the table.
+var ErrUnknownModuleSet = errors.New("unknown module set")
+
+// ModuleSets returns the names of the module sets, sorted.
+func ModuleSets() []string {
+	var names []string
+	for n := range moduleSets {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// SetModules returns the members of the sets (names from ModuleSets) for
+// arch (a GOARCH name), each once, as optional requests.
+func SetModules(sets []string, arch string) ([]ModuleRequest, error) {
+	for _, s := range sets {
+		if _, ok := moduleSets[s]; !ok {
+			return nil, fmt.Errorf("module set %q: %w (want %s)", s, ErrUnknownModuleSet, strings.Join(ModuleSets(), ", "))
+		}
+	}
+	return setMembers(sets, arch), nil
+}
+
+// DefaultModules returns the modules of DefaultModuleSets for arch (a
+// GOARCH name).
+func DefaultModules(arch string) []ModuleRequest { return setMembers(DefaultModuleSets, arch) }
+
+// setMembers returns the members of the known sets among sets for arch,
+// each once, as optional requests.
+func setMembers(sets []string, arch string) []ModuleRequest {
 	var reqs []ModuleRequest
-	for _, n := range defaultModules[arch] {
-		reqs = append(reqs, ModuleRequest{Name: n, Optional: true})
+	seen := map[string]bool{}
+	for _, s := range sets {
+		for _, n := range moduleSets[s][arch] {
+			if !seen[normName(n)] {
+				seen[normName(n)] = true
+				reqs = append(reqs, ModuleRequest{Name: n, Optional: true})
+			}
+		}
 	}
 	return reqs
 }
@@ -118,9 +200,14 @@ type Options struct {
 	InitBuild GoInit
 	// ModulesDir is a lib/modules/VERSION tree; "" means no modules.
 	ModulesDir string
-	// Modules to include with their dependencies; nil means
-	// DefaultModules(Arch).
+	// Modules to include with their dependencies, besides those of
+	// ModuleSets.
 	Modules []ModuleRequest
+	// ModuleSets are module sets (ModuleSetNet, ModuleSetDisk) whose
+	// members for Arch are included, each optional. With ModuleSets and
+	// Modules both nil the ramdisk gets DefaultModuleSets; with Modules
+	// alone, only those.
+	ModuleSets []string
 	// KernelConfig is the configuration file of the kernel the ramdisk
 	// is for; "" looks for it from ModulesDir (KernelConfig.Candidates).
 	KernelConfig string
@@ -210,6 +297,9 @@ func Assemble(ctx context.Context, opts Options) (*Archive, *Result, error) {
 		return nil, nil, fmt.Errorf("architecture %q: want s390x, amd64 or arm64", arch)
 	}
 	if _, err := opts.Compression.NewWriter(io.Discard); err != nil {
+		return nil, nil, err
+	}
+	if _, err := SetModules(opts.ModuleSets, arch); err != nil {
 		return nil, nil, err
 	}
 	// A kernel that cannot kexec can never boot a target, one without
@@ -345,9 +435,9 @@ func addModules(a *Archive, res *Result, opts Options, arch string, machine elf.
 	if err != nil {
 		return err
 	}
-	reqs := opts.Modules
-	if reqs == nil {
-		reqs = DefaultModules(arch)
+	reqs, err := opts.moduleRequests(arch)
+	if err != nil {
+		return err
 	}
 	mods, err := tree.Resolve(reqs)
 	if err != nil {
@@ -385,6 +475,22 @@ func addModules(a *Archive, res *Result, opts Options, arch string, machine elf.
 	}
 	res.Modules = mods
 	return a.AddFile(modload.LoadOrderFile, []byte(order.String()), 0o644)
+}
+
+// moduleRequests returns the modules opts asks for on arch: its own
+// modules, then the members of its sets. Its own come first so that one
+// the tree lacks is an error even when a set has it too (a set's members
+// are optional).
+func (opts Options) moduleRequests(arch string) ([]ModuleRequest, error) {
+	sets := opts.ModuleSets
+	if sets == nil && opts.Modules == nil {
+		sets = DefaultModuleSets
+	}
+	reqs, err := SetModules(sets, arch)
+	if err != nil {
+		return nil, err
+	}
+	return append(slices.Clip(opts.Modules), reqs...), nil
 }
 
 func addCABundle(a *Archive, res *Result, bundle string, logger *slog.Logger) error {

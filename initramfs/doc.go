@@ -1,5 +1,6 @@
 // Package initramfs builds the netboot ramdisk: a reproducible newc cpio
-// archive holding a static Go init, the kernel modules the network needs
+// archive holding a static Go init, the kernel modules the network and the
+// local disks need
 // (decompressed, with their load order) and a CA bundle, compressed for the
 // kernel's initramfs unpacker. cmd/mkpxeramfs is its command line.
 //
@@ -8,7 +9,7 @@
 //	res, err := initramfs.WriteFile(ctx, "ramdisk.gz", initramfs.Options{
 //		Arch:       "s390x",
 //		ModulesDir: "/srv/debian/lib/modules/6.1.0-50-s390x",
-//		// Modules nil: initramfs.DefaultModules("s390x")
+//		// Modules and ModuleSets nil: the DefaultModuleSets (net, disk)
 //		// Init "": build cmd/pxeinit (see GoInit)
 //		Logger: logger,
 //	})

@@ -2,6 +2,8 @@ package initramfs
 
 import (
 	"bytes"
+	"context"
+	"io"
 	"debug/elf"
 	"errors"
 	"os"
@@ -223,8 +225,9 @@ func TestResolveCorruptCompressed(t *testing.T) {
 	}
 }
 
-// TestResolveDebian resolves the default sets against the real Debian 12
-// trees, which have no modules.dep.
+// TestResolveDebian resolves the module sets against the real Debian
+// trees, which have no modules.dep: the network set in its exact load
+// order, and every member of each set either in the closure or built in.
 func TestResolveDebian(t *testing.T) {
 	tests := []struct {
 		arch string
@@ -232,7 +235,7 @@ func TestResolveDebian(t *testing.T) {
 		want []string
 	}{
 		{"s390x", []ModuleRequest{{Name: "virtio_net"}}, []string{"failover", "net_failover", "virtio_net"}},
-		{"s390x", DefaultModules("s390x"), []string{"failover", "net_failover", "virtio_net", "ccwgroup", "qeth", "llc", "stp", "bridge", "qeth_l2"}},
+		{"s390x", setModules(t, "s390x", ModuleSetNet), []string{"failover", "net_failover", "virtio_net", "ccwgroup", "qeth", "llc", "stp", "bridge", "qeth_l2", "mrp", "garp", "8021q"}},
 		{"amd64", []ModuleRequest{{Name: "virtio_net"}, {Name: "virtio_pci"}}, []string{"virtio_ring", "virtio", "failover", "net_failover", "virtio_net", "virtio_pci_modern_dev", "virtio_pci_legacy_dev", "virtio_pci"}},
 	}
 	for _, tt := range tests {
@@ -248,17 +251,102 @@ func TestResolveDebian(t *testing.T) {
 			t.Errorf("%s %v: got %q, want %q", tt.arch, tt.reqs, got, tt.want)
 		}
 	}
-	tree, err := OpenModuleTree(Options{ModulesDir: filepath.Join(cacheDir(t, "amd64"), "modules")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mods, err := tree.Resolve(DefaultModules("amd64"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, n := range []string{"virtio_net", "virtio_pci", "virtio_rng", "e1000", "e1000e", "igb", "ixgbe"} {
-		if !strings.Contains(" "+strings.Join(Names(mods), " ")+" ", " "+n+" ") {
-			t.Errorf("amd64 default set %q lacks %s", Names(mods), n)
+	for _, arch := range []string{"s390x", "s390x-trixie", "amd64", "arm64"} {
+		goarch := strings.TrimSuffix(arch, "-trixie")
+		tree, err := OpenModuleTree(Options{ModulesDir: filepath.Join(cacheDir(t, arch), "modules")})
+		if err != nil {
+			t.Fatal(err)
 		}
+		for _, set := range ModuleSets() {
+			reqs := setModules(t, goarch, set)
+			mods, err := tree.Resolve(reqs)
+			if err != nil {
+				t.Fatalf("%s %s set: %v", arch, set, err)
+			}
+			got := " " + strings.Join(Names(mods), " ") + " "
+			for _, r := range reqs {
+				if !strings.Contains(got, " "+normName(r.Name)+" ") && !tree.Builtin(r.Name) {
+					t.Errorf("%s %s set %q lacks %s", arch, set, Names(mods), r.Name)
+				}
+			}
+		}
+	}
+}
+
+func setModules(t *testing.T, arch string, sets ...string) []ModuleRequest {
+	t.Helper()
+	reqs, err := SetModules(sets, arch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reqs
+}
+
+// TestModuleSets checks the table: which sets Options end up with, the
+// architecture-specific members, and an unknown set's error.
+func TestModuleSets(t *testing.T) {
+	names := func(reqs []ModuleRequest) string {
+		var s []string
+		for _, r := range reqs {
+			s = append(s, r.Name)
+		}
+		return " " + strings.Join(s, " ") + " "
+	}
+	for _, tc := range []struct {
+		name        string
+		opts        Options
+		arch        string
+		has, hasNot []string
+	}{
+		{"default s390x", Options{}, "s390x", []string{"virtio_net", "qeth_l2", "8021q", "virtio_blk", "dasd_eckd_mod", "dasd_fba_mod", "ext4", "vfat", "nls_cp437"}, []string{"ahci_platform"}},
+		{"default amd64", Options{}, "amd64", []string{"virtio_net", "e1000", "8021q", "virtio_blk", "nvme", "ahci", "xfs", "btrfs", "isofs"}, []string{"dasd_eckd_mod"}},
+		{"network only", Options{ModuleSets: []string{ModuleSetNet}}, "amd64", []string{"virtio_net", "8021q"}, []string{"virtio_blk", "ext4"}},
+		{"disk only", Options{ModuleSets: []string{ModuleSetDisk}}, "arm64", []string{"virtio_blk", "ext4"}, []string{"virtio_net", "8021q"}},
+		{"modules alone", Options{Modules: []ModuleRequest{{Name: "e1000"}}}, "amd64", []string{"e1000"}, []string{"virtio_net", "virtio_blk"}},
+		{"modules and a set", Options{Modules: []ModuleRequest{{Name: "e1000"}}, ModuleSets: []string{ModuleSetDisk}}, "amd64", []string{"e1000", "virtio_blk"}, []string{"virtio_net"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			reqs, err := tc.opts.moduleRequests(tc.arch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := names(reqs)
+			for _, n := range tc.has {
+				if !strings.Contains(got, " "+n+" ") {
+					t.Errorf("modules %q lack %s", got, n)
+				}
+			}
+			for _, n := range tc.hasNot {
+				if strings.Contains(got, " "+n+" ") {
+					t.Errorf("modules %q have %s", got, n)
+				}
+			}
+			seen := map[string]bool{}
+			for _, r := range reqs {
+				if seen[r.Name] {
+					t.Errorf("%s requested twice", r.Name)
+				}
+				seen[r.Name] = true
+			}
+		})
+	}
+	if !reflect.DeepEqual(DefaultModules("s390x"), setModules(t, "s390x", DefaultModuleSets...)) {
+		t.Error("DefaultModules differs from the default sets' members")
+	}
+	_, err := (Options{ModuleSets: []string{"wifi"}}).moduleRequests("amd64")
+	if !errors.Is(err, ErrUnknownModuleSet) || !strings.Contains(err.Error(), `"wifi"`) || !strings.Contains(err.Error(), "disk, net") {
+		t.Errorf("unknown set: %v", err)
+	}
+}
+
+// TestModuleSetsRequiredWins: a module named on its own must be in the
+// tree even when a set (whose members are optional) names it too.
+func TestModuleSetsRequiredWins(t *testing.T) {
+	opts := testOptions(t)
+	opts.Modules = []ModuleRequest{{Name: "virtio_blk"}}
+	opts.ModuleSets = []string{ModuleSetDisk}
+	_, err := Build(context.Background(), io.Discard, opts)
+	if !errors.Is(err, ErrModuleNotFound) || !strings.Contains(err.Error(), "virtio_blk") {
+		t.Errorf("Build: %v, want ErrModuleNotFound naming virtio_blk", err)
 	}
 }

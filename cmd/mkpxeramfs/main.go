@@ -3,7 +3,7 @@
 // reproducible compressed newc cpio archive.
 //
 //	mkpxeramfs -o OUT [--arch s390x|amd64|arm64] [--modules-dir DIR] [--module NAME]...
-//	           [--file SRC:DEST]... [--compress gzip|zstd|xz|none] [--init PATH]
+//	           [--module-set net,disk] [--file SRC:DEST]... [--compress gzip|zstd|xz|none] [--init PATH]
 //	           [--ca-bundle PATH|none] [--trust-key MINISIGN.pub]
 //
 // `-o -` writes to standard output, so that
@@ -27,6 +27,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 
 	"github.com/s390netboot/s390netboot/initramfs"
 	"github.com/s390netboot/s390netboot/internal/cli"
@@ -35,13 +36,14 @@ import (
 
 const usage = `Usage:
   mkpxeramfs -o OUT [--arch s390x|amd64|arm64] [--modules-dir DIR] [--module NAME]...
-             [--file SRC:DEST]... [--compress gzip|zstd|xz|none] [--init PATH]
+             [--module-set net,disk] [--file SRC:DEST]... [--compress gzip|zstd|xz|none] [--init PATH]
              [--ca-bundle FILE|none] [--trust-key MINISIGN.pub]
              [--kernel-config FILE] [--kexec-check auto|strict|off]
 
 Builds the netboot ramdisk: /init (the Go client cmd/pxeinit, built for
---arch), the kernel modules the network needs with their dependencies
-(from --modules-dir, an unpacked lib/modules/VERSION tree), a CA bundle for
+--arch), the kernel modules the network and the local disks need with
+their dependencies (from --modules-dir, an unpacked lib/modules/VERSION
+tree; --module-set net for a network-only ramdisk), a CA bundle for
 HTTPS and the --file extras, as a reproducible compressed newc cpio
 archive. -o - writes standard output. SOURCE_DATE_EPOCH sets the time
 stamp of every member (default 0).
@@ -49,6 +51,7 @@ stamp of every member (default 0).
 Examples:
   mkpxeramfs -o pxeramfs.cpio.gz --modules-dir /lib/modules/6.1.0-43-s390x
   mkpxeramfs -o - --modules-dir DIR | mks390image vmlinuz - -o pxelinux.0
+  mkpxeramfs -o netonly.cpio.gz --module-set net --modules-dir DIR
 `
 
 func main() {
@@ -63,7 +66,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fl.StringVarP(&f.out, "output", "o", "", "output file; - for standard output (required)")
 	fl.StringVar(&f.arch, "arch", initramfs.DefaultArch, "target architecture: s390x, amd64 or arm64")
 	fl.StringVar(&f.modDir, "modules-dir", "", "lib/modules/VERSION tree to take kernel modules from")
-	fl.StringArrayVar(&f.modules, "module", nil, `kernel module to include with its dependencies, optionally with parameters ("virtio_net napi_tx=1"); repeatable; default: the architecture's network drivers`)
+	fl.StringArrayVar(&f.modules, "module", nil, `kernel module to include with its dependencies, optionally with parameters ("virtio_net napi_tx=1"); repeatable; alone, it replaces the default module sets`)
+	fl.StringSliceVar(&f.sets, "module-set", initramfs.DefaultModuleSets, "module sets to include, comma-separated or repeated: "+strings.Join(initramfs.ModuleSets(), ", ")+` ("net" alone: a network-only ramdisk)`)
 	fl.StringArrayVar(&f.files, "file", nil, "extra file SRC:DEST; repeatable")
 	fl.StringVar(&f.compress, "compress", string(initramfs.Gzip), "compression: gzip, zstd, xz or none")
 	fl.StringVar(&f.initPath, "init", "", "prebuilt init binary (default: build "+initramfs.InitPackage+")")
@@ -81,6 +85,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if f.out == "" {
 		return cli.UsageError(fl, usage, stderr, "-o OUT is required")
 	}
+	if !fl.Changed("module-set") {
+		f.sets = nil // the default sets, or none when --module names modules
+	}
 	if *verbose {
 		logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	}
@@ -95,7 +102,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 type buildFlags struct {
 	out, arch, modDir, compress, initPath, ca, trustKey string
 	kernelConfig, kexecCheck                            string
-	modules, files                                      []string
+	modules, files, sets                                []string
 }
 
 // build makes the ramdisk the flags ask for.
@@ -114,6 +121,7 @@ func build(stdout io.Writer, logger *slog.Logger, f buildFlags) error {
 		ModulesDir:   f.modDir,
 		CABundle:     f.ca,
 		TrustKey:     f.trustKey,
+		ModuleSets:   f.sets,
 		Compression:  c,
 		KernelConfig: f.kernelConfig,
 		KexecCheck:   kc,

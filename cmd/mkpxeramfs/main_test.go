@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/s390netboot/s390netboot/internal/testenv"
 )
 
 // tinyInit builds the stand-in init of testdata/initramfs for s390x.
@@ -61,6 +63,7 @@ func TestErrors(t *testing.T) {
 		{args: []string{"-o", "x", "--bogus"}, code: 2, want: "unknown flag: --bogus"},
 		{args: []string{"-o", "x", "--compress", "bzip2"}, code: 1, want: "bzip2"},
 		{args: []string{"-o", "x", "--module", "a/b"}, code: 1, want: "a/b"},
+		{args: []string{"-o", "x", "--module-set", "net,wifi"}, code: 1, want: `module set "wifi": unknown module set (want disk, net)`},
 		{args: []string{"-o", "x", "--file", "nodest"}, code: 1, want: "SRC:DEST"},
 		{args: []string{"-o", "x", "--init", "/nonexistent"}, env: "-1", code: 1, want: "SOURCE_DATE_EPOCH"},
 		{args: []string{"-o", filepath.Join(os.TempDir(), "never-written"), "--init", "/nonexistent"}, code: 1, want: "/nonexistent"},
@@ -177,6 +180,55 @@ func TestKexecCheck(t *testing.T) {
 			}
 			if entries, _ := os.ReadDir(filepath.Dir(out)); len(entries) != 0 {
 				t.Errorf("a refused ramdisk left files: %v", entries)
+			}
+		})
+	}
+}
+
+// TestModuleSetFlag builds from the Debian s390x tree with and without
+// --module-set and --module, and looks for a network, a VLAN and a disk
+// module in the archive.
+func TestModuleSetFlag(t *testing.T) {
+	init := tinyInit(t)
+	tree := filepath.Join(testenv.Cache(t, "s390x"), "modules")
+	const (
+		net  = "kernel/drivers/net/virtio_net.ko"
+		vlan = "kernel/net/8021q/8021q.ko"
+		ext4 = "kernel/fs/ext4/ext4.ko"
+		dasd = "kernel/drivers/s390/block/dasd_eckd_mod.ko"
+	)
+	for _, tc := range []struct {
+		name      string
+		args      []string
+		has, lack []string
+	}{
+		{"default", nil, []string{net, vlan, ext4, dasd}, nil},
+		{"network only", []string{"--module-set", "net"}, []string{net, vlan}, []string{ext4, dasd}},
+		{"disk only", []string{"--module-set", "disk"}, []string{ext4, dasd}, []string{net, vlan}},
+		{"both, repeated", []string{"--module-set", "disk", "--module-set", "net"}, []string{net, vlan, ext4, dasd}, nil},
+		{"a module alone", []string{"--module", "virtio_net"}, []string{net}, []string{vlan, ext4, dasd}},
+		{"a module and a set", []string{"--module", "ext4", "--module-set", "net"}, []string{net, vlan, ext4}, []string{dasd}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "ramdisk")
+			args := append([]string{"-o", out, "--init", init, "--ca-bundle", "none", "--compress", "none", "--modules-dir", tree}, tc.args...)
+			var stderr bytes.Buffer
+			if code := run(args, io.Discard, &stderr); code != 0 {
+				t.Fatalf("run %q: exit %d: %s", args, code, &stderr)
+			}
+			data, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range tc.has {
+				if !bytes.Contains(data, []byte("lib/modules/"+p+"\x00")) {
+					t.Errorf("the archive lacks %s", p)
+				}
+			}
+			for _, p := range tc.lack {
+				if bytes.Contains(data, []byte("lib/modules/"+p+"\x00")) {
+					t.Errorf("the archive has %s", p)
+				}
 			}
 		})
 	}
