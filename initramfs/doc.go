@@ -1,8 +1,7 @@
 // Package initramfs builds the netboot ramdisk: a reproducible newc cpio
 // archive holding a static Go init, the kernel modules the network and the
-// local disks need
-// (decompressed, with their load order) and a CA bundle, compressed for the
-// kernel's initramfs unpacker. cmd/mkpxeramfs is its command line.
+// local disks need (decompressed, with their load order) and a CA bundle,
+// compressed for the kernel's initramfs unpacker. cmd/mkpxeramfs is its command line.
 //
 // Usage:
 //

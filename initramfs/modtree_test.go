@@ -3,9 +3,9 @@ package initramfs
 import (
 	"bytes"
 	"context"
-	"io"
 	"debug/elf"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
