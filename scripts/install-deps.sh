@@ -12,6 +12,9 @@
 #                      images (/usr/lib/systemd/boot/efi/linuxx64.efi.stub)
 #   dosfstools mtools  mkfs.vfat and mmd/mcopy: mkuki --esp makes an EFI system
 #                      partition image without mounting anything
+#   fdisk e2fsprogs btrfs-progs   sfdisk, mkfs.ext4 -d, debugfs, mkfs.btrfs
+#                      --rootdir: the test disk images of the local boot
+#                      (internal/testenv/diskimage), made without root
 #   qemu-user-static   qemu-s390x-static (unit tests on big-endian)
 #   dnsmasq-base       the DHCP/TFTP server of the namespace tests
 #   atftpd             a TFTP server with windowsize (RFC 7440) for the loss
@@ -45,6 +48,11 @@ wantfile /usr/share/AAVMF/AAVMF_CODE.fd qemu-efi-aarch64
 wantfile /usr/lib/systemd/boot/efi/linuxx64.efi.stub systemd-boot-efi
 want mcopy mtools
 PATH=$PATH:/usr/sbin:/sbin want mkfs.vfat dosfstools
+PATH=$PATH:/usr/sbin:/sbin want sfdisk fdisk
+PATH=$PATH:/usr/sbin:/sbin want mkfs.ext4 e2fsprogs
+PATH=$PATH:/usr/sbin:/sbin want debugfs e2fsprogs
+PATH=$PATH:/usr/sbin:/sbin want mkfs.btrfs btrfs-progs
+PATH=$PATH:/usr/sbin:/sbin want blkid util-linux
 want qemu-s390x-static qemu-user-static
 want dnsmasq dnsmasq-base
 want atftpd atftpd
