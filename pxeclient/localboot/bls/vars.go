@@ -27,12 +27,24 @@ func (e *Entry) Cmdline(vars map[string]string) (string, []error) {
 // every initrd line, after expanding the variables as Cmdline does
 // ("/initramfs-X.img $tuned_initrd" with tuned_initrd unset is one path).
 func (e *Entry) InitrdPaths(vars map[string]string) ([]string, []error) {
+	lines, warns := e.initrds(vars)
 	var paths []string
+	for _, l := range lines {
+		paths = append(paths, l.Text)
+	}
+	return paths, warns
+}
+
+// initrds is InitrdPaths with the line of each path.
+func (e *Entry) initrds(vars map[string]string) ([]Line, []error) {
+	var paths []Line
 	var warns []error
 	for _, l := range e.Initrd {
 		s, w := e.expand(l, vars)
 		warns = append(warns, w...)
-		paths = append(paths, strings.Fields(s)...)
+		for _, p := range strings.Fields(s) {
+			paths = append(paths, Line{p, l.N})
+		}
 	}
 	return paths, warns
 }
