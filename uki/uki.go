@@ -16,6 +16,7 @@ const (
 	SectionOSRel   = ".osrel"
 	SectionCmdline = ".cmdline"
 	SectionInitrd  = ".initrd"
+	SectionUcode   = ".ucode" // a microcode initrd, loaded before .initrd
 	SectionLinux   = ".linux"
 )
 
@@ -112,6 +113,7 @@ type Image struct {
 	Stub      []byte // systemd's EFI stub
 	Kernel    []byte // a Linux kernel with an EFI stub (an x86 bzImage, an arm64 Image, ...)
 	Initrd    []byte // the initrd; empty: none
+	Ucode     []byte // a microcode initrd, loaded before Initrd; empty: none
 	Cmdline   string // the kernel command line; empty: none
 	OSRelease string // the .osrel text; empty: DefaultOSRelease
 }
@@ -251,6 +253,9 @@ func Build(img Image) ([]byte, error) {
 	}
 	if len(img.Initrd) > 0 {
 		parts = append(parts, part{SectionInitrd, img.Initrd})
+	}
+	if len(img.Ucode) > 0 {
+		parts = append(parts, part{SectionUcode, img.Ucode})
 	}
 	parts = append(parts, part{SectionLinux, img.Kernel})
 	return appendSections(img.Stub, h, parts)

@@ -97,8 +97,16 @@ func TestBuild(t *testing.T) {
 	if got, err := io.ReadAll(sr); err != nil || !bytes.Equal(got, initrd) {
 		t.Errorf("SectionReader(.initrd) = %d bytes, %v; want the initrd", len(got), err)
 	}
-	if _, err := SectionReader(bytes.NewReader(out), int64(len(out)), ".ucode"); !errors.Is(err, ErrNoSection) {
+	if _, err := SectionReader(bytes.NewReader(out), int64(len(out)), SectionUcode); !errors.Is(err, ErrNoSection) {
 		t.Errorf("SectionReader(.ucode) = %v, want ErrNoSection", err)
+	}
+	// A microcode initrd goes into .ucode.
+	withUcode, err := Build(Image{Stub: stub, Kernel: kernel, Initrd: initrd, Ucode: []byte("GenuineIntel microcode")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := SectionData(withUcode, SectionUcode); err != nil || string(got) != "GenuineIntel microcode" {
+		t.Errorf("SectionData(.ucode) = %q, %v", got, err)
 	}
 	if _, err := SectionReader(bytes.NewReader(out), int64(len(out))-1, SectionLinux); !errors.Is(err, ErrNotPE) {
 		t.Errorf("SectionReader of a cut file = %v, want ErrNotPE", err)
