@@ -77,8 +77,8 @@ const (
 // Line is a value with the line of the file it is on (1-based; 0 for a
 // value that comes from no line, such as a UKI's .cmdline section).
 type Line struct {
-	Text string
-	N    int
+	Text string `json:"text"`
+	N    int    `json:"line,omitempty"`
 }
 
 // Entry is one boot entry: a type #1 .conf file or a type #2 unified
@@ -88,44 +88,48 @@ type Line struct {
 type Entry struct {
 	// Path is the file as ParseEntry got it or Load found it
 	// ("loader/entries/arch.conf").
-	Path string
+	Path string `json:"path"`
 	// ID is the file's base name without its suffix (".conf", ".efi")
 	// and without the boot counter: "arch" for "arch+2-1.conf". It is
 	// what the menu label is and loader.conf's default matches.
-	ID   string
-	Type Type
+	ID   string `json:"id"`
+	Type Type   `json:"type"`
 	// Counting: the name carries a boot counter ("+LEFT" or
 	// "+LEFT-DONE"); TriesLeft and TriesDone are its numbers. An entry
 	// with no tries left is "bad" and sorts last.
-	Counting             bool
-	TriesLeft, TriesDone int
+	Counting  bool `json:"counting,omitempty"`
+	TriesLeft int  `json:"tries_left,omitempty"`
+	TriesDone int  `json:"tries_done,omitempty"`
 
-	Title, Version, MachineID, SortKey string
+	Title     string `json:"title,omitempty"`
+	Version   string `json:"version,omitempty"`
+	MachineID string `json:"machine_id,omitempty"`
+	SortKey   string `json:"sort_key,omitempty"`
 	// Linux is the kernel; LinuxLine its line. For a type #2 entry it is
 	// the UKI itself (its .linux section is the kernel).
-	Linux     string
-	LinuxLine int
+	Linux     string `json:"linux,omitempty"`
+	LinuxLine int    `json:"linux_line,omitempty"`
 	// EFI is an EFI program (the efi key); kexec cannot start one.
-	EFI     string
-	EFILine int
+	EFI     string `json:"efi,omitempty"`
+	EFILine int    `json:"efi_line,omitempty"`
 	// Initrd are the initrd lines in order; each may name several paths
 	// ("/initramfs-X.img $tuned_initrd").
-	Initrd []Line
+	Initrd []Line `json:"initrd,omitempty"`
 	// Options are the options lines in order; Cmdline joins them.
-	Options []Line
+	Options []Line `json:"options,omitempty"`
 	// Devicetree is the device tree blob; DevicetreeOverlay the overlays
 	// in order.
-	Devicetree        string
-	DevicetreeOverlay []string
+	Devicetree        string   `json:"devicetree,omitempty"`
+	DevicetreeOverlay []string `json:"devicetree_overlay,omitempty"`
 	// Architecture is the architecture key as written (an EFI name such
 	// as "x64", "aa64"; compared case-insensitively).
-	Architecture string
+	Architecture string `json:"architecture,omitempty"`
 	// Extra holds the keys distributions add beyond the spec (Fedora's
 	// grub_users, grub_arg, grub_class, ...), the last value of each.
-	Extra map[string]string
+	Extra map[string]string `json:"extra,omitempty"`
 	// Sections are, for a type #2 entry, the UKI's initrd sections in
 	// the order they are loaded (".ucode" before ".initrd").
-	Sections []string
+	Sections []string `json:"sections,omitempty"`
 }
 
 // Suffixes of entry files (the spec's file name suffixes).
