@@ -40,7 +40,9 @@ var vlanStageLease = regexp.MustCompile(`stage=lease t=[0-9.]+s dt=([0-9.]+)s if
 //   - with --vlan 42 makes cli0.42 over cli0, gets the lease over the
 //     tagged link, finds the config and fetches the entry; plan.json's
 //     command line (IPAPPEND 3) carries ip= on cli0.42 and
-//     vlan=cli0.42:cli0 for the target.
+//     vlan=cli0.42:cli0 for the target;
+//   - with --iface cli0.42, the link made before, does the same;
+//   - with --iface lo --vlan 42 fails saying that lo cannot carry VLANs.
 //
 // A kernel without 8021q cannot make the server's VLAN link either: then
 // the test checks that pxeboot --vlan says that 8021q is needed, and skips
@@ -52,12 +54,13 @@ func TestVLANDnsmasq(t *testing.T) {
 	}
 	vethPair(t, "10.34.1.1/24") // untagged: an address, no DHCP server
 	dir := t.TempDir()
-	fetch := func(timeout string, args ...string) (string, error) {
-		args = append([]string{"fetch", "--iface", vethClient, "--dhcp-arch", "0x1f", "--timeout", timeout}, args...)
+	fetchOn := func(iface, timeout string, args ...string) (string, error) {
+		args = append([]string{"fetch", "--iface", iface, "--dhcp-arch", "0x1f", "--timeout", timeout}, args...)
 		out, err := exec.Command(os.Getenv("PXEBOOT"), args...).CombinedOutput()
 		t.Logf("pxeboot %s:\n%s", strings.Join(args, " "), out)
 		return string(out), err
 	}
+	fetch := func(timeout string, args ...string) (string, error) { return fetchOn(vethClient, timeout, args...) }
 
 	if out, err := exec.Command("ip", "link", "add", "link", vethServer, "name", vlanServerLink,
 		"type", "vlan", "id", strconv.Itoa(vlanID)).CombinedOutput(); err != nil {
@@ -147,6 +150,22 @@ func TestVLANDnsmasq(t *testing.T) {
 	if plan.Boot.Label != "lab" || plan.Boot.Kernel.Size != len(kernel) || !wantCmdline.MatchString(plan.Boot.Cmdline) {
 		t.Errorf("plan.json boot = %+v; want label lab, the kernel's %d bytes, a command line matching %s", plan.Boot, len(kernel), wantCmdline)
 	}
+	// The VLAN link exists now: --iface names it, and IPAPPEND knows it
+	// for a VLAN link all the same.
+	again := filepath.Join(dir, "again")
+	if _, err := fetchOn(vethClient+".42", "60s", "-o", again); err != nil {
+		t.Errorf("pxeboot fetch --iface cli0.42: %v", err)
+	} else if pj, err := os.ReadFile(filepath.Join(again, "plan.json")); err != nil || !strings.Contains(string(pj), "::cli0.42:none "+bootif+" vlan=cli0.42:cli0") {
+		t.Errorf("pxeboot fetch --iface cli0.42: plan.json (%v) lacks ip= on cli0.42 and vlan=cli0.42:cli0:\n%s", err, pj)
+	}
+	// A link that cannot carry VLANs.
+	start = time.Now()
+	msg, err = fetchOn("lo", "20s", "--vlan", strconv.Itoa(vlanID), "-o", filepath.Join(dir, "lo"))
+	if err == nil || !strings.Contains(msg, "lo (ARP type 772") || !strings.Contains(msg, "the link cannot carry VLANs") {
+		t.Errorf("pxeboot fetch --iface lo --vlan %d = %v, want the error that lo cannot carry VLANs", vlanID, err)
+	}
+	testenv.Fault(t, "VLAN: pxeinit.vlan=42 over a link that cannot carry VLANs (lo)",
+		"no VLAN link; error: "+lineWith(msg, "cannot carry"), time.Since(start), "")
 	t.Logf("VLAN: cli0.42 up -> lease %.3f s; pxeboot fetch --vlan %d in %v", toLease, vlanID, took.Round(time.Millisecond))
 	testenv.Fault(t, "VLAN: pxeinit.vlan=42, the boot server only on VLAN 42",
 		fmt.Sprintf("lease on cli0.42 %.2f s after the VLAN link came up, entry fetched; command line %s", toLease, plan.Boot.Cmdline),
