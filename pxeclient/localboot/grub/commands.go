@@ -339,7 +339,7 @@ func cmdConfigfile(in *interp, f *frame, c *command, argv []string) (int, ctl) {
 	}
 	vars := newScope(f.vars, true)
 	in.setConfigVars(vars, file)
-	mb := &menuBuild{vars: vars, file: file}
+	mb := &menuBuild{vars: vars, fns: f.fns, file: file}
 	g := &frame{vars: vars, fns: f.fns, menu: mb, file: file, files: f.files + 1}
 	r := in.runSource(g, file, src)
 	if r.kind == ctlStop {

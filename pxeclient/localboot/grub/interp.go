@@ -171,8 +171,9 @@ func Interpret(ctx context.Context, o Options) (*bootmenu.Menu, error) {
 	}
 	vars := newScope(nil, false)
 	in.initVars(vars, file)
-	top := &menuBuild{vars: vars, file: file}
-	f := &frame{vars: vars, fns: &funcs{defs: map[string]*funcNode{}}, menu: top, file: file}
+	fns := &funcs{defs: map[string]*funcNode{}}
+	top := &menuBuild{vars: vars, fns: fns, file: file}
+	f := &frame{vars: vars, fns: fns, menu: top, file: file}
 	in.runSource(f, file, src)
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("grub: %s: %w", file.name, err)
