@@ -140,7 +140,9 @@ func items(nodes []*mnode) []bootmenu.Item {
 	out := []bootmenu.Item{}
 	for _, n := range nodes {
 		if n.entry != nil {
-			out = append(out, bootmenu.Item{Entry: n.entry})
+			if !n.entry.Hidden { // bootable by its label, not listed
+				out = append(out, bootmenu.Item{Entry: n.entry})
+			}
 			continue
 		}
 		out = append(out, bootmenu.Item{Submenu: &bootmenu.Submenu{Title: n.title, Items: items(n.sub)}})
