@@ -163,7 +163,9 @@ func Interpret(ctx context.Context, o Options) (*bootmenu.Menu, error) {
 		return nil, errors.New("grub: Options.Root is nil")
 	}
 	setDefaults(&o)
-	in := &interp{ctx: ctx, o: o, log: logging.Or(o.Logger), limit: o.MaxSteps, seen: map[string]bool{}, files: map[string][]byte{}}
+	// The configs may take half the statements; the entries' bodies
+	// the rest, each at most MaxEntrySteps.
+	in := &interp{ctx: ctx, o: o, log: logging.Or(o.Logger), limit: o.MaxSteps / 2, seen: map[string]bool{}, files: map[string][]byte{}}
 	file := in.file(o.Root, o.Path)
 	src, err := in.read(file)
 	if err != nil {
@@ -178,6 +180,10 @@ func Interpret(ctx context.Context, o Options) (*bootmenu.Menu, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("grub: %s: %w", file.name, err)
 	}
+	if errors.Is(in.stop, ErrLimit) {
+		in.stop = nil // the configs ran out; the entries defined get their turn
+	}
+	in.limit = o.MaxSteps
 	mb := top
 	if in.result != nil {
 		mb = in.result
@@ -335,8 +341,8 @@ func (in *interp) step(p pos) bool {
 		}
 	}
 	if in.steps > in.limit {
-		if in.limit >= in.o.MaxSteps {
-			in.stop = fmt.Errorf("%s: more than %d statements executed: %w", p, in.o.MaxSteps, ErrLimit)
+		if in.limit >= in.o.MaxSteps || in.limit == in.o.MaxSteps/2 {
+			in.stop = fmt.Errorf("%s: more than %d statements executed: %w", p, in.limit, ErrLimit)
 			in.warnErr(in.stop)
 		}
 		return false
@@ -529,6 +535,9 @@ func (in *interp) expandWord(f *frame, w word, out []string) []string {
 	end := func() {
 		if present {
 			out = append(out, cur.String())
+			// Long words cost statements too, so that a loop that
+			// doubles a value cannot allocate without bound.
+			in.steps += cur.Len() / 64
 		}
 		cur.Reset()
 		present = false
