@@ -68,6 +68,8 @@ func init() {
 		"menuentry":       cmdMenuentry,
 		"submenu":         cmdMenuentry,
 		"hiddenentry":     cmdMenuentry,
+		"blscfg":          cmdBlscfg,
+		"bls_import":      cmdBlscfg,
 	}
 	for _, q := range quiet {
 		builtins[q] = func(*interp, *frame, *command, []string) (int, ctl) { return 0, ctl{} }
