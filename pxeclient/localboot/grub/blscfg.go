@@ -9,7 +9,8 @@ import (
 	"github.com/s390netboot/s390netboot/pxeclient/localboot/bls"
 )
 
-// blsEntries is where Fedora's blscfg looks when $blsdir is unset
+// blsRoots are the folders holding loader/entries where Fedora's blscfg
+// looks when $blsdir is unset
 // (GRUB_BLS_CONFIG_PATH), and then below /boot.
 var blsRoots = []string{".", "boot"}
 
