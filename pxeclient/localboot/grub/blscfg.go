@@ -10,8 +10,7 @@ import (
 )
 
 // blsRoots are the folders holding loader/entries where Fedora's blscfg
-// looks when $blsdir is unset
-// (GRUB_BLS_CONFIG_PATH), and then below /boot.
+// looks when $blsdir is unset (GRUB_BLS_CONFIG_PATH), then below /boot.
 var blsRoots = []string{".", "boot"}
 
 // cmdBlscfg is Fedora's and RHEL's blscfg (grub-core/commands/blscfg.c
