@@ -17,14 +17,14 @@ import (
 // image is a filesystem image a test makes with the real tool.
 type image struct {
 	name string
-	size int64                            // bytes of the sparse file made first (0: the tool makes the file)
-	tool string                           // program
-	pkg  string                           // Debian package providing it
-	args func(dir, img string) []string   // arguments, given a scratch folder and the image path
-	want FS                               // expected result (UUID "" = whatever blkid says)
-	prep func(t *testing.T, dir string)   // fills the scratch folder before the tool runs
-	post func(t *testing.T, img string)   // changes the image after the tool ran
-	skip func(t *testing.T)               // skips when the tool cannot run here
+	size int64                           // bytes of the sparse file made first (0: the tool makes the file)
+	tool string                          // program
+	pkg  string                          // Debian package providing it
+	args func(dir, img string) []string  // arguments, given a scratch folder and the image path
+	want FS                              // expected result (UUID "" = whatever blkid says)
+	prep func(t *testing.T, dir string)  // fills the scratch folder before the tool runs
+	post func(t *testing.T, img string)  // changes the image after the tool ran
+	skip func(t *testing.T)              // skips when the tool cannot run here
 	cmp  func(t *testing.T, got, blk FS) // extra comparison; nil: got must equal blkid's
 }
 
@@ -33,7 +33,7 @@ const (
 	testUUID  = "5bcd7b56-0c70-4c5d-9f0b-2fc5fa9b0d4e"
 )
 
-func sysfsTestImages() []image {
+func testImages() []image {
 	withFile := func(t *testing.T, dir string) {
 		if err := os.WriteFile(filepath.Join(dir, "hello.txt"), []byte("hello\n"), 0o644); err != nil {
 			t.Fatal(err)
@@ -212,7 +212,7 @@ func probeFile(t testing.TB, img string) (FS, error) {
 // TestProbeImages makes each filesystem with its own mkfs and compares
 // Probe's answer with the expected values and with blkid -p's.
 func TestProbeImages(t *testing.T) {
-	for _, im := range sysfsTestImages() {
+	for _, im := range testImages() {
 		t.Run(im.name, func(t *testing.T) {
 			img := makeImage(t, im)
 			got, err := probeFile(t, img)
@@ -242,10 +242,6 @@ func TestProbeImages(t *testing.T) {
 // TestProbeCorrupt damages real superblocks: each gives an error naming
 // the cause, never a panic and never a wrong answer.
 func TestProbeCorrupt(t *testing.T) {
-	ims := map[string]image{}
-	for _, im := range sysfsTestImages() {
-		ims[im.name] = im
-	}
 	for _, c := range []struct {
 		image   string
 		off     int64 // byte to overwrite
@@ -266,7 +262,7 @@ func TestProbeCorrupt(t *testing.T) {
 		{image: "ext4", off: extSuper + 0x38, val: []byte{0, 0}, wantErr: ErrUnknownFS},
 	} {
 		t.Run(c.image, func(t *testing.T) {
-			img := makeImage(t, ims[c.image])
+			img := makeImage(t, imageNamed(t, c.image))
 			if c.cut > 0 {
 				if err := os.Truncate(img, c.cut); err != nil {
 					t.Fatal(err)
@@ -294,7 +290,7 @@ func TestProbeCorrupt(t *testing.T) {
 // TestProbeShortReader: a reader that ends before the size it claims is
 // an error, not a panic or a wrong type.
 func TestProbeShortReader(t *testing.T) {
-	img := makeImage(t, sysfsTestImages()[2]) // ext4
+	img := makeImage(t, imageNamed(t, "ext4"))
 	b, err := os.ReadFile(img)
 	if err != nil {
 		t.Fatal(err)
@@ -316,4 +312,14 @@ func unescapeExport(v string) string {
 		b.WriteByte(v[i])
 	}
 	return b.String()
+}
+
+func imageNamed(t testing.TB, name string) image {
+	for _, im := range testImages() {
+		if im.name == name {
+			return im
+		}
+	}
+	t.Fatalf("no test image %q", name)
+	return image{}
 }
