@@ -162,7 +162,7 @@ func TestReadTableDamaged(t *testing.T) {
 		}
 	})
 	t.Run("none", func(t *testing.T) {
-		for _, b := range [][]byte{nil, make([]byte, 100), make([]byte, 1 << 20)} {
+		for _, b := range [][]byte{nil, make([]byte, 100), make([]byte, 1<<20)} {
 			if _, err := ReadTable(bytes.NewReader(b), int64(len(b))); !errors.Is(err, ErrNoTable) {
 				t.Errorf("%d zero bytes: %v, want ErrNoTable", len(b), err)
 			}
