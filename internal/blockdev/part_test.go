@@ -53,6 +53,9 @@ func partx(t testing.TB, img string) []Partition {
 	var ps []Partition
 	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		f := strings.Split(l, " ")
+		if len(f) != 7 {
+			t.Fatalf("partx printed %q", out)
+		}
 		nr, _ := strconv.Atoi(f[0])
 		start, _ := strconv.ParseInt(f[1], 10, 64)
 		n, _ := strconv.ParseInt(f[2], 10, 64)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 )
 
 var (
@@ -202,11 +203,20 @@ func parseLUKS(d *disk, magic int64) (FS, error) {
 // PV header (struct pv_header, lib/format_text/layout.h), little-endian.
 const (
 	lvmSector   = 8  // sector_xl: the label's own sector
+	lvmCRC      = 16 // crc_xl: of the label sector from offset_xl on
 	lvmOffset   = 20 // offset_xl: where the pv_header starts, from the label
 	lvmType     = 24 // type[8]
 	lvmTypeLVM2 = "LVM2 001"
 	lvmIDLen    = 32 // ID_LEN: the PV UUID, 32 characters
+	// lvmCRCInit is INITIAL_CRC, lvm2 lib/misc/crc.h: LVM's CRC-32 is
+	// the IEEE one started from this value, without the final inversion.
+	lvmCRCInit = 0xf597a6cf
 )
+
+// lvmChecksum is calc_crc(INITIAL_CRC, b) of lvm2 lib/misc/crc.c.
+func lvmChecksum(b []byte) uint32 {
+	return ^crc32.Update(^uint32(lvmCRCInit), crc32.IEEETable, b)
+}
 
 func parseLVM2(d *disk, magic int64) (FS, error) {
 	b, err := d.super(magic, 512)
@@ -218,6 +228,9 @@ func parseLVM2(d *disk, magic int64) (FS, error) {
 	}
 	if s := le.Uint64(b[lvmSector:]); s != uint64(magic/512) {
 		return FS{}, corrupt("label sector_xl %d, found in sector %d", s, magic/512)
+	}
+	if got, want := lvmChecksum(b[lvmOffset:]), le.Uint32(b[lvmCRC:]); got != want {
+		return FS{}, corrupt("label crc_xl %#08x, computed %#08x", want, got)
 	}
 	off := le.Uint32(b[lvmOffset:])
 	if off < 32 || off > 512-lvmIDLen {
