@@ -19,7 +19,7 @@ func TestFuzzSeeds(t *testing.T) {
 	testenv.FuzzSeeds(t, "FuzzProbe", seeds(fuzzImages()))
 	testenv.FuzzSeeds(t, "FuzzReadTable", seeds(map[string]synthImage{"gpt": synthGPT(), "fat16": synthFAT16()}))
 	testenv.FuzzSeeds(t, "FuzzParseUevent", map[string][]byte{
-		"add": []byte("add@/devices/virtual/block/loop0/loop0p1\x00ACTION=add\x00DEVPATH=/devices/virtual/block/loop0/loop0p1\x00SUBSYSTEM=block\x00DEVNAME=loop0p1\x00DEVTYPE=partition\x00PARTN=1\x00SEQNUM=4711\x00MAJOR=259\x00MINOR=0\x00"),
+		"add":     []byte("add@/devices/virtual/block/loop0/loop0p1\x00ACTION=add\x00DEVPATH=/devices/virtual/block/loop0/loop0p1\x00SUBSYSTEM=block\x00DEVNAME=loop0p1\x00DEVTYPE=partition\x00PARTN=1\x00SEQNUM=4711\x00MAJOR=259\x00MINOR=0\x00"),
 		"libudev": []byte("libudev\x00\xfe\xed\xca\xfe(\x00\x00\x00"),
 	})
 }

@@ -31,9 +31,27 @@ func AttachLoop(path string) (dev string, detach func() error, err error) {
 	return attachLoop(path, true)
 }
 
+// AttachLoopPartition attaches partition p of the disk image at path
+// (from ReadTable) as a loop device of its own, read-only, as
+// AttachLoop: for a kernel without the parser of the image's partition
+// table (CONFIG_EFI_PARTITION, CONFIG_MSDOS_PARTITION), where the loop
+// device shows no partitions. The device is a whole disk to Scan.
+func AttachLoopPartition(path string, p Partition) (dev string, detach func() error, err error) {
+	if p.Start < 0 || p.Size <= 0 {
+		return "", nil, fmt.Errorf("attach partition %d of %s: bytes %d+%d: %w", p.Number, path, p.Start, p.Size, ErrBadTable)
+	}
+	return attachLoopAt(path, true, uint64(p.Start), uint64(p.Size))
+}
+
 // attachLoop is AttachLoop; readOnly false makes a writable device, for
 // the tests that show the mount options alone write nothing.
 func attachLoop(path string, readOnly bool) (string, func() error, error) {
+	return attachLoopAt(path, readOnly, 0, 0)
+}
+
+// attachLoopAt attaches size bytes of path from offset (0, 0: all of
+// it).
+func attachLoopAt(path string, readOnly bool, offset, size uint64) (string, func() error, error) {
 	mode, flags := os.O_RDWR, uint32(unix.LO_FLAGS_PARTSCAN|unix.LO_FLAGS_AUTOCLEAR)
 	if readOnly {
 		mode, flags = os.O_RDONLY, flags|unix.LO_FLAGS_READ_ONLY
@@ -58,7 +76,7 @@ func attachLoop(path string, readOnly bool) (string, func() error, error) {
 		if err != nil {
 			return "", nil, fmt.Errorf("attach %s: %w", path, err)
 		}
-		err = configureLoop(lo, img, path, flags)
+		err = configureLoop(lo, img, path, flags, offset, size)
 		if errors.Is(err, unix.EBUSY) {
 			lo.Close() // taken meanwhile: ask for another
 			continue
@@ -86,9 +104,10 @@ func attachLoop(path string, readOnly bool) (string, func() error, error) {
 // configureLoop binds img to the loop device lo: LOOP_CONFIGURE (Linux
 // 5.8), else LOOP_SET_FD and LOOP_SET_STATUS64 (read-only then follows
 // from lo's and img's open mode).
-func configureLoop(lo, img *os.File, path string, flags uint32) error {
+func configureLoop(lo, img *os.File, path string, flags uint32, offset, size uint64) error {
 	cfg := unix.LoopConfig{Fd: uint32(img.Fd())}
 	cfg.Info.Flags = flags
+	cfg.Info.Offset, cfg.Info.Sizelimit = offset, size
 	copy(cfg.Info.File_name[:len(cfg.Info.File_name)-1], path)
 	err := unix.IoctlLoopConfigure(int(lo.Fd()), &cfg)
 	runtime.KeepAlive(img)

@@ -20,6 +20,11 @@ func MountTopLevel(dev Device, fs FS, dir string) (func() error, error) { return
 // AttachLoop returns ErrUnsupported outside Linux.
 func AttachLoop(path string) (string, func() error, error) { return "", nil, errOS }
 
+// AttachLoopPartition returns ErrUnsupported outside Linux.
+func AttachLoopPartition(path string, p Partition) (string, func() error, error) {
+	return "", nil, errOS
+}
+
 // Open returns ErrUnsupported outside Linux.
 func Open(d Device) (*os.File, error) { return nil, errOS }
 

@@ -27,13 +27,18 @@ var tableScripts = map[string]string{
 
 // makeTable writes a 64 MiB image with sfdisk and returns its path.
 func makeTable(t testing.TB, script string) string {
+	return makeTableSize(t, script, 64<<20)
+}
+
+// makeTableSize is makeTable for an image of size bytes.
+func makeTableSize(t testing.TB, script string, size int64) string {
 	t.Helper()
 	sfdisk := testenv.Command(t, "sfdisk", "fdisk")
 	img := filepath.Join(t.TempDir(), "disk.img")
 	if err := os.WriteFile(img, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Truncate(img, 64<<20); err != nil {
+	if err := os.Truncate(img, size); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(sfdisk, "-q", img)

@@ -47,7 +47,7 @@ func synthLVM2() synthImage {
 	copy(l[lvmOffset:], le32(32))
 	copy(l[lvmType:], lvmTypeLVM2)
 	copy(l[32:], "Wq3VQJ9fa7Ck2vTtMUzTnfRc8XTpcJxN") // pv_header.pv_uuid
-	copy(l[64:], le64(64<<20))                   // device_size_xl
+	copy(l[64:], le64(64<<20))                       // device_size_xl
 	copy(l[lvmCRC:], le32(lvmChecksum(l[lvmOffset:])))
 	// blkid skips RAID and LVM signatures on devices under 1 MiB.
 	return synthImage{size: 32 << 20, patches: []patch{{512, l}}}
@@ -231,7 +231,7 @@ func (s synthImage) encode() []byte {
 }
 
 // maxFuzzImage bounds the images fuzz inputs describe.
-const maxFuzzImage = 4 << 20
+const maxFuzzImage = 1 << 20
 
 // sparseImage decodes encode's form; what does not decode ends the
 // patches.

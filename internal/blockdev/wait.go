@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -48,7 +49,7 @@ type WaitOptions struct {
 // when ctx ends (then it returns what it has and ctx's error). It
 // rescans on every block uevent (NETLINK_KOBJECT_UEVENT, on Linux) and,
 // as a fallback when uevents do not arrive, every 100 ms (500 ms with
-// uevents). Wait reads only sysfs, never the disks: probe each device
+// uevents; a sysRoot other than "/sys" is always polled). Wait reads only sysfs, never the disks: probe each device
 // with ProbeDevice, which is bounded too.
 func Wait(ctx context.Context, sysRoot string, o WaitOptions) ([]Device, []Skipped, error) {
 	log := logging.Or(o.Logger)
@@ -61,11 +62,17 @@ func Wait(ctx context.Context, sysRoot string, o WaitOptions) ([]Device, []Skipp
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	events, err := uevents(ctx)
-	poll := pollIntervalUevents
-	if err != nil {
-		log.Debug("blockdev: no uevents, polling sysfs", "err", err)
-		poll = pollInterval
+	// Uevents tell of the live sysfs only; another tree (a test's) is
+	// polled.
+	var events <-chan struct{}
+	poll := pollInterval
+	if filepath.Clean(sysRoot) == "/sys" {
+		var err error
+		if events, err = uevents(ctx); err != nil {
+			log.Debug("blockdev: no uevents, polling sysfs", "err", err)
+		} else {
+			poll = pollIntervalUevents
+		}
 	}
 	start := time.Now()
 	deadline := time.NewTimer(bound)
