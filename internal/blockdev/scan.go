@@ -222,9 +222,13 @@ func readNode(dir, name string) (*node, error) {
 			return nil, fmt.Errorf("%s/partition %d", p, nr)
 		}
 		n.partition = int(nr)
-		real, err := filepath.EvalSymlinks(p)
+		// The link's text names the disk's folder: one readlink instead
+		// of resolving every folder on the way.
+		real, err := os.Readlink(p)
 		if err != nil {
-			return nil, fmt.Errorf("partition %s: %w", name, err)
+			if real, err = filepath.EvalSymlinks(p); err != nil {
+				return nil, fmt.Errorf("partition %s: %w", name, err)
+			}
 		}
 		n.parent = filepath.Base(filepath.Dir(real))
 	} else if !errors.Is(err, fs.ErrNotExist) {
