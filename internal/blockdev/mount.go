@@ -53,9 +53,10 @@ var mountOptions = map[string]mountOption{
 // include/uapi/linux/btrfs_tree.h) instead of the default one.
 const btrfsTopLevel = "subvolid=5"
 
-// MountFlagsText is the flags of every Mount, as mount(8) writes them: read-only, and nothing on
-// the disk is trusted as set-uid, device node or program.
-const MountFlagsText = "ro,nosuid,nodev,noexec"
+// mountFlagsText is the flags of every Mount, as mount(8) writes them:
+// read-only, and nothing on the disk is trusted as set-uid, device node
+// or program.
+const mountFlagsText = "ro,nosuid,nodev,noexec"
 
 // ErrNotMountable is matched (errors.Is) by the error for a filesystem
 // type Mount does not mount: one that is not a filesystem (swap, LUKS,
@@ -88,9 +89,9 @@ func mountOptionFor(fs FS) (mountOption, error) {
 // optionsText is the options of a mount as mount(8) would show them.
 func optionsText(data string) string {
 	if data == "" {
-		return MountFlagsText
+		return mountFlagsText
 	}
-	return MountFlagsText + "," + data
+	return mountFlagsText + "," + data
 }
 
 func joinData(a, b string) string {

@@ -7,7 +7,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// mountFlags: see MountFlagsText.
+// mountFlags: see mountFlagsText.
 const mountFlags = unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC
 
 // Mount mounts the filesystem fs (from Probe) on dev at dir, read-only

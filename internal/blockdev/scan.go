@@ -19,8 +19,14 @@ type Device struct {
 	Name string
 	// Disk is the whole disk ("vda", "nvme0n1"); Name for a whole disk.
 	Disk string
-	// DiskIndex is the disk's place in DiskOrder among the machine's
-	// disks, 0 first (GRUB's hd0 on most machines).
+	// DiskIndex is the disk's place among the machine's disks, 0 first
+	// (GRUB's hd0 on most machines), by kind: virtio-blk (vd), SCSI,
+	// SATA, USB and virtio-scsi (sd), NVMe, DASD, MMC/SD (mmcblk), every
+	// other kind (md, dm, loop with an image, xvd ...), CD-ROMs (sr)
+	// last; within a kind in the natural order of the kernel names (sdz
+	// before sdaa, nvme2n1 before nvme10n1). Every disk counts, also one
+	// skipped for being held by RAID or LVM; RAM, zram and unbound loop
+	// devices do not.
 	DiskIndex int
 	// Partition is the partition number (vda2: 2); 0 for a whole disk.
 	Partition int
@@ -49,13 +55,11 @@ const sectorSize = 512
 // logical ones.
 const minPartition = 4096
 
-// DiskOrder is the order of disk types for DiskIndex: virtio-blk,
-// SCSI/SATA/USB/virtio-scsi, NVMe, DASD, MMC/SD, then every other kind
-// (md, dm, loop with an image, xvd ...), CD-ROMs last; within one kind
-// the natural order of the kernel names (sda < sdb < sdz < sdaa,
-// nvme0n1 < nvme1n1 < nvme10n1). It is the order the kernel found them
-// on one bus, not the firmware's boot order, which Linux cannot see.
-var DiskOrder = []string{"vd", "sd", "nvme", "dasd", "mmcblk", "", "sr"}
+// diskOrder is the order of disk kinds for Device.DiskIndex, by kernel
+// name prefix; "" stands for every other kind. Within a kind the order
+// is the one the kernel named the disks in on their bus, not the
+// firmware's boot order, which Linux cannot see.
+var diskOrder = []string{"vd", "sd", "nvme", "dasd", "mmcblk", "", "sr"}
 
 // pseudo names the devices that are not disks, by kernel name prefix,
 // and why they are skipped; ok (when set) says which of them are disks
@@ -86,7 +90,7 @@ type node struct {
 }
 
 // Scan lists the block devices below sysRoot (normally "/sys") that may
-// hold a filesystem, in DiskOrder, each disk's partitions in number
+// hold a filesystem, in diskOrder, each disk's partitions in number
 // order, and the others with the reason each is left out: RAM, zram and
 // unbound loop devices, devices held by MD RAID or device-mapper (LVM,
 // LUKS: the device built on them is reported instead), empty drives,
@@ -269,7 +273,7 @@ func attrInt(dir, name string) (int64, error) {
 	return v, nil
 }
 
-// compareDisks orders kernel names by DiskOrder, then naturally.
+// compareDisks orders kernel names by diskOrder, then naturally.
 func compareDisks(a, b string) int {
 	ra, pa := diskRank(a)
 	rb, _ := diskRank(b)
@@ -282,15 +286,15 @@ func compareDisks(a, b string) int {
 	return compareNatural(a[len(pa):], b[len(pa):], true)
 }
 
-// diskRank is the place of name's kind in DiskOrder, and the kind's
+// diskRank is the place of name's kind in diskOrder, and the kind's
 // prefix ("" for the other kinds).
 func diskRank(name string) (int, string) {
-	for i, p := range DiskOrder {
+	for i, p := range diskOrder {
 		if p != "" && strings.HasPrefix(name, p) {
 			return i, p
 		}
 	}
-	return slices.Index(DiskOrder, ""), ""
+	return slices.Index(diskOrder, ""), ""
 }
 
 // compareNatural compares names in runs: digit runs by value, letter
