@@ -28,7 +28,8 @@
 #   nftables           packet loss for HTTP (this kernel has no sch_netem)
 #   busybox            busybox tftp/httpd as the baseline client and server
 #   e2fsprogs xfsprogs btrfs-progs fdisk xorriso genisoimage squashfs-tools
-#   erofs-utils        the filesystems and partition tables internal/blockdev's
+#   erofs-utils cryptsetup-bin
+#                      the filesystems and partition tables internal/blockdev's
 #                      tests make and compare with blkid -p
 #
 # Usage: scripts/install-deps.sh   (no arguments; needs root or sudo)
@@ -73,6 +74,7 @@ PATH=$PATH:/usr/sbin:/sbin want mkfs.erofs erofs-utils
 want xorriso xorriso
 want genisoimage genisoimage
 want mksquashfs squashfs-tools
+PATH=$PATH:/usr/sbin:/sbin want cryptsetup cryptsetup-bin
 want apt-get apt
 if [ ${#need[@]} -eq 0 ]; then
 	echo "install-deps: all tools present" >&2
