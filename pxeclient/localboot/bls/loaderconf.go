@@ -77,11 +77,10 @@ const maxTimeoutSeconds = math.MaxUint32
 // ignored.
 func ParseLoaderConf(name string, data []byte) (*LoaderConf, []error) {
 	c := &LoaderConf{Path: name, Mode: MenuHidden, Editor: true}
-	var warns []error
-	warn := func(n int, err error) { warns = append(warns, &Warning{File: name, Line: n, Err: err}) }
+	warns := warnList{max: maxFileWarnings}
+	warn := func(n int, err error) { warns.add(&Warning{File: name, Line: n, Err: err}) }
 	if i := bytes.IndexByte(data, 0); i >= 0 {
-		warn(1+bytes.Count(data[:i], []byte("\n")), fmt.Errorf("%w: a NUL byte at offset %d", ErrNotText, i))
-		return c, warns
+		return c, []error{&Warning{File: name, Line: 1 + bytes.Count(data[:i], []byte("\n")), Err: fmt.Errorf("%w: a NUL byte at offset %d", ErrNotText, i)}}
 	}
 	for n, line := range bytes.Split(data, []byte("\n")) {
 		n++
@@ -116,7 +115,7 @@ func ParseLoaderConf(name string, data []byte) (*LoaderConf, []error) {
 			}
 		}
 	}
-	return c, warns
+	return c, warns.result(name)
 }
 
 // parseTimeout reads timeout's value: seconds or one of the menu-*

@@ -43,7 +43,8 @@ var (
 // (systemd-boot's default without one: at once, Quiet). The warnings
 // name files as v.File names them ("vda1:/loader/entries/a.conf:3").
 func (r *Result) Menu(v *volume.Volume) *bootmenu.Menu {
-	cv := &converter{res: r, vol: v, byLabel: map[string]*bootmenu.Entry{}, back: map[*bootmenu.Entry]*Entry{}}
+	cv := &converter{res: r, vol: v, byLabel: map[string]*bootmenu.Entry{}, back: map[*bootmenu.Entry]*Entry{},
+		warnings: warnList{max: maxWarnings}}
 	m := &bootmenu.Menu{Source: v.File(EntriesDir).Name, Tried: []string{}, Rules: cv}
 	for _, d := range r.Dirs {
 		m.Tried = append(m.Tried, v.File(d).Name)
@@ -74,7 +75,7 @@ func (r *Result) Menu(v *volume.Volume) *bootmenu.Menu {
 	def, via := cv.defaultEntry()
 	m.Enter = cv.choice(def, "", false)
 	m.Auto = bootmenu.Auto{Choice: m.Enter, Via: via}
-	m.Warnings = cv.warnings
+	m.Warnings = cv.warnings.result(v.Name)
 	if def == nil {
 		m.Auto.Forever = true
 		return m
@@ -102,7 +103,7 @@ type converter struct {
 	menu     *bootmenu.Menu
 	byLabel  map[string]*bootmenu.Entry
 	back     map[*bootmenu.Entry]*Entry
-	warnings []error
+	warnings warnList
 }
 
 // warn adds a warning, its file named on the volume.
@@ -111,7 +112,7 @@ func (cv *converter) warn(err error) {
 	if errors.As(err, &w) {
 		err = &Warning{File: cv.vol.File(w.File).Name, Line: w.Line, Err: w.Err}
 	}
-	cv.warnings = append(cv.warnings, err)
+	cv.warnings.add(err)
 }
 
 func (cv *converter) warnAll(errs []error) {
