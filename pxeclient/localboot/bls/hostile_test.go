@@ -181,14 +181,9 @@ func (f lyingFile) Stat() (fs.FileInfo, error) {
 func TestFIFO(t *testing.T) {
 	dir := t.TempDir()
 	entries := filepath.Join(dir, "loader", "entries")
-	if err := os.MkdirAll(entries, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	writeFile(t, filepath.Join(entries, "a.conf"), []byte("linux /k\n"))
 	if err := syscall.Mkfifo(filepath.Join(entries, "pipe.conf"), 0o644); err != nil {
-		t.Skipf("mkfifo: %v", err)
-	}
-	if err := os.WriteFile(filepath.Join(entries, "a.conf"), []byte("linux /k\n"), 0o644); err != nil {
-		t.Fatal(err)
+		t.Fatalf("mkfifo: %v", err)
 	}
 	res, err := Load(os.DirFS(dir), Options{})
 	if err != nil {
@@ -206,13 +201,7 @@ func TestFIFO(t *testing.T) {
 func BenchmarkLoad(b *testing.B) {
 	dir := b.TempDir()
 	for name, f := range manyEntries(10_000) {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			b.Fatal(err)
-		}
-		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
-			b.Fatal(err)
-		}
+		writeFile(b, filepath.Join(dir, name), f.Data)
 	}
 	fsys := os.DirFS(dir)
 	for _, max := range []int{0, 10_000} {

@@ -34,6 +34,10 @@ var (
 	// ErrSecondLoaderConf: a loader.conf in a second root; the first one
 	// counts.
 	ErrSecondLoaderConf = errors.New("bls: a second loader.conf")
+	// ErrOtherSemantics: loader/entries.srel says the entries follow
+	// other rules than the spec's; they are read as the spec's all the
+	// same.
+	ErrOtherSemantics = errors.New("bls: the entries follow other rules than the Boot Loader Specification")
 )
 
 // Where the spec puts things, below a root (the root of an ESP, an
@@ -42,7 +46,13 @@ const (
 	EntriesDir = "loader/entries"
 	LoaderFile = "loader/loader.conf"
 	UKIDir     = "EFI/Linux"
+	// SrelFile marks a directory of entries that follow the spec: it
+	// holds "type1" (the spec's "Standard-conformance Marker File").
+	SrelFile = "loader/entries.srel"
 )
+
+// srelType1 is what SrelFile holds for entries that follow the spec.
+const srelType1 = "type1"
 
 // DefaultRoots are where Load looks by default: the volume's root (an
 // ESP, an XBOOTLDR partition, a separate /boot partition) and its "boot"
@@ -126,6 +136,7 @@ func Load(fsys fs.FS, opts Options) (*Result, error) {
 	for _, root := range roots {
 		root = volume.Clean(root)
 		l.loaderConf(path.Join(root, LoaderFile))
+		l.srel(path.Join(root, SrelFile))
 		l.dir(path.Join(root, EntriesDir), confSuffix, l.conf)
 		l.dir(path.Join(root, UKIDir), efiSuffix, l.uki)
 	}
@@ -346,6 +357,18 @@ func (l *loader) loaderConf(name string) {
 	c, warns := ParseLoaderConf(name, b)
 	l.warnAll(warns)
 	l.res.Loader = c
+}
+
+// srel checks the marker file at name when it is there.
+func (l *loader) srel(name string) {
+	info, err := fs.Stat(l.fsys, name)
+	if err != nil {
+		return // no marker: "no assumptions should be made"
+	}
+	b, ok := l.readFile(name, info.Mode().Type())
+	if ok && strings.TrimSpace(string(b)) != srelType1 {
+		l.warn(name, 0, fmt.Errorf("%w: it says %q, not %q", ErrOtherSemantics, clip(strings.TrimSpace(string(b))), srelType1))
+	}
 }
 
 // ForArch reports whether e boots on goarch: it has no architecture key,

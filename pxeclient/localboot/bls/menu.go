@@ -33,7 +33,8 @@ var (
 
 // Menu gives the entries of r, read from the volume v, as the boot
 // menu: one item per entry in the spec's order (entries for another
-// architecture hidden, with the reason), labelled by their ID (the file
+// architecture, and efi entries on a machine without EFI, hidden, with
+// the reason), labelled by their ID (the file
 // name when two share it); titles that repeat get the version, then the
 // ID. Kernel and initrds are v's files (for a UKI, its sections: the
 // microcode initrd before the initrd); Cmdline is complete, variables
@@ -164,6 +165,8 @@ func (cv *converter) entry(e *Entry) *bootmenu.Entry {
 	case e.EFI != "":
 		me.Kind, me.Origin.Line = bootmenu.Other, e.EFILine
 		me.Reason = "an EFI program: kexec boots Linux kernels only"
+		// The spec hides efi entries on machines without EFI.
+		me.Hidden = uki.EFIArch(cv.res.arch) == ""
 	default:
 		me.Kind = bootmenu.Linux
 		cv.warnAll(warns)

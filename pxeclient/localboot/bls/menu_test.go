@@ -202,3 +202,40 @@ func TestMenuFiles(t *testing.T) {
 		t.Errorf("warning %q", w)
 	}
 }
+
+// TestNonEFI: on a machine without EFI (s390x) efi entries and entries
+// with an architecture key are hidden; the others stay.
+func TestNonEFI(t *testing.T) {
+	_, m := mapMenu(t, menuFiles, Options{Arch: "s390x"})
+	var listed []string
+	for _, it := range m.Items {
+		listed = append(listed, it.Entry.Label)
+	}
+	if got := strings.Join(listed, " "); got != "a-6.10 a-6.9" {
+		t.Errorf("listed %s", got)
+	}
+	for _, e := range m.Entries {
+		if e.Label == "x64" && e.Reason != "for architecture X64, this machine is s390x" {
+			t.Errorf("x64: %q", e.Reason)
+		}
+	}
+}
+
+// TestSrel: loader/entries.srel that does not say type1 is a warning;
+// the entries are read all the same.
+func TestSrel(t *testing.T) {
+	for _, tt := range []struct {
+		srel string
+		warn []error
+	}{
+		{"type1\n", nil},
+		{"type1", nil},
+		{"grubby\n", []error{ErrOtherSemantics}},
+	} {
+		res, _ := mapMenu(t, map[string]string{"loader/entries.srel": tt.srel, "loader/entries/a.conf": "linux /k\n", "k": ""}, Options{})
+		if len(res.Entries) != 1 {
+			t.Errorf("%q: %d entries", tt.srel, len(res.Entries))
+		}
+		checkWarnings(t, res.Warnings, tt.warn)
+	}
+}
