@@ -119,8 +119,15 @@ type Result struct {
 // '.' are skipped (editor and AppleDouble files), as systemd does. A
 // missing directory is no error; a file that cannot be read, is too
 // large or is no entry is a warning, and the other entries are read. The
-// error is for fsys itself failing (never for its contents).
+// error is for fsys itself failing: its root cannot be read (never for
+// its contents).
 func Load(fsys fs.FS, opts Options) (*Result, error) {
+	if fsys == nil {
+		return nil, errors.New("bls: no filesystem")
+	}
+	if _, err := fs.Stat(fsys, "."); err != nil {
+		return nil, fmt.Errorf("bls: the volume's root: %w", err)
+	}
 	opts.MaxFileSize = positive.Or(opts.MaxFileSize, DefaultMaxFileSize)
 	opts.MaxTotalSize = positive.Or(opts.MaxTotalSize, DefaultMaxTotalSize)
 	opts.MaxEntries = positive.Or(opts.MaxEntries, DefaultMaxEntries)

@@ -32,17 +32,17 @@ var (
 )
 
 // Menu gives the entries of r, read from the volume v, as the boot
-// menu: one item per entry in the spec's order (entries for another
-// architecture, and efi entries on a machine without EFI, hidden, with
-// the reason), labelled by their ID (the file
-// name when two share it); titles that repeat get the version, then the
-// ID. Kernel and initrds are v's files (for a UKI, its sections: the
-// microcode initrd before the initrd); Cmdline is complete, variables
-// expanded; Origin is the file and the line of its linux (efi) key.
-// Auto is loader.conf's default (the first bootable entry matching its
-// pattern) or the first bootable entry, after loader.conf's timeout
-// (systemd-boot's default without one: at once, Quiet). The warnings
-// name files as v.File names them ("vda1:/loader/entries/a.conf:3").
+// menu: one item per entry in the spec's order, labelled by its ID (by
+// its file when two share the ID). Entries for another architecture,
+// and efi entries on a machine without EFI, are hidden, with the reason.
+// Titles that repeat get the version, then the ID. Kernel and initrds
+// are v's files (for a UKI, its sections: the microcode initrd before
+// the initrd); Cmdline is complete, variables expanded; Origin is the
+// file and the line of its linux (efi) key. Auto is loader.conf's
+// default (the first bootable entry matching its pattern) or the first
+// bootable entry, after loader.conf's timeout (without one,
+// systemd-boot's default: at once, Quiet). The warnings name files as
+// v.File names them ("vda1:/loader/entries/a.conf:3").
 func (r *Result) Menu(v *volume.Volume) *bootmenu.Menu {
 	cv := &converter{res: r, vol: v, byLabel: map[string]*bootmenu.Entry{}, back: map[*bootmenu.Entry]*Entry{},
 		warnings: warnList{max: maxWarnings}}

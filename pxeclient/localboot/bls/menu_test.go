@@ -3,6 +3,8 @@ package bls
 import (
 	"context"
 	"errors"
+	"io/fs"
+	"os"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -237,5 +239,16 @@ func TestSrel(t *testing.T) {
 			t.Errorf("%q: %d entries", tt.srel, len(res.Entries))
 		}
 		checkWarnings(t, res.Warnings, tt.warn)
+	}
+}
+
+// TestLoadError: a volume whose root cannot be read is an error, not an
+// empty menu.
+func TestLoadError(t *testing.T) {
+	if _, err := Load(os.DirFS("/nonexistent/volume"), Options{}); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Load = %v, want ErrNotExist", err)
+	}
+	if _, err := Load(nil, Options{}); err == nil {
+		t.Error("Load(nil) succeeded")
 	}
 }
