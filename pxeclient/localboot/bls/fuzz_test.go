@@ -1,6 +1,8 @@
 package bls
 
 import (
+	"bytes"
+	"debug/pe"
 	"errors"
 	"io/fs"
 	"os"
@@ -10,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/s390netboot/s390netboot/internal/testenv"
+	"github.com/s390netboot/s390netboot/uki"
 )
 
 // TestFuzzSeeds writes (with -update) and checks the seed corpora: every
@@ -39,6 +42,10 @@ func TestFuzzSeeds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	testenv.FuzzSeeds(t, "FuzzParseUKI", map[string][]byte{
+		"x64-ucode": buildUKI(t, pe.IMAGE_FILE_MACHINE_AMD64, uki.Image{Initrd: []byte("i"), Ucode: []byte("u"), Cmdline: "quiet", OSRelease: fedoraOSRelease}),
+		"aa64":      buildUKI(t, pe.IMAGE_FILE_MACHINE_ARM64, uki.Image{OSRelease: "ID=debian\n"}),
+	})
 	testenv.FuzzSeeds(t, "FuzzOSRelease", map[string][]byte{
 		"fedora-s390x":   osrel,
 		"fedora-uki":     []byte(fedoraOSRelease + "IMAGE_VERSION=6.9.7-200.fc40.x86_64\n"),
@@ -94,6 +101,23 @@ func FuzzLoaderConf(f *testing.F) {
 		Match(c.Default, c.Default)
 		if !Match("*", c.Default) {
 			t.Fatalf("* does not match %q", c.Default)
+		}
+	})
+}
+
+// FuzzParseUKI: any file reads without panicking; an entry is a UKI
+// with a kernel section and its initrd sections in order.
+func FuzzParseUKI(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte) {
+		e, _ := ParseUKI("EFI/Linux/fuzz.efi", bytes.NewReader(data), int64(len(data)))
+		if e == nil {
+			return
+		}
+		if e.Type != Type2 || e.Linux != e.Path || len(e.Sections) > 2 || len(e.Sections) == 2 && e.Sections[0] != uki.SectionUcode {
+			t.Fatalf("entry %+v", e)
+		}
+		if _, err := uki.SectionReader(bytes.NewReader(data), int64(len(data)), uki.SectionLinux); err != nil {
+			t.Fatalf("an entry without a readable kernel: %v", err)
 		}
 	})
 }

@@ -56,8 +56,8 @@ const srelType1 = "type1"
 
 // DefaultRoots are where Load looks by default: the volume's root (an
 // ESP, an XBOOTLDR partition, a separate /boot partition) and its "boot"
-// folder (a root filesystem that holds /boot, as Fedora installs on one
-// partition and zipl's s390x installs have it).
+// folder (a root filesystem that holds /boot, as an install on one
+// partition has it).
 var DefaultRoots = []string{".", "boot"}
 
 // Default limits. Real directories are far below them: a Fedora entry is
