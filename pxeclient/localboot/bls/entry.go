@@ -233,7 +233,7 @@ func ParseEntry(name string, data []byte) (*Entry, []error) {
 		}
 		if value == "" {
 			if key != "options" {
-				warn(n, fmt.Errorf("%w: %s", ErrNoValue, key))
+				warn(n, fmt.Errorf("%w: %s", ErrNoValue, clip(key)))
 			}
 			continue
 		}
@@ -255,7 +255,7 @@ func ParseEntry(name string, data []byte) (*Entry, []error) {
 			e.DevicetreeOverlay = append(e.DevicetreeOverlay, strings.Fields(value)...)
 		default:
 			if !extensionKeys[key] {
-				warn(n, fmt.Errorf("%w: %q", ErrUnknownKey, key))
+				warn(n, fmt.Errorf("%w: %q", ErrUnknownKey, clip(key)))
 			}
 			if e.Extra == nil {
 				e.Extra = map[string]string{}
@@ -264,7 +264,7 @@ func ParseEntry(name string, data []byte) (*Entry, []error) {
 		}
 	}
 	if e.MachineID != "" && !isMachineID(e.MachineID) {
-		warn(seen["machine-id"], fmt.Errorf("%w: machine-id %q is not 32 lower-case hex digits", ErrBadValue, e.MachineID))
+		warn(seen["machine-id"], fmt.Errorf("%w: machine-id %q is not 32 lower-case hex digits", ErrBadValue, clip(e.MachineID)))
 	}
 	switch {
 	case e.Linux == "" && e.EFI == "":
