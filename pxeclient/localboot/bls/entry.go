@@ -162,8 +162,9 @@ type Entry struct {
 	// Architecture is the architecture key as written (an EFI name such
 	// as "x64", "aa64"; compared case-insensitively).
 	Architecture string `json:"architecture,omitempty"`
-	// Extra holds the keys distributions add beyond the spec (Fedora's
-	// grub_users, grub_arg, grub_class, ...), the last value of each.
+	// Extra holds the keys beyond the spec, the last value of each:
+	// those distributions add (Fedora's grub_users, grub_arg,
+	// grub_class, ...) and unknown ones (which are warned about).
 	Extra map[string]string `json:"extra,omitempty"`
 	// Sections are, for a type #2 entry, the UKI's initrd sections in
 	// the order they are loaded (".ucode" before ".initrd").
