@@ -218,15 +218,20 @@ func ukiESP(t testing.TB) string {
 		"loader/loader.conf":   []byte("default 5c4b2e8f0d3a4c6e9b1f7a2d8e6c4b0a-*\ntimeout 3\neditor yes\n"),
 	}
 	for name, data := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		writeFile(t, filepath.Join(dir, name), data)
 	}
 	return dir
+}
+
+// writeFile writes data to name, making its folder.
+func writeFile(t testing.TB, name string, data []byte) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(name, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestUKI: type #2 entries on an ESP, read in place.

@@ -32,18 +32,20 @@ var (
 )
 
 // Menu gives the entries of r, read from the volume v, as the boot
-// menu: one item per entry in the spec's order (entries for another
-// architecture hidden, with the reason), labelled by their ID (the file
-// name when two share it); titles that repeat get the version, then the
-// ID. Kernel and initrds are v's files (for a UKI, its sections: the
-// microcode initrd before the initrd); Cmdline is complete, variables
-// expanded; Origin is the file and the line of its linux (efi) key.
-// Auto is loader.conf's default (the first bootable entry matching its
-// pattern) or the first bootable entry, after loader.conf's timeout
-// (systemd-boot's default without one: at once, Quiet). The warnings
-// name files as v.File names them ("vda1:/loader/entries/a.conf:3").
+// menu: one item per entry in the spec's order, labelled by its ID (by
+// its file when two share the ID). Entries for another architecture,
+// and efi entries on a machine without EFI, are hidden, with the reason.
+// Titles that repeat get the version, then the ID. Kernel and initrds
+// are v's files (for a UKI, its sections: the microcode initrd before
+// the initrd); Cmdline is complete, variables expanded; Origin is the
+// file and the line of its linux (efi) key. Auto is loader.conf's
+// default (the first bootable entry matching its pattern) or the first
+// bootable entry, after loader.conf's timeout (without one,
+// systemd-boot's default: at once, Quiet). The warnings name files as
+// v.File names them ("vda1:/loader/entries/a.conf:3").
 func (r *Result) Menu(v *volume.Volume) *bootmenu.Menu {
-	cv := &converter{res: r, vol: v, byLabel: map[string]*bootmenu.Entry{}, back: map[*bootmenu.Entry]*Entry{}}
+	cv := &converter{res: r, vol: v, byLabel: map[string]*bootmenu.Entry{}, back: map[*bootmenu.Entry]*Entry{},
+		warnings: warnList{max: maxWarnings}}
 	m := &bootmenu.Menu{Source: v.File(EntriesDir).Name, Tried: []string{}, Rules: cv}
 	for _, d := range r.Dirs {
 		m.Tried = append(m.Tried, v.File(d).Name)
@@ -74,7 +76,7 @@ func (r *Result) Menu(v *volume.Volume) *bootmenu.Menu {
 	def, via := cv.defaultEntry()
 	m.Enter = cv.choice(def, "", false)
 	m.Auto = bootmenu.Auto{Choice: m.Enter, Via: via}
-	m.Warnings = cv.warnings
+	m.Warnings = cv.warnings.result(v.Name)
 	if def == nil {
 		m.Auto.Forever = true
 		return m
@@ -102,7 +104,7 @@ type converter struct {
 	menu     *bootmenu.Menu
 	byLabel  map[string]*bootmenu.Entry
 	back     map[*bootmenu.Entry]*Entry
-	warnings []error
+	warnings warnList
 }
 
 // warn adds a warning, its file named on the volume.
@@ -111,7 +113,7 @@ func (cv *converter) warn(err error) {
 	if errors.As(err, &w) {
 		err = &Warning{File: cv.vol.File(w.File).Name, Line: w.Line, Err: w.Err}
 	}
-	cv.warnings = append(cv.warnings, err)
+	cv.warnings.add(err)
 }
 
 func (cv *converter) warnAll(errs []error) {
@@ -163,6 +165,8 @@ func (cv *converter) entry(e *Entry) *bootmenu.Entry {
 	case e.EFI != "":
 		me.Kind, me.Origin.Line = bootmenu.Other, e.EFILine
 		me.Reason = "an EFI program: kexec boots Linux kernels only"
+		// The spec hides efi entries on machines without EFI.
+		me.Hidden = uki.EFIArch(cv.res.arch) == ""
 	default:
 		me.Kind = bootmenu.Linux
 		cv.warnAll(warns)
