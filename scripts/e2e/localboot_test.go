@@ -429,8 +429,11 @@ func lbCheckUnchanged(t *testing.T, images, before []string) string {
 func expectLocalTarget(t *testing.T, g *Guest, tag string) Line {
 	t.Helper()
 	l := g.Expect(`TARGET-UP`, 300*time.Second)
-	for _, want := range []string{"e2e=" + tag + " ", "marker1=[from-initrd-1]", "marker2=[from-initrd-2]"} {
-		if !strings.Contains(l.Text+" ", want) {
+	if !regexp.MustCompile(`[\[ ]e2e=` + regexp.QuoteMeta(tag) + `[\] ]`).MatchString(l.Text) {
+		t.Errorf("target /init: %q lacks e2e=%s", l.Text, tag)
+	}
+	for _, want := range []string{"marker1=[from-initrd-1]", "marker2=[from-initrd-2]"} {
+		if !strings.Contains(l.Text, want) {
 			t.Errorf("target /init: %q lacks %q", l.Text, want)
 		}
 	}
