@@ -141,6 +141,14 @@ func hostPort(u *url.URL, defPort string) string {
 	return net.JoinHostPort(u.Hostname(), port)
 }
 
+// IsLocal reports whether rawURL names a file of this machine (a file://
+// URL, as a kernel on a mounted disk), which no network and no boot
+// server is needed for.
+func IsLocal(rawURL string) bool {
+	scheme, _, ok := strings.Cut(rawURL, ":")
+	return ok && strings.EqualFold(scheme, "file")
+}
+
 // parseFileLocation checks a file URL: file:///absolute/path (RFC 8089),
 // or file://localhost/absolute/path; no other host, query or fragment.
 func parseFileLocation(raw string, u *url.URL) (*location, error) {
