@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/s390netboot/s390netboot/pxeclient/bootmenu"
 	"github.com/s390netboot/s390netboot/pxeclient/dhcp"
 	"github.com/s390netboot/s390netboot/pxeclient/fetch"
+	"github.com/s390netboot/s390netboot/pxeclient/localboot/volume"
 	"github.com/s390netboot/s390netboot/pxeclient/pxelinux"
 	"github.com/s390netboot/s390netboot/uki"
 )
@@ -88,6 +90,13 @@ type Client struct {
 	// or pxeinit.ip=, on the machine's links). pxeboot gives a lease
 	// made of its flags (Fixed).
 	Network func(ctx context.Context) (*Lease, error)
+	// Disks gives the volumes of the machine's disks, mounted read-only,
+	// for the disk step (DiskMenu); nil looks at no disk (pxeboot on a
+	// running system). The init gives ScanDisks; `pxeboot plan --disk`
+	// and tests give folders (DirVolumes). An error with volumes is a
+	// warning (a disk that could not be mounted); without, the disks
+	// give nothing.
+	Disks func(ctx context.Context) ([]*volume.Volume, error)
 	// Fetch tunes the downloads (Progress and Logger are filled in).
 	Fetch fetch.Options
 	// DHCP tunes the DHCP client (UUID defaults to Machine.UUID; Arch to
@@ -173,12 +182,20 @@ func (c *Client) Once(ctx context.Context) error {
 
 func (c *Client) once(ctx context.Context, p *pass) error {
 	c.init()
-	lease, err := c.Lease(ctx)
-	if err != nil {
-		return err
+	order := c.Settings.Sources()
+	var m *bootmenu.Menu
+	var err error
+	switch {
+	case c.Disks != nil && slices.Contains(order, settings.SourceDisk):
+		m, err = c.sources(ctx, p)
+	case !slices.Contains(order, settings.SourceNet):
+		err = fmt.Errorf("pxeinit.boot=%s: %w", strings.Join(order, ","), ErrNoDiskEntries)
+	default:
+		// The network alone, as before there were disks.
+		if p.lease, err = c.Lease(ctx); err == nil {
+			m, err = c.Config(ctx, p.lease)
+		}
 	}
-	p.lease = lease
-	m, err := c.Config(ctx, lease)
 	if err != nil {
 		return err
 	}
@@ -187,7 +204,7 @@ func (c *Client) once(ctx context.Context, p *pass) error {
 	if err != nil {
 		return err
 	}
-	p.menu, err = c.Boot(ctx, lease, m, ch, via)
+	p.menu, err = c.Boot(ctx, p.lease, m, ch, via)
 	return err
 }
 

@@ -1,0 +1,165 @@
+package pxeclient
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/s390netboot/s390netboot/internal/pid1"
+	"github.com/s390netboot/s390netboot/internal/settings"
+	"github.com/s390netboot/s390netboot/pxeclient/bootmenu"
+	"github.com/s390netboot/s390netboot/pxeclient/localboot"
+	"github.com/s390netboot/s390netboot/pxeclient/localboot/volume"
+)
+
+// ErrNoDiskEntries is the disk step finding nothing to boot: no volume,
+// or no config with an entry on any.
+var ErrNoDiskEntries = errors.New("no boot entries on the disks")
+
+// DiskMenu is the disk step: the volumes Disks gives (the machine's
+// disks, mounted read-only), their configs read and merged (package
+// localboot) for the client's architecture, under the signed-boot
+// policy (when it is on, every entry is listed with the reason it cannot
+// boot: see signedboot.Policy.LocalRefused), their warnings logged, and
+// the disks stage line. Without Disks, or when no config gave an entry,
+// the error matches ErrNoDiskEntries (and the menu holds the warnings,
+// when there were any).
+func (c *Client) DiskMenu(ctx context.Context) (*bootmenu.Menu, error) {
+	c.init()
+	start := time.Now()
+	if c.Disks == nil {
+		return nil, fmt.Errorf("%w: the client has no disk source", ErrNoDiskEntries)
+	}
+	vols, err := c.Disks(ctx)
+	if err != nil && len(vols) == 0 {
+		c.stages.mark("disks", "volumes", 0, "configs", 0, "entries", 0, "sec", fmt.Sprintf("%.3f", time.Since(start).Seconds()))
+		return nil, fmt.Errorf("%w: %w", ErrNoDiskEntries, err)
+	}
+	if err != nil {
+		c.Log.Warn(err.Error())
+	}
+	res := localboot.Read(ctx, vols, localboot.Options{Arch: c.Arch, Platform: c.firmware(), Refuse: c.Signed.LocalRefused(), Logger: c.Log})
+	m := res.Menu
+	if m != nil {
+		c.logWarnings(m)
+		m.Locked = c.Signed.Enabled()
+	}
+	c.stages.mark("disks", "volumes", res.Volumes, "configs", len(res.Used), "entries", res.Entries(),
+		"sec", fmt.Sprintf("%.3f", time.Since(start).Seconds()))
+	if res.Entries() == 0 {
+		return m, fmt.Errorf("%w: %d volumes, %d configs found", ErrNoDiskEntries, res.Volumes, len(res.Configs))
+	}
+	return m, nil
+}
+
+// firmware is GRUB's $grub_platform for this machine: "efi" when the
+// kernel was started by UEFI firmware, else "pc".
+func (c *Client) firmware() string {
+	if _, err := os.Stat(filepath.Join(c.Root, "sys/firmware/efi")); err == nil {
+		return "efi"
+	}
+	return "pc"
+}
+
+// sources is the flow's first step with the disks: the disk step runs
+// beside the network and config steps (scanning and mounting disks while
+// DHCP waits), and the menus of the sources in pxeinit.boot order are
+// merged (sourcesMenu). A network that fails is only a warning when the
+// disks have an entry; with no entry on the disks its error is the
+// pass's, as without disks.
+func (c *Client) sources(ctx context.Context, p *pass) (*bootmenu.Menu, error) {
+	order := c.Settings.Sources()
+	type diskResult struct {
+		m   *bootmenu.Menu
+		err error
+	}
+	disks := make(chan diskResult, 1)
+	go func() {
+		var r diskResult
+		r.err = pid1.Recover(func() error {
+			var err error
+			r.m, err = c.DiskMenu(ctx)
+			return err
+		})
+		disks <- r
+	}()
+	var netMenu *bootmenu.Menu
+	var netErr error
+	if slices.Contains(order, settings.SourceNet) {
+		p.lease, netErr = c.Lease(ctx)
+		if netErr == nil {
+			netMenu, netErr = c.Config(ctx, p.lease)
+		}
+	}
+	d := <-disks
+	if d.err == nil && netErr != nil && !bootable(d.m) {
+		d.err = fmt.Errorf("%w that may boot (%s)", ErrNoDiskEntries, c.Signed)
+	}
+	switch {
+	case d.err != nil && netMenu != nil:
+		c.Log.Info("disks: " + d.err.Error())
+		return netMenu, nil
+	case d.err != nil && netErr != nil:
+		c.Log.Info("disks: " + d.err.Error())
+		return nil, netErr
+	case d.err != nil:
+		return nil, fmt.Errorf("pxeinit.boot=disk: %w", d.err)
+	case netErr != nil:
+		c.Log.Warn(netErr.Error(), "next", "the disks' entries")
+	}
+	return c.sourcesMenu(order, p.lease, netMenu, d.m), nil
+}
+
+// sourcesMenu is the menu of the network (read with lease l) and the
+// disks together, in order (pxeinit.boot): a group headed "network" for
+// the network's entries and the disks' groups, one per config; the
+// unattended choice is the first source's that has one (bootmenu.Merge).
+// A source without a menu is left out.
+func (c *Client) sourcesMenu(order []string, l *Lease, netMenu, diskMenu *bootmenu.Menu) *bootmenu.Menu {
+	var parts []bootmenu.Part
+	for _, s := range order {
+		switch {
+		case s == settings.SourceNet && netMenu != nil:
+			parts = append(parts, bootmenu.Part{Title: fmt.Sprintf("network: %s on %s", netMenu.Source, l.Source.Server()), Menu: netMenu})
+		case s == settings.SourceDisk && diskMenu != nil:
+			parts = append(parts, bootmenu.Part{Menu: diskMenu})
+		}
+	}
+	if len(parts) == 1 {
+		return parts[0].Menu
+	}
+	return bootmenu.Merge(parts)
+}
+
+// bootable reports whether an entry of m can boot.
+func bootable(m *bootmenu.Menu) bool {
+	return m != nil && slices.ContainsFunc(m.Entries, (*bootmenu.Entry).Bootable)
+}
+
+// DirVolumes is a Disks source of folders that stand for volumes (`pxeboot
+// plan --disk DIR`, tests): each its own disk, in order (DiskIndex),
+// named by its path.
+func DirVolumes(dirs ...string) func(context.Context) ([]*volume.Volume, error) {
+	return func(context.Context) ([]*volume.Volume, error) {
+		var vols []*volume.Volume
+		for i, d := range dirs {
+			st, err := os.Stat(d)
+			if err != nil {
+				return vols, err
+			}
+			if !st.IsDir() {
+				return vols, fmt.Errorf("%s: not a directory", d)
+			}
+			abs, err := filepath.Abs(d)
+			if err != nil {
+				return vols, err
+			}
+			vols = append(vols, &volume.Volume{Name: d, Disk: d, DiskIndex: i, FS: os.DirFS(abs), Dir: abs})
+		}
+		return vols, nil
+	}
+}
