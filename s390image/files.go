@@ -107,15 +107,21 @@ func InspectFile(path string) (*Info, error) {
 // files kernel and ramdisk into the folder dir, creating it if needed.
 // ramdisk may be StdioPath, or "" to take the ramdisk out of a single boot
 // image. Every file appears complete or none does.
-func WriteLoadDir(dir, kernel, ramdisk string, opts Options) (*LoadLayout, error) {
+func WriteLoadDir(dir, kernel, ramdisk string, opts Options) (_ *LoadLayout, err error) {
 	src, err := openSources(kernel, ramdisk, false, &opts)
 	if err != nil {
 		return nil, err
 	}
 	defer src.Close()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	made, err := mkdirs(dir)
+	if err != nil {
 		return nil, err
 	}
+	defer func() {
+		if err != nil {
+			removeMade(dir, made)
+		}
+	}()
 	var o outputs
 	defer o.abort()
 	var w LoadFiles
@@ -138,6 +144,35 @@ func WriteLoadDir(dir, kernel, ramdisk string, opts Options) (*LoadLayout, error
 		return nil, err
 	}
 	return l, o.commit()
+}
+
+// mkdirs creates dir and its missing parents, and returns the topmost
+// folder it created ("" when dir existed), so that a failure can take
+// them away again (removeMade): a refused --ins leaves nothing behind.
+func mkdirs(dir string) (made string, err error) {
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(d); err == nil {
+			break
+		}
+		made = d
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	return made, os.MkdirAll(dir, 0o755)
+}
+
+// removeMade removes the folders from dir up to made, which mkdirs
+// created, if they are still empty.
+func removeMade(dir, made string) {
+	if made == "" {
+		return
+	}
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		if os.Remove(d) != nil || d == made || filepath.Dir(d) == d {
+			return
+		}
+	}
 }
 
 func (o *Options) stdout() io.Writer {

@@ -146,6 +146,23 @@ func TestRefusalsLeaveNoFiles(t *testing.T) {
 	if _, err := WriteLoadDir(ins, k, "", Options{}); !errors.Is(err, ErrNoRamdisk) {
 		t.Errorf("WriteLoadDir without a ramdisk: %v", err)
 	}
+	// Nor the folder itself, or the parents it would have made.
+	nested := filepath.Join(dir, "new", "ins")
+	if _, err := WriteLoadDir(nested, k, "", Options{}); !errors.Is(err, ErrNoRamdisk) {
+		t.Errorf("WriteLoadDir into new folders without a ramdisk: %v", err)
+	}
+	for _, d := range []string{ins, filepath.Dir(nested)} {
+		if _, err := os.Stat(d); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("a refused WriteLoadDir left the folder %s (%v)", d, err)
+		}
+	}
+	// A folder that was there stays, empty.
+	if err := os.Mkdir(ins, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := WriteLoadDir(ins, k, "", Options{}); !errors.Is(err, ErrNoRamdisk) {
+		t.Errorf("WriteLoadDir without a ramdisk: %v", err)
+	}
 	if m := listing(t, ins); len(m) != 0 {
 		t.Errorf("refused load files left %v", m)
 	}

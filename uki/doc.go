@@ -8,6 +8,7 @@
 //	.osrel    an os-release text (boot menus show its PRETTY_NAME)
 //	.cmdline  the kernel command line
 //	.initrd   the initrd
+//	.ucode    a microcode initrd, handed to the kernel before .initrd
 //	.linux    the kernel, itself an EFI executable (CONFIG_EFI_STUB)
 //
 // (the Unified Kernel Image specification of the UAPI group, and

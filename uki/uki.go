@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 )
 
@@ -15,6 +16,7 @@ const (
 	SectionOSRel   = ".osrel"
 	SectionCmdline = ".cmdline"
 	SectionInitrd  = ".initrd"
+	SectionUcode   = ".ucode" // a microcode initrd, loaded before .initrd
 	SectionLinux   = ".linux"
 )
 
@@ -55,8 +57,22 @@ var machines = map[uint16]machine{
 	pe.IMAGE_FILE_MACHINE_AMD64:       {"amd64", "X64", "x64"},
 	pe.IMAGE_FILE_MACHINE_ARM64:       {"arm64", "AA64", "aa64"},
 	pe.IMAGE_FILE_MACHINE_I386:        {"386", "IA32", "ia32"},
+	pe.IMAGE_FILE_MACHINE_ARMNT:       {"arm", "ARM", "arm"},
 	pe.IMAGE_FILE_MACHINE_RISCV64:     {"riscv64", "RISCV64", "riscv64"},
 	pe.IMAGE_FILE_MACHINE_LOONGARCH64: {"loong64", "LOONGARCH64", "loongarch64"},
+}
+
+// EFIArch returns the UEFI name of goarch's architecture ("X64" for
+// amd64, "AA64" for arm64), the vocabulary of the removable media path
+// and of the Boot Loader Specification's architecture key; "" for an
+// architecture without UEFI (s390x).
+func EFIArch(goarch string) string {
+	for _, m := range machines {
+		if m.goarch == goarch {
+			return m.efi
+		}
+	}
+	return ""
 }
 
 // stubDir is where Debian's systemd-boot-efi installs the stubs.
@@ -97,6 +113,7 @@ type Image struct {
 	Stub      []byte // systemd's EFI stub
 	Kernel    []byte // a Linux kernel with an EFI stub (an x86 bzImage, an arm64 Image, ...)
 	Initrd    []byte // the initrd; empty: none
+	Ucode     []byte // a microcode initrd, loaded before Initrd; empty: none
 	Cmdline   string // the kernel command line; empty: none
 	OSRelease string // the .osrel text; empty: DefaultOSRelease
 }
@@ -133,18 +150,27 @@ type header struct {
 	sectTableOff int                // offset of the section table
 }
 
-func parseHeader(b []byte) (*header, error) {
-	f, err := pe.NewFile(bytes.NewReader(b))
+func parseHeader(b []byte) (*header, error) { return readHeader(bytes.NewReader(b), int64(len(b))) }
+
+// readHeader is parseHeader for the size bytes of r; it reads the
+// headers only.
+func readHeader(r io.ReaderAt, size int64) (*header, error) {
+	f, err := pe.NewFile(r)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrNotPE, err)
 	}
 	// debug/pe also reads bare COFF objects; an image has the MZ stub
 	// pointing at "PE\0\0", and the fields Build writes.
-	if len(b) < peOffsetPtr+4 || string(b[:2]) != "MZ" {
+	var dos [peOffsetPtr + 4]byte
+	if _, err := r.ReadAt(dos[:], 0); err != nil || string(dos[:2]) != "MZ" {
 		return nil, fmt.Errorf("%w: no MZ header", ErrNotPE)
 	}
-	peOff := uint64(binary.LittleEndian.Uint32(b[peOffsetPtr:]))
-	if peOff+4 > uint64(len(b)) || string(b[peOff:peOff+4]) != "PE\x00\x00" {
+	peOff := uint64(binary.LittleEndian.Uint32(dos[peOffsetPtr:]))
+	var sig [4]byte
+	if peOff+4 > uint64(size) {
+		return nil, fmt.Errorf("%w: no PE signature at %#x", ErrNotPE, peOff)
+	}
+	if _, err := r.ReadAt(sig[:], int64(peOff)); err != nil || string(sig[:]) != "PE\x00\x00" {
 		return nil, fmt.Errorf("%w: no PE signature at %#x", ErrNotPE, peOff)
 	}
 	h := &header{file: f, machine: f.Machine}
@@ -171,7 +197,7 @@ func parseHeader(b []byte) (*header, error) {
 	if !isPow2(h.sectAlign) || !isPow2(h.fileAlign) {
 		return nil, fmt.Errorf("%w: section alignment %#x, file alignment %#x: not powers of two", ErrNotPE, h.sectAlign, h.fileAlign)
 	}
-	if h.sectTableOff+sectionHdrSize*len(f.Sections) > len(b) {
+	if int64(h.sectTableOff)+int64(sectionHdrSize*len(f.Sections)) > size {
 		return nil, fmt.Errorf("%w: section table ends beyond the file", ErrNotPE)
 	}
 	return h, nil
@@ -227,6 +253,9 @@ func Build(img Image) ([]byte, error) {
 	}
 	if len(img.Initrd) > 0 {
 		parts = append(parts, part{SectionInitrd, img.Initrd})
+	}
+	if len(img.Ucode) > 0 {
+		parts = append(parts, part{SectionUcode, img.Ucode})
 	}
 	parts = append(parts, part{SectionLinux, img.Kernel})
 	return appendSections(img.Stub, h, parts)
@@ -358,36 +387,49 @@ const maxTextSection = 64 << 10
 // parts. The result of Build inspects with the stub's sections first and
 // the added ones after them. A section whose data lies outside b is an
 // error wrapping ErrNotPE.
-func Inspect(b []byte) (Info, error) {
-	h, err := parseHeader(b)
+func Inspect(b []byte) (Info, error) { return InspectAt(bytes.NewReader(b), int64(len(b))) }
+
+// InspectAt is Inspect for a PE file of size bytes read through r (a
+// file on a disk): it reads the headers and the text sections only, so a
+// UKI's kernel and initrd stay where they are.
+func InspectAt(r io.ReaderAt, size int64) (Info, error) {
+	h, err := readHeader(r, size)
 	if err != nil {
 		return Info{}, err
 	}
 	info := Info{Arch: machineName(h.machine)}
 	for _, s := range h.file.Sections {
 		info.Sections = append(info.Sections, Section{s.Name, s.VirtualAddress, s.VirtualSize, s.Offset, s.Size})
-		data, err := sectionBytes(b, s)
+		off, n, err := sectionRange(s, size)
 		if err != nil {
 			return info, err
 		}
-		text := func() string {
-			t := data[:min(len(data), maxTextSection)]
+		text := func() (string, error) {
+			t := make([]byte, min(n, maxTextSection))
+			if _, err := r.ReadAt(t, off); err != nil {
+				return "", fmt.Errorf("%w: section %q: %w", ErrNotPE, s.Name, err)
+			}
 			if i := bytes.IndexByte(t, 0); i >= 0 {
 				t = t[:i]
 			}
-			return string(t)
+			return string(t), nil
 		}
+		var t string
 		switch s.Name {
 		case stubMagicSection:
-			info.Stub = strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(text()), "#### LoaderInfo:"), "####"))
+			t, err = text()
+			info.Stub = strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(t), "#### LoaderInfo:"), "####"))
 		case SectionCmdline:
-			info.Cmdline = text()
+			info.Cmdline, err = text()
 		case SectionOSRel:
-			info.OSRelease = text()
+			info.OSRelease, err = text()
 		case SectionLinux:
-			info.Kernel = len(data)
+			info.Kernel = int(n)
 		case SectionInitrd:
-			info.Initrd = len(data)
+			info.Initrd = int(n)
+		}
+		if err != nil {
+			return info, err
 		}
 	}
 	return info, nil
@@ -396,28 +438,49 @@ func Inspect(b []byte) (Info, error) {
 // SectionData returns the data of the section name in the PE file b, for
 // tests and tools that take a UKI apart.
 func SectionData(b []byte, name string) ([]byte, error) {
-	h, err := parseHeader(b)
+	sr, err := SectionReader(bytes.NewReader(b), int64(len(b)), name)
+	if err != nil {
+		return nil, err
+	}
+	_, off, n := sr.Outer()
+	return b[off:][:n], nil
+}
+
+// ErrNoSection is wrapped by SectionReader and SectionData for a section
+// the file lacks.
+var ErrNoSection = errors.New("no such section")
+
+// SectionReader gives the data of the first section name in the PE file
+// of size bytes read through r (a UKI's ".linux" or ".initrd" on a disk)
+// without reading it, its place checked against size. A file that lacks
+// the section gives an error wrapping ErrNoSection.
+func SectionReader(r io.ReaderAt, size int64, name string) (*io.SectionReader, error) {
+	h, err := readHeader(r, size)
 	if err != nil {
 		return nil, err
 	}
 	s := h.file.Section(name)
 	if s == nil {
-		return nil, fmt.Errorf("no section %q", name)
+		return nil, fmt.Errorf("%w: %q", ErrNoSection, name)
 	}
-	return sectionBytes(b, s)
+	off, n, err := sectionRange(s, size)
+	if err != nil {
+		return nil, err
+	}
+	return io.NewSectionReader(r, off, n), nil
 }
 
-// sectionBytes returns the data of s in b: VirtualSize bytes (the file
-// rounds SizeOfRawData up to the file alignment), at most SizeOfRawData
-// (the loader zero-fills the rest), all of SizeOfRawData when VirtualSize
-// is 0 (object-file style).
-func sectionBytes(b []byte, s *pe.Section) ([]byte, error) {
-	if uint64(s.Offset)+uint64(s.Size) > uint64(len(b)) {
-		return nil, fmt.Errorf("%w: section %q (%d bytes at %#x) ends beyond the file (%d bytes)", ErrNotPE, s.Name, s.Size, s.Offset, len(b))
+// sectionRange is where the data of s is in a file of size bytes:
+// VirtualSize bytes (the file rounds SizeOfRawData up to the file
+// alignment), at most SizeOfRawData (the loader zero-fills the rest), all
+// of SizeOfRawData when VirtualSize is 0 (object-file style).
+func sectionRange(s *pe.Section, size int64) (off, n int64, err error) {
+	if int64(s.Offset)+int64(s.Size) > size {
+		return 0, 0, fmt.Errorf("%w: section %q (%d bytes at %#x) ends beyond the file (%d bytes)", ErrNotPE, s.Name, s.Size, s.Offset, size)
 	}
-	n := min(s.Size, s.VirtualSize)
+	n = int64(min(s.Size, s.VirtualSize))
 	if s.VirtualSize == 0 {
-		n = s.Size
+		n = int64(s.Size)
 	}
-	return b[s.Offset:][:n], nil
+	return int64(s.Offset), n, nil
 }

@@ -5,6 +5,7 @@ import (
 	"debug/pe"
 	"encoding/binary"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -85,6 +86,30 @@ func TestBuild(t *testing.T) {
 	}
 	if info.Arch != "amd64" || info.Cmdline != "console=ttyS0 quiet" || info.Kernel != len(kernel) || info.Initrd != len(initrd) || info.OSRelease != DefaultOSRelease {
 		t.Errorf("Inspect = %+v", info)
+	}
+
+	// SectionReader reads a section in place; a missing one is
+	// ErrNoSection.
+	sr, err := SectionReader(bytes.NewReader(out), int64(len(out)), SectionInitrd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := io.ReadAll(sr); err != nil || !bytes.Equal(got, initrd) {
+		t.Errorf("SectionReader(.initrd) = %d bytes, %v; want the initrd", len(got), err)
+	}
+	if _, err := SectionReader(bytes.NewReader(out), int64(len(out)), SectionUcode); !errors.Is(err, ErrNoSection) {
+		t.Errorf("SectionReader(.ucode) = %v, want ErrNoSection", err)
+	}
+	// A microcode initrd goes into .ucode.
+	withUcode, err := Build(Image{Stub: stub, Kernel: kernel, Initrd: initrd, Ucode: []byte("GenuineIntel microcode")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := SectionData(withUcode, SectionUcode); err != nil || string(got) != "GenuineIntel microcode" {
+		t.Errorf("SectionData(.ucode) = %q, %v", got, err)
+	}
+	if _, err := SectionReader(bytes.NewReader(out), int64(len(out))-1, SectionLinux); !errors.Is(err, ErrNotPE) {
+		t.Errorf("SectionReader of a cut file = %v, want ErrNotPE", err)
 	}
 
 	// Without a command line and initrd the sections are left out.
@@ -187,18 +212,25 @@ func TestBuildErrors(t *testing.T) {
 }
 
 func TestPaths(t *testing.T) {
-	tests := []struct{ arch, removable, stub string }{
-		{"amd64", "EFI/BOOT/BOOTX64.EFI", "/usr/lib/systemd/boot/efi/linuxx64.efi.stub"},
-		{"arm64", "EFI/BOOT/BOOTAA64.EFI", "/usr/lib/systemd/boot/efi/linuxaa64.efi.stub"},
-		{"riscv64", "EFI/BOOT/BOOTRISCV64.EFI", "/usr/lib/systemd/boot/efi/linuxriscv64.efi.stub"},
+	tests := []struct{ arch, removable, stub, efi string }{
+		{"amd64", "EFI/BOOT/BOOTX64.EFI", "/usr/lib/systemd/boot/efi/linuxx64.efi.stub", "X64"},
+		{"arm64", "EFI/BOOT/BOOTAA64.EFI", "/usr/lib/systemd/boot/efi/linuxaa64.efi.stub", "AA64"},
+		{"riscv64", "EFI/BOOT/BOOTRISCV64.EFI", "/usr/lib/systemd/boot/efi/linuxriscv64.efi.stub", "RISCV64"},
+		{"arm", "EFI/BOOT/BOOTARM.EFI", "/usr/lib/systemd/boot/efi/linuxarm.efi.stub", "ARM"},
 	}
 	for _, tt := range tests {
+		if got := EFIArch(tt.arch); got != tt.efi {
+			t.Errorf("EFIArch(%s) = %q, want %q", tt.arch, got, tt.efi)
+		}
 		if got, err := RemovablePath(tt.arch); got != tt.removable || err != nil {
 			t.Errorf("RemovablePath(%s) = %q, %v; want %q", tt.arch, got, err, tt.removable)
 		}
 		if got := DefaultStub(tt.arch); got != tt.stub {
 			t.Errorf("DefaultStub(%s) = %q, want %q", tt.arch, got, tt.stub)
 		}
+	}
+	if got := EFIArch("s390x"); got != "" {
+		t.Errorf("EFIArch(s390x) = %q, want none", got)
 	}
 	if got, err := RemovablePath("s390x"); err == nil {
 		t.Errorf("RemovablePath(s390x) = %q, want an error", got)
