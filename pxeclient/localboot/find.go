@@ -53,21 +53,32 @@ type Place struct {
 // configs of one disk (see the package doc). It is the one list of
 // them; the README's table is Table's output.
 var Places = []Place{
-	{BLS, "loader/entries", "BLS type #1 on an ESP or XBOOTLDR partition (systemd-boot, Arch), or a separate /boot (Fedora, RHEL); loader/loader.conf beside it"},
-	{BLS, "boot/loader/entries", "BLS type #1 on a root filesystem holding /boot (Fedora, RHEL; zipl on IBM Z)"},
-	{BLS, "EFI/Linux", "BLS type #2: unified kernel images *.efi on an ESP"},
-	{GRUB, "boot/grub/grub.cfg", "Debian, Ubuntu: /boot on the root filesystem"},
-	{GRUB, "grub/grub.cfg", "Debian, Ubuntu: a separate /boot"},
-	{GRUB, "boot/grub2/grub.cfg", "Fedora, RHEL, openSUSE: /boot on the root filesystem"},
-	{GRUB, "grub2/grub.cfg", "Fedora, RHEL: a separate /boot"},
-	{GRUB, "EFI/*/grub.cfg", "an ESP: a distribution's own folder (often a stub that loads the one in /boot)"},
+	{BLS, "loader/entries", "BLS #1: an ESP, XBOOTLDR or /boot partition"},
+	{BLS, "boot/loader/entries", "BLS #1: /boot on the root (Fedora, zipl)"},
+	{BLS, "EFI/Linux", "BLS #2: unified kernel images (*.efi)"},
+	{GRUB, "boot/grub/grub.cfg", "Debian, Ubuntu: /boot on the root"},
+	{GRUB, "grub/grub.cfg", "Debian, Ubuntu: a /boot partition"},
+	{GRUB, "boot/grub2/grub.cfg", "Fedora, RHEL, openSUSE: /boot on the root"},
+	{GRUB, "grub2/grub.cfg", "Fedora, RHEL: a /boot partition"},
+	{GRUB, "EFI/*/grub.cfg", "an ESP's folders (often stubs for /boot)"},
 	{Extlinux, "boot/extlinux/extlinux.conf", "extlinux, U-Boot's distro boot"},
-	{Extlinux, "extlinux/extlinux.conf", "extlinux on a separate /boot"},
-	{Extlinux, "extlinux.conf", "Alpine (update-extlinux) on a separate /boot"},
-	{Extlinux, "boot/extlinux.conf", "Alpine (update-extlinux), /boot on the root filesystem"},
+	{Extlinux, "extlinux/extlinux.conf", "extlinux on a /boot partition"},
+	{Extlinux, "extlinux.conf", "Alpine: a /boot partition"},
+	{Extlinux, "boot/extlinux.conf", "Alpine: /boot on the root"},
 	{Extlinux, "boot/syslinux/syslinux.cfg", "syslinux"},
-	{Extlinux, "syslinux/syslinux.cfg", "syslinux on a separate /boot or a USB stick"},
-	{Extlinux, "isolinux/isolinux.cfg", "a CD or a hybrid ISO image (isolinux)"},
+	{Extlinux, "syslinux/syslinux.cfg", "syslinux: a /boot partition, a USB stick"},
+	{Extlinux, "isolinux/isolinux.cfg", "a CD or a hybrid ISO image"},
+}
+
+// Table is Places as text, a line each: the place, the kind and whose
+// layout it is, as the package doc and the README show it.
+func Table() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-28s %-9s %s\n", "path on a volume", "parser", "whose layout")
+	for _, p := range Places {
+		fmt.Fprintf(&b, "%-28s %-9s %s\n", p.Path, p.Kind, p.Where)
+	}
+	return b.String()
 }
 
 // Config is one config found on a volume.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/s390netboot/s390netboot/internal/logging"
 	"github.com/s390netboot/s390netboot/pxeclient/bootmenu"
+	"github.com/s390netboot/s390netboot/pxeclient/localboot/bls"
 	"github.com/s390netboot/s390netboot/pxeclient/localboot/volume"
 )
 
@@ -139,6 +140,12 @@ func Read(ctx context.Context, vols []*volume.Volume, o Options) *Result {
 // readConfig reads one config with its parser.
 func readConfig(ctx context.Context, c Config, vols []*volume.Volume, o Options) (*bootmenu.Menu, error) {
 	switch c.Kind {
+	case BLS:
+		r, err := bls.Load(c.Volume.FS, bls.Options{Arch: o.Arch, Vars: blsVars(c.Volume, vols, o.Logger), Roots: c.Roots, Logger: o.Logger})
+		if err != nil {
+			return nil, err
+		}
+		return r.Menu(c.Volume), nil
 	case Extlinux:
 		return extlinuxMenu(ctx, c.Volume, c.Path, o.Logger)
 	}
@@ -232,4 +239,10 @@ func usesBlscfg(c Config) (bool, error) {
 		}
 	}
 	return false, sc.Err()
+}
+
+// blsVars are the variables BLS entries on v may use ($kernelopts,
+// $tuned_params): none until GRUB's environment block is read.
+func blsVars(v *volume.Volume, vols []*volume.Volume, log *slog.Logger) map[string]string {
+	return nil
 }
