@@ -68,7 +68,7 @@ func (c *Client) firmware() string {
 // sources is the flow's first step with the disks: the disk step runs
 // beside the network and config steps (scanning and mounting disks while
 // DHCP waits), and the menus of the sources in pxeinit.boot order are
-// merged (sourcesMenu). A network that fails is only a warning when the
+// merged (SourcesMenu). A network that fails is only a warning when the
 // disks have an entry; with no entry on the disks its error is the
 // pass's, as without disks.
 func (c *Client) sources(ctx context.Context, p *pass) (*bootmenu.Menu, error) {
@@ -111,15 +111,17 @@ func (c *Client) sources(ctx context.Context, p *pass) (*bootmenu.Menu, error) {
 	case netErr != nil:
 		c.Log.Warn(netErr.Error(), "next", "the disks' entries")
 	}
-	return c.sourcesMenu(order, p.lease, netMenu, d.m), nil
+	return c.SourcesMenu(p.lease, netMenu, d.m), nil
 }
 
-// sourcesMenu is the menu of the network (read with lease l) and the
-// disks together, in order (pxeinit.boot): a group headed "network" for
-// the network's entries and the disks' groups, one per config; the
-// unattended choice is the first source's that has one (bootmenu.Merge).
-// A source without a menu is left out.
-func (c *Client) sourcesMenu(order []string, l *Lease, netMenu, diskMenu *bootmenu.Menu) *bootmenu.Menu {
+// SourcesMenu is the menu of the network (read with lease l) and the
+// disks together, in pxeinit.boot= order: a group headed "network: CONFIG
+// on SERVER" for the network's entries, then the disks' groups, one per
+// config (or the other way round); the unattended choice is the first
+// source's that has one (bootmenu.Merge). A nil menu is left out; one
+// menu alone is given as it is.
+func (c *Client) SourcesMenu(l *Lease, netMenu, diskMenu *bootmenu.Menu) *bootmenu.Menu {
+	order := c.Settings.Sources()
 	var parts []bootmenu.Part
 	for _, s := range order {
 		switch {
@@ -142,24 +144,42 @@ func bootable(m *bootmenu.Menu) bool {
 
 // DirVolumes is a Disks source of folders that stand for volumes (`pxeboot
 // plan --disk DIR`, tests): each its own disk, in order (DiskIndex),
-// named by its path.
+// named by the folder's base name ("alpine"; "alpine-2" for a second of
+// that name).
 func DirVolumes(dirs ...string) func(context.Context) ([]*volume.Volume, error) {
 	return func(context.Context) ([]*volume.Volume, error) {
 		var vols []*volume.Volume
+		taken := map[string]bool{}
 		for i, d := range dirs {
-			st, err := os.Stat(d)
+			v, err := DirVolume(d, i)
 			if err != nil {
 				return vols, err
 			}
-			if !st.IsDir() {
-				return vols, fmt.Errorf("%s: not a directory", d)
+			for n := 2; taken[v.Name]; n++ {
+				v.Name = fmt.Sprintf("%s-%d", filepath.Base(v.Dir), n)
 			}
-			abs, err := filepath.Abs(d)
-			if err != nil {
-				return vols, err
-			}
-			vols = append(vols, &volume.Volume{Name: d, Disk: d, DiskIndex: i, FS: os.DirFS(abs), Dir: abs})
+			v.Disk = v.Name
+			taken[v.Name] = true
+			vols = append(vols, v)
 		}
 		return vols, nil
 	}
+}
+
+// DirVolume is the folder dir as the volume of disk number index,
+// named by the folder's base name.
+func DirVolume(dir string, index int) (*volume.Volume, error) {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, err
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("%s: not a directory", dir)
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	name := filepath.Base(abs)
+	return &volume.Volume{Name: name, Disk: name, DiskIndex: index, FS: os.DirFS(abs), Dir: abs}, nil
 }

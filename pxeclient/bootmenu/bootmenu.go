@@ -90,6 +90,9 @@ type File struct {
 type Origin struct {
 	File string
 	Line int
+	// Volume is, for an entry found on a disk, the volume its config is
+	// on ("vda2"); "" for the network's.
+	Volume string
 }
 
 func (o Origin) String() string {

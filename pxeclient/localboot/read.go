@@ -118,6 +118,9 @@ func Read(ctx context.Context, vols []*volume.Volume, o Options) *Result {
 				}
 			}
 		}
+		for _, e := range m.Listed() {
+			e.Origin.Volume = c.Volume.Name
+		}
 		log.Info("config read", "config", c.Name(), "entries", len(m.Entries), "warnings", len(m.Warnings))
 		parts = append(parts, bootmenu.Part{Title: c.Title(), Menu: m})
 		res.Used = append(res.Used, c)
