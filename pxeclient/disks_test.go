@@ -3,6 +3,7 @@ package pxeclient
 import (
 	"bytes"
 	"context"
+	"debug/pe"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/s390netboot/s390netboot/internal/fakekernel"
 	"github.com/s390netboot/s390netboot/internal/menu"
 	"github.com/s390netboot/s390netboot/internal/minisign"
 	"github.com/s390netboot/s390netboot/internal/settings"
@@ -243,5 +245,30 @@ func TestDiskMenuNothing(t *testing.T) {
 		if !strings.Contains(out.String(), "stage=disks") {
 			t.Errorf("no disks stage line:\n%s", out)
 		}
+	}
+}
+
+// TestOnceUKI: a unified kernel image in an ESP's EFI/Linux (BLS type
+// #2) boots with the kernel and initrd taken from its sections, read
+// once, and the command line of its .cmdline; the network failed.
+func TestOnceUKI(t *testing.T) {
+	kernel := fakekernel.EFIApp(pe.IMAGE_FILE_MACHINE_AMD64, bytes.Repeat([]byte("K"), 3000))
+	esp := filepath.Join(t.TempDir(), "esp")
+	writeFiles(t, esp, map[string][]byte{
+		"EFI/Linux/fedora-6.8.5.efi": testUKI(t, kernel, []byte("uki initrd"), "root=UUID=1234 ro quiet"),
+	})
+	var b booted
+	c, out := newClient(t, netFiles(), &b)
+	c.Arch = "amd64"
+	c.Network = func(context.Context) (*Lease, error) { return nil, errNoNet }
+	c.Disks = DirVolumes(esp)
+	if err := c.Once(context.Background()); err != nil {
+		t.Fatalf("Once: %v\n%s", err, out)
+	}
+	if !bytes.Equal(b.img.Kernel, kernel) || len(b.img.Initrds) != 1 || string(b.img.Initrds[0]) != "uki initrd" || b.img.Cmdline != "root=UUID=1234 ro quiet" {
+		t.Errorf("booted kernel %d bytes (want %d), initrds %q, cmdline %q\n%s", len(b.img.Kernel), len(kernel), b.img.Initrds, b.img.Cmdline, out)
+	}
+	if n := strings.Count(out.String(), "stage=fetch "); n != 1 {
+		t.Errorf("%d fetch stage lines, want 1 (the image read once):\n%s", n, out)
 	}
 }
