@@ -9,8 +9,9 @@
 //
 //  1. network (Client.Lease): where the lease comes from is
 //     Client.Network: LinkNetwork groups OSA devices (s390x), brings
-//     every Ethernet link up and waits for carrier with a bound, runs
-//     DHCPv4 on all of them at once and configures the winning link
+//     every Ethernet link up and waits for carrier with a bound, makes
+//     the 802.1Q VLAN links of pxeinit.vlan= over them, runs DHCPv4 on
+//     all of them at once and configures the winning link
 //     (address, route, DNS), or applies the static address of
 //     pxeinit.ip=; pxeboot gives a lease made of its flags (Fixed);
 //  2. config (Client.Config): find the PXELINUX config in syslinux order
@@ -73,6 +74,7 @@
 //
 //	stage=modules  count=N                      (pxeinit: bundled modules loaded)
 //	stage=link     links=eth0,eth1 carrier=eth0 (links up, carrier seen)
+//	stage=vlan     links=eth0.42                (pxeinit.vlan=: VLAN links made and up)
 //	stage=lease    iface=eth0 addr=10.0.2.15/24 server=10.0.2.2 via=siaddr bootfile=...
 //	stage=config   file=pxelinux.cfg/01-52-54-00-12-34-56 tried=N server=10.0.2.2
 //	stage=disks    volumes=N configs=N entries=N sec=S (the disk step, beside link..config)

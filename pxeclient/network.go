@@ -37,8 +37,9 @@ const (
 var ErrNoLinks = errors.New("no Ethernet link")
 
 // LinkNetwork is the real network step: OSA grouping on s390x, links up,
-// carrier, then DHCP on all links at once (or the static pxeinit.ip=) and
-// the configuration of the winning link. The whole step is bounded by
+// carrier, the 802.1Q links of pxeinit.vlan= over them (vlanLinks), then
+// DHCP on all links at once (or the static pxeinit.ip=) and the
+// configuration of the winning link. The whole step is bounded by
 // pxeinit.timeout= (settings.DefaultNetTimeout).
 func (c *Client) LinkNetwork(ctx context.Context) (*Lease, error) {
 	c.init()
@@ -67,6 +68,11 @@ func (c *Client) LinkNetwork(ctx context.Context) (*Lease, error) {
 		c.Log.Warn("no link has carrier; trying all", "links", strings.Join(names, ","))
 		use = names
 	}
+	if len(c.Settings.VLANs) > 0 {
+		if use, err = c.vlanLinks(use); err != nil {
+			return nil, err
+		}
+	}
 	if s := c.Settings.Static; s != nil {
 		return c.static(ctx, use[0], *s)
 	}
@@ -91,7 +97,9 @@ func (c *Client) LinkNetwork(ctx context.Context) (*Lease, error) {
 	}
 	c.stages.mark("lease", "iface", lease.Interface, "addr", lease.Net.Address, "server", lease.Facts.Server,
 		"via", lease.ServerSource, "dhcp", lease.ServerID, "bootfile", lease.Facts.BootFile)
-	return &Lease{Interface: lease.Interface, Facts: factsOf(lease.Facts)}, nil
+	f := factsOf(lease.Facts)
+	f.VLAN = c.vlanOf(lease.Interface)
+	return &Lease{Interface: lease.Interface, Facts: f}, nil
 }
 
 // factsOf is what a DHCP lease tells the PXELINUX config engine.
@@ -210,6 +218,7 @@ func (c *Client) static(ctx context.Context, name string, s netconf.Config) (*Le
 	if l, err := netconf.LinkByName(name); err == nil {
 		f.MAC = l.MAC
 	}
+	f.VLAN = c.vlanOf(name)
 	c.stages.mark("lease", "iface", name, "addr", s.Address, "server", c.Settings.Server, "via", "static")
 	return &Lease{Interface: name, Facts: f}, nil
 }

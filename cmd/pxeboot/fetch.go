@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/s390netboot/s390netboot/internal/atomicfile"
+	"github.com/s390netboot/s390netboot/internal/netconf"
 	"github.com/s390netboot/s390netboot/internal/settings"
 	"github.com/s390netboot/s390netboot/internal/signedboot"
 	"github.com/s390netboot/s390netboot/pxeclient"
@@ -23,7 +24,7 @@ import (
 	"github.com/s390netboot/s390netboot/pxeclient/kexec"
 )
 
-const fetchUsage = `usage: pxeboot fetch [--iface IF | --url tftp://HOST[:PORT]/PREFIX/ | --url http(s)://HOST/PATH/]
+const fetchUsage = `usage: pxeboot fetch [--iface IF [--vlan ID] | --url tftp://HOST[:PORT]/PREFIX/ | --url http(s)://HOST/PATH/]
                      [lease flags] [--label L] [--trust-key KEY.pub] -o DIR
        pxeboot boot  [same] [-o DIR]
 
@@ -32,9 +33,12 @@ config lookup, the choice (--label, else the unattended entry), the
 download, and on a failure the config's ONERROR.
 
 --iface runs DHCP on IF and configures it with the lease (as a DHCP client
-would; needs root); the lease flags then override what DHCP said. Without
---iface the lease flags are the facts, and the files come from --url or
-from the TFTP server --server. --trust-key turns on signed boot: every
+would; needs root); the lease flags then override what DHCP said. IF may
+be an 802.1Q link that exists (--iface eth0.42), or --vlan ID makes one
+as the init's pxeinit.vlan= does: IF.ID over IF, which stays after pxeboot
+ends (ip link del IF.ID removes it). Either way IPAPPEND passes the VLAN
+on. Without --iface the lease flags are the facts, and the files come
+from --url or from the TFTP server --server. --trust-key turns on signed boot: every
 config, kernel and initrd needs a valid NAME.minisig by that key.
 
 fetch writes the kernel and initrds into DIR under their base names and
@@ -50,6 +54,7 @@ type fetchFlags struct {
 	lease    leaseFlags
 	src      sourceFlags
 	iface    string
+	vlan     string
 	label    string
 	out      string
 	trustKey string
@@ -62,6 +67,7 @@ func (f *fetchFlags) register(fs *flags) {
 	f.lease.register(fs.FlagSet)
 	f.src.register(fs.FlagSet, false)
 	fs.StringVar(&f.iface, "iface", "", "run DHCP on this interface and configure it")
+	fs.StringVar(&f.vlan, "vlan", "", "with --iface: make the 802.1Q link IF.ID over it (`ID` 1 to 4094; needs 8021q) and run DHCP there")
 	fs.StringVar(&f.label, "label", "", "boot this entry instead of the unattended choice")
 	fs.StringVarP(&f.out, "output", "o", "", "directory for the files and plan.json")
 	fs.StringVar(&f.trustKey, "trust-key", "", "signed boot: accept only files signed by this minisign public `KEY`")
@@ -152,6 +158,16 @@ func (f *fetchFlags) network(c *pxeclient.Client, fs *flags) (func(context.Conte
 	src, err := f.src.source()
 	if err != nil && !errors.Is(err, errNoSource) {
 		return nil, err
+	}
+	if f.vlan != "" {
+		if f.iface == "" {
+			return nil, errors.New("--vlan needs --iface: the link to make the VLAN link over")
+		}
+		vlans, err := netconf.ParseVLANs(f.vlan)
+		if err != nil {
+			return nil, fmt.Errorf("--vlan: %w", err)
+		}
+		c.Settings.VLANs = vlans
 	}
 	if f.iface == "" {
 		facts, err := f.lease.facts()

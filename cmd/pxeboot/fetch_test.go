@@ -122,6 +122,9 @@ func TestFetchFailures(t *testing.T) {
 		{"no output", nil, exitUsage, "-o DIR is required"},
 		{"bad mac", []string{"--mac", "xx"}, exitFail, `--mac "xx"`},
 		{"extra argument", []string{"stray"}, exitUsage, "unexpected argument"},
+		{"vlan without iface", []string{"--vlan", "42"}, exitFail, "--vlan needs --iface"},
+		{"vlan 0", []string{"--vlan", "0", "--iface", "nosuch0"}, exitFail, `--vlan: invalid network configuration: VLAN "0": ID "0" is not a number from 1 to 4094`},
+		{"vlan 4095", []string{"--vlan", "4095", "--iface", "nosuch0"}, exitFail, `ID "4095"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

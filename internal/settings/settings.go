@@ -62,7 +62,10 @@ var ErrBadSetting = errors.New("bad pxeinit setting")
 // Settings are the init's options; each field is set by the row of Table
 // that names it.
 type Settings struct {
-	Ifaces    []string
+	Ifaces []string
+	// VLANs are the 802.1Q VLANs to run DHCP on, in the order given
+	// (pxeinit.vlan=); none means the links themselves.
+	VLANs     []netconf.VLAN
 	Static    *netconf.Config
 	Server    netip.Addr
 	Prefix    string
@@ -117,6 +120,21 @@ var Table = []Setting{
 			for _, f := range strings.Split(val, ",") {
 				if f != "" {
 					s.Ifaces = append(s.Ifaces, f)
+				}
+			}
+			return "", nil
+		}},
+	{Name: "vlan", Value: "[IF.]ID[,...]", Doc: []string{"802.1Q VLAN ID (1 to 4094) on every link used, or IF.ID on",
+		"link IF only: make the link IF.ID and run DHCP (or pxeinit.ip)",
+		"on it (repeatable; needs the kernel's 8021q module)"},
+		set: func(s *Settings, val string) (string, error) {
+			vs, err := netconf.ParseVLANs(val)
+			if err != nil {
+				return "not ID or IF.ID with an ID from 1 to 4094", err
+			}
+			for _, v := range vs {
+				if !slices.Contains(s.VLANs, v) {
+					s.VLANs = append(s.VLANs, v)
 				}
 			}
 			return "", nil

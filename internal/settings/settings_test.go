@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/s390netboot/s390netboot/internal/netconf"
 )
 
 func TestParse(t *testing.T) {
@@ -28,8 +30,10 @@ func TestParse(t *testing.T) {
 	bad := []string{
 		"pxeinit.timeout=abc", "pxeinit.timeout=0", "pxeinit.iface=", "pxeinit.server=host.example",
 		"pxeinit.config=/x.cfg", "pxeinit.qeth=1,2", "pxeinit.ip=10.0.0.5", "pxeinit.ip=10.0.0.5/24",
-		"pxeinit.retry", "pxeinit.label=", "pxeinit.boot=usb", "pxeinit.boot=net,net", "pxeinit.boot=",
-		"pxeinit.boot=disk,", "pxeinit.diskwait=-1", "pxeinit.diskwait=x",
+		"pxeinit.retry", "pxeinit.label=", "pxeinit.vlan=0", "pxeinit.vlan=4095", "pxeinit.vlan=abc",
+		"pxeinit.vlan=", "pxeinit.vlan=eth0.", "pxeinit.vlan=eth0.0", "pxeinit.vlan=enP1p0s0f0np0.42",
+		"pxeinit.boot=usb", "pxeinit.boot=net,net", "pxeinit.boot=", "pxeinit.boot=disk,",
+		"pxeinit.diskwait=-1", "pxeinit.diskwait=x",
 	}
 	for _, in := range bad {
 		_, _, err := Parse(in)
@@ -88,6 +92,32 @@ func TestREADME(t *testing.T) {
 	}
 	if !strings.Contains(string(b), "\n```\n"+Doc()+"```\n") {
 		t.Errorf("README.md does not hold the settings as Doc gives them; the block should read:\n%s", Doc())
+	}
+}
+
+func TestParseVLAN(t *testing.T) {
+	for _, tc := range []struct {
+		cmdline string
+		want    []netconf.VLAN
+	}{
+		{"pxeinit.vlan=42", []netconf.VLAN{{ID: 42}}},
+		{"pxeinit.vlan=enc8000.100", []netconf.VLAN{{Parent: "enc8000", ID: 100}}},
+		{"pxeinit.vlan=eth0.42,eth1.43", []netconf.VLAN{{Parent: "eth0", ID: 42}, {Parent: "eth1", ID: 43}}},
+		{"pxeinit.vlan=eth0.42 pxeinit.vlan=7 pxeinit.vlan=eth0.42", []netconf.VLAN{{Parent: "eth0", ID: 42}, {ID: 7}}},
+		{`pxeinit.vlan="4094"`, []netconf.VLAN{{ID: 4094}}},
+		{"pxeinit.iface=eth0", nil},
+	} {
+		s, _, err := Parse(tc.cmdline)
+		if err != nil || !reflect.DeepEqual(s.VLANs, tc.want) {
+			t.Errorf("Parse(%q): VLANs %+v, %v; want %+v", tc.cmdline, s.VLANs, err, tc.want)
+		}
+	}
+	// One bad value spoils only its own setting, and the error says
+	// which key and why.
+	s, _, err := Parse("pxeinit.vlan=42 pxeinit.vlan=4095 pxeinit.label=x")
+	if !errors.Is(err, ErrBadSetting) || !errors.Is(err, netconf.ErrBadConfig) || !strings.Contains(err.Error(), `pxeinit.vlan="4095"`) ||
+		!strings.Contains(err.Error(), "1 to 4094") || !reflect.DeepEqual(s.VLANs, []netconf.VLAN{{ID: 42}}) || s.Label != "x" {
+		t.Errorf("Parse(bad VLAN) = %+v, %v", s, err)
 	}
 }
 

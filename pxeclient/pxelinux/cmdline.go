@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/s390netboot/s390netboot/internal/netconf"
 	"github.com/s390netboot/s390netboot/internal/uuid"
 )
 
@@ -24,10 +25,22 @@ const (
 // command line, in bit order. Bits whose data f lacks add nothing (bit 1
 // always has data: unknown addresses are written 0.0.0.0, as PXELINUX
 // writes its unset fields).
+//
+// When the lease came over a VLAN (f.VLAN), the target must make that
+// VLAN link too, so bit 1 writes dracut's full form naming the link,
+// ip=CLIENT::GATEWAY:NETMASK::NAME:none (no peer: dracut would make a
+// point-to-point address of PXELINUX's server field; no gateway field
+// when there is none), and bit 1 or 2 add vlan=NAME:PARENT once, after
+// BOOTIF=, as dracut.cmdline(7) reads it. BOOTIF= stays the MAC, which
+// the VLAN link shares with its parent.
 func (f Facts) SysAppend(mask uint32) []string {
 	var out []string
+	vlan := f.VLAN.valid()
 	for bit := 0; bit < sysAppendBits; bit++ {
 		b := uint32(1) << bit
+		if b == SysAppendSysUUID && vlan && mask&(SysAppendIP|SysAppendBootIF) != 0 {
+			out = append(out, "vlan="+f.VLAN.Name+":"+f.VLAN.Parent)
+		}
 		if mask&b == 0 {
 			continue
 		}
@@ -35,6 +48,13 @@ func (f Facts) SysAppend(mask uint32) []string {
 		switch b {
 		case SysAppendIP:
 			s = fmt.Sprintf("ip=%s:%s:%s:%s", quad(f.IP), quad(f.Server), quad(f.Gateway), quad(f.Netmask))
+			if vlan {
+				gw := ""
+				if f.Gateway.Is4() && !f.Gateway.IsUnspecified() {
+					gw = f.Gateway.String()
+				}
+				s = fmt.Sprintf("ip=%s::%s:%s::%s:none", quad(f.IP), gw, quad(f.Netmask), f.VLAN.Name)
+			}
 		case SysAppendBootIF:
 			if len(f.MAC) > 0 {
 				s = "BOOTIF=" + hwName(f)
@@ -51,6 +71,12 @@ func (f Facts) SysAppend(mask uint32) []string {
 		}
 	}
 	return out
+}
+
+// valid reports whether v names a VLAN link and its parent with names
+// that are link names (netconf.ValidLinkName), so safe on a command line.
+func (v VLAN) valid() bool {
+	return v.ID != 0 && netconf.ValidLinkName(v.Name) && netconf.ValidLinkName(v.Parent)
 }
 
 func quad(a netip.Addr) string {

@@ -65,7 +65,11 @@
 //
 // IPAPPEND/SYSAPPEND bits: 1 ip=client:server:gateway:netmask, 2 BOOTIF=,
 // 4 SYSUUID=, higher bits from Facts.Sys (DMI strings where the platform
-// has them); bits without data add nothing.
+// has them); bits without data add nothing. A lease that came over an
+// 802.1Q VLAN (Facts.VLAN) changes bits 1 and 2 so that the target comes
+// up on the same VLAN: ip= names the VLAN link in dracut's full form
+// (ip=client::gateway:netmask::eth0.42:none) and vlan=eth0.42:eth0
+// follows BOOTIF= (Facts.SysAppend).
 //
 // # Security
 //

@@ -36,4 +36,14 @@ type Facts struct {
 	// platform knows (DMI fields on PCs), keyed by the bit that selects
 	// them, value already in "NAME=value" form with spaces replaced.
 	Sys map[uint32]string
+	// VLAN is the 802.1Q link the lease came over; the zero value when
+	// it came untagged. IPAPPEND passes it on (see SysAppend).
+	VLAN VLAN
+}
+
+// VLAN is an 802.1Q link: Name carries VLAN ID over the link Parent,
+// whose MAC address it shares.
+type VLAN struct {
+	Name, Parent string
+	ID           uint16
 }

@@ -101,6 +101,13 @@ func TestSysAppend(t *testing.T) {
 		Server: netip.MustParseAddr("10.0.2.3"), UUID: "B8945908-D6A6-41A9-611D-74A6AB80B83D",
 		Sys: map[uint32]string{0x10: "SYSVENDOR=IBM   Corp ", 0x20000: "SYSFF=Rack"},
 	}
+	vf := f
+	vf.VLAN = VLAN{Name: "enc8000.42", Parent: "enc8000", ID: 42}
+	noGW := vf
+	noGW.Gateway = netip.Addr{}
+	noGW.VLAN = VLAN{Name: "eth0.7", Parent: "eth0", ID: 7}
+	badVLAN := vf
+	badVLAN.VLAN.Name = "eth0.42 init=/bin/sh"
 	for _, tc := range []struct {
 		mask uint32
 		f    Facts
@@ -115,6 +122,14 @@ func TestSysAppend(t *testing.T) {
 		{1, Facts{}, "ip=0.0.0.0:0.0.0.0:0.0.0.0:0.0.0.0"},
 		{6, Facts{}, ""},
 		{0, f, ""},
+		{1, vf, "ip=10.0.2.15::10.0.2.2:255.255.255.0::enc8000.42:none vlan=enc8000.42:enc8000"},
+		{2, vf, "BOOTIF=01-52-54-00-12-34-56 vlan=enc8000.42:enc8000"},
+		{7, vf, "ip=10.0.2.15::10.0.2.2:255.255.255.0::enc8000.42:none BOOTIF=01-52-54-00-12-34-56 vlan=enc8000.42:enc8000 " +
+			"SYSUUID=b8945908-d6a6-41a9-611d-74a6ab80b83d"},
+		{4, vf, "SYSUUID=b8945908-d6a6-41a9-611d-74a6ab80b83d"}, // neither ip= nor BOOTIF=: no vlan= either
+		{0x10, vf, "SYSVENDOR=IBM_Corp"},
+		{1, noGW, "ip=10.0.2.15:::255.255.255.0::eth0.7:none vlan=eth0.7:eth0"},
+		{3, badVLAN, "ip=10.0.2.15:10.0.2.3:10.0.2.2:255.255.255.0 BOOTIF=01-52-54-00-12-34-56"}, // a name unsafe on a command line: left out
 	} {
 		if got := strings.Join(tc.f.SysAppend(tc.mask), " "); got != tc.want {
 			t.Errorf("SysAppend(%#x) = %q, want %q", tc.mask, got, tc.want)
