@@ -13,6 +13,7 @@ import (
 	"github.com/s390netboot/s390netboot/internal/logging"
 	"github.com/s390netboot/s390netboot/pxeclient/bootmenu"
 	"github.com/s390netboot/s390netboot/pxeclient/localboot/bls"
+	"github.com/s390netboot/s390netboot/pxeclient/localboot/grub"
 	"github.com/s390netboot/s390netboot/pxeclient/localboot/volume"
 )
 
@@ -149,6 +150,8 @@ func readConfig(ctx context.Context, c Config, vols []*volume.Volume, o Options)
 			return nil, err
 		}
 		return r.Menu(c.Volume), nil
+	case GRUB:
+		return grub.Interpret(ctx, grub.Options{Volumes: vols, Root: c.Volume, Path: c.Path, Arch: o.Arch, Platform: o.Platform, Logger: o.Logger})
 	case Extlinux:
 		return extlinuxMenu(ctx, c.Volume, c.Path, o.Logger)
 	}
@@ -244,8 +247,59 @@ func usesBlscfg(c Config) (bool, error) {
 	return false, sc.Err()
 }
 
+// grubenvPlaces are where a volume holding BLS entries keeps GRUB's
+// environment block (Fedora, RHEL: grub2/grubenv on /boot; Fedora before
+// 34 on EFI: EFI/fedora/grubenv on the ESP of the same disk).
+var grubenvPlaces = []string{"grub2/grubenv", "boot/grub2/grubenv", "grub/grubenv", "boot/grub/grubenv", "EFI/*/grubenv"}
+
 // blsVars are the variables BLS entries on v may use ($kernelopts,
-// $tuned_params): none until GRUB's environment block is read.
+// $tuned_params, $tuned_initrd): the first grubenv found on v, else on
+// another volume of the same disk (grub.ReadEnv). None is no error:
+// entries without variables need none, and the BLS source warns of each
+// variable it cannot expand.
 func blsVars(v *volume.Volume, vols []*volume.Volume, log *slog.Logger) map[string]string {
+	log = logging.Or(log)
+	candidates := []*volume.Volume{v}
+	for _, o := range vols {
+		if o != nil && o != v && o.FS != nil && o.Disk == v.Disk && o.DiskIndex == v.DiskIndex {
+			candidates = append(candidates, o)
+		}
+	}
+	for _, c := range candidates {
+		for _, p := range grubenvPlaces {
+			for _, name := range match(c.FS, p) {
+				data, err := readSmall(c, name, grub.MaxEnvSize)
+				if err != nil {
+					log.Warn("cannot read grubenv", "file", c.File(name).Name, "err", err)
+					continue
+				}
+				env, err := grub.ReadEnv(data)
+				if err != nil {
+					log.Warn("grubenv", "file", c.File(name).Name, "err", err)
+				}
+				if env != nil {
+					log.Debug("BLS variables from grubenv", "file", c.File(name).Name, "variables", len(env))
+					return env
+				}
+			}
+		}
+	}
 	return nil
+}
+
+// readSmall reads the file name of v, refusing one above max bytes.
+func readSmall(v *volume.Volume, name string, max int64) ([]byte, error) {
+	f, err := v.FS.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("more than %d bytes", max)
+	}
+	return data, nil
 }
