@@ -154,8 +154,16 @@ func TestReadRefuse(t *testing.T) {
 	}
 }
 
-// TestTable holds the package doc's table to Table, the one list.
+// TestTable holds the package doc's and the README's table to Table,
+// the one list.
 func TestTable(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "\n```\n"+Table()+"```\n") {
+		t.Errorf("README.md does not hold the table as Table gives it:\n%s", Table())
+	}
 	doc, err := os.ReadFile("doc.go")
 	if err != nil {
 		t.Fatal(err)
