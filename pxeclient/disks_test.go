@@ -11,12 +11,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/s390netboot/s390netboot/internal/fakekernel"
 	"github.com/s390netboot/s390netboot/internal/menu"
 	"github.com/s390netboot/s390netboot/internal/minisign"
 	"github.com/s390netboot/s390netboot/internal/settings"
 	"github.com/s390netboot/s390netboot/internal/signedboot"
+	"github.com/s390netboot/s390netboot/internal/testenv"
 )
 
 // alpineDisk is a folder holding the root filesystem of an Alpine
@@ -88,6 +90,7 @@ func TestOnceSources(t *testing.T) {
 			if c.Settings, _, err = settings.Parse(cmdline); err != nil && tt.label != "" {
 				t.Fatal(err)
 			}
+			start := time.Now()
 			err = c.Once(context.Background())
 			if tt.err != nil {
 				if !errors.Is(err, tt.err) || b.n != 0 {
@@ -97,6 +100,11 @@ func TestOnceSources(t *testing.T) {
 			}
 			if err != nil || string(b.img.Kernel) != tt.kernel {
 				t.Fatalf("Once = %v, booted %q, want %q\n%s", err, b.img.Kernel, tt.kernel, out)
+			}
+			if tt.netFail {
+				testenv.Fault(t, "no lease on a machine with an extlinux disk: "+tt.name,
+					fmt.Sprintf("warning, then booted %q from the disk", strings.TrimSpace(string(b.img.Kernel))), time.Since(start),
+					fmt.Sprintf("kernel, %d initrd, command line compared", len(b.img.Initrds)))
 			}
 			if tt.kernel == alpineKernel && (b.img.Cmdline != alpineCmdline || len(b.img.Initrds) != 1 || string(b.img.Initrds[0]) != "alpine lts initramfs (fixture)\n") {
 				t.Errorf("cmdline %q, initrds %q", b.img.Cmdline, b.img.Initrds)
@@ -192,6 +200,7 @@ func TestOnceSignedDisks(t *testing.T) {
 				if tt.err == ErrNothingToBoot && !strings.Contains(err.Error(), "refused by signed boot") {
 					t.Errorf("error %q does not say why", err)
 				}
+				testenv.Fault(t, "signed boot, disk entries present: "+tt.name, "nothing booted: "+err.Error(), 0, "boot count 0")
 				return
 			}
 			if err != nil || string(b.img.Kernel) != tt.kernel {
