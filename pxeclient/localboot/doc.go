@@ -24,6 +24,8 @@
 //	grub/grub.cfg                grub      Debian, Ubuntu: a /boot partition
 //	boot/grub2/grub.cfg          grub      Fedora, RHEL, openSUSE: /boot on the root
 //	grub2/grub.cfg               grub      Fedora, RHEL: a /boot partition
+//	@/boot/grub/grub.cfg         grub      Ubuntu on btrfs: the @ subvolume
+//	@rootfs/boot/grub/grub.cfg   grub      Debian on btrfs: the @rootfs subvolume
 //	EFI/*/grub.cfg               grub      an ESP's folders (often stubs for /boot)
 //	boot/extlinux/extlinux.conf  extlinux  extlinux, U-Boot's distro boot
 //	extlinux/extlinux.conf       extlinux  extlinux on a /boot partition

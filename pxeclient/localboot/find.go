@@ -60,6 +60,8 @@ var Places = []Place{
 	{GRUB, "grub/grub.cfg", "Debian, Ubuntu: a /boot partition"},
 	{GRUB, "boot/grub2/grub.cfg", "Fedora, RHEL, openSUSE: /boot on the root"},
 	{GRUB, "grub2/grub.cfg", "Fedora, RHEL: a /boot partition"},
+	{GRUB, "@/boot/grub/grub.cfg", "Ubuntu on btrfs: the @ subvolume"},
+	{GRUB, "@rootfs/boot/grub/grub.cfg", "Debian on btrfs: the @rootfs subvolume"},
 	{GRUB, "EFI/*/grub.cfg", "an ESP's folders (often stubs for /boot)"},
 	{Extlinux, "boot/extlinux/extlinux.conf", "extlinux, U-Boot's distro boot"},
 	{Extlinux, "extlinux/extlinux.conf", "extlinux on a /boot partition"},

@@ -42,8 +42,9 @@ func TestFind(t *testing.T) {
 	})
 	cd := vol("sr0", 1, 0, fstest.MapFS{"isolinux/isolinux.cfg": file("DEFAULT live")})
 	fat := vol("sdb1", 2, 1, fstest.MapFS{"efi/ubuntu/GRUB.CFG": file("configfile z")})
+	btrfs := vol("sdc2", 3, 2, fstest.MapFS{"@/boot/grub/grub.cfg": file("menuentry"), "@home/x": file("")})
 	var got []string
-	for _, c := range Find([]*volume.Volume{fat, cd, root, nil, esp}) {
+	for _, c := range Find([]*volume.Volume{btrfs, fat, cd, root, nil, esp}) {
 		s := c.Kind.String() + " " + c.Name()
 		if c.Roots != nil {
 			s += " " + strings.Join(c.Roots, ",")
@@ -60,6 +61,7 @@ func TestFind(t *testing.T) {
 		"extlinux vda1:/extlinux/extlinux.conf",
 		"extlinux sr0:/isolinux/isolinux.cfg",
 		"grub sdb1:/efi/ubuntu/GRUB.CFG",
+		"grub sdc2:/@/boot/grub/grub.cfg",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("Find:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
