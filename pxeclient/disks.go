@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/s390netboot/s390netboot/internal/pid1"
@@ -69,8 +70,12 @@ func (c *Client) firmware() string {
 // beside the network and config steps (scanning and mounting disks while
 // DHCP waits), and the menus of the sources in pxeinit.boot order are
 // merged (SourcesMenu). A network that fails is only a warning when the
-// disks have an entry; with no entry on the disks its error is the
-// pass's, as without disks.
+// disks have an entry that may boot; with none its error is the pass's,
+// as without disks. When the disks come first and their menu boots
+// something unattended, the network gets no longer than that entry's
+// wait once the disks are read (none for one that boots at once): its
+// entries come too late for the menu (a warning says so), as they would
+// come too late for petitboot's countdown.
 func (c *Client) sources(ctx context.Context, p *pass) (*bootmenu.Menu, error) {
 	order := c.Settings.Sources()
 	type diskResult struct {
@@ -88,14 +93,39 @@ func (c *Client) sources(ctx context.Context, p *pass) (*bootmenu.Menu, error) {
 		disks <- r
 	}()
 	var netMenu *bootmenu.Menu
+	var lease *Lease
 	var netErr error
-	if slices.Contains(order, settings.SourceNet) {
-		p.lease, netErr = c.Lease(ctx)
-		if netErr == nil {
-			netMenu, netErr = c.Config(ctx, p.lease)
+	netCtx, cancelNet := context.WithCancel(ctx)
+	defer cancelNet()
+	netDone := make(chan struct{})
+	useNet := slices.Contains(order, settings.SourceNet)
+	go func() {
+		defer close(netDone)
+		if !useNet {
+			return
+		}
+		netErr = pid1.Recover(func() error {
+			var err error
+			if lease, err = c.Lease(netCtx); err == nil {
+				netMenu, err = c.Config(netCtx, lease)
+			}
+			return err
+		})
+	}()
+	d := <-disks
+	if useNet && order[0] == settings.SourceDisk && d.err == nil && d.m.Auto.Entry != nil && d.m.Auto.Entry.Bootable() && !d.m.Auto.Forever {
+		select {
+		case <-netDone:
+		case <-time.After(d.m.Auto.Wait):
+			cancelNet()
+			<-netDone
+			c.Log.Warn("the network's entries are left out: the disks come first (pxeinit.boot) and their default's wait is over",
+				"wait", d.m.Auto.Wait)
+			netMenu, lease, netErr = nil, nil, nil
 		}
 	}
-	d := <-disks
+	<-netDone
+	p.lease = lease
 	if d.err == nil && netErr != nil && !bootable(d.m) {
 		d.err = fmt.Errorf("%w that may boot (%s)", ErrNoDiskEntries, c.Signed)
 	}
@@ -107,7 +137,7 @@ func (c *Client) sources(ctx context.Context, p *pass) (*bootmenu.Menu, error) {
 		c.Log.Info("disks: " + d.err.Error())
 		return nil, netErr
 	case d.err != nil:
-		return nil, fmt.Errorf("pxeinit.boot=disk: %w", d.err)
+		return nil, fmt.Errorf("pxeinit.boot=%s: %w", strings.Join(order, ","), d.err)
 	case netErr != nil:
 		c.Log.Warn(netErr.Error(), "next", "the disks' entries")
 	}

@@ -281,3 +281,31 @@ func TestOnceUKI(t *testing.T) {
 		t.Errorf("%d fetch stage lines, want 1 (the image read once):\n%s", n, out)
 	}
 }
+
+// TestOnceDisksFirst: with the disks first, a network that does not
+// answer holds the boot no longer than the disk default's wait; the disk
+// default boots and a warning says the network's entries are left out.
+func TestOnceDisksFirst(t *testing.T) {
+	disk := t.TempDir()
+	writeFiles(t, disk, map[string][]byte{
+		"extlinux.conf": []byte("PROMPT 1\nTIMEOUT 2\nDEFAULT x\nLABEL x\n  KERNEL vmlinuz\n"),
+		"vmlinuz":       []byte("disk kernel"),
+	})
+	var b booted
+	c, out := newClient(t, netFiles(), &b)
+	c.Network = func(ctx context.Context) (*Lease, error) { <-ctx.Done(); return nil, ctx.Err() }
+	c.Disks = DirVolumes(disk)
+	c.Settings.Boot = []string{"disk", "net"}
+	start := time.Now()
+	if err := c.Once(context.Background()); err != nil || string(b.img.Kernel) != "disk kernel" {
+		t.Fatalf("Once = %v, booted %q\n%s", err, b.img.Kernel, out)
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("took %v: the network held the disk default", took)
+	}
+	if !strings.Contains(out.String(), "warning: the network's entries are left out") {
+		t.Errorf("no warning:\n%s", out)
+	}
+	testenv.Fault(t, "pxeinit.boot=disk,net, a network that never answers, disk default TIMEOUT 2 (0.2 s)",
+		fmt.Sprintf("warning; booted %q", b.img.Kernel), time.Since(start), "kernel compared")
+}

@@ -26,8 +26,10 @@
 //     (default net,disk), a group per source and per config; the
 //     unattended choice is the first source's that has one. A network
 //     that fails (no link, no lease, no config) is then only a warning
-//     when a disk entry can boot. With pxeinit.boot=net, or without
-//     Disks, the flow is the network's alone;
+//     when a disk entry can boot; with the disks first, the network gets
+//     no longer than the disk default's wait once the disks are read.
+//     With pxeinit.boot=net, or without Disks, the flow is the
+//     network's alone;
 //  3. choice (Client.Choose): SAY text, the menu and the countdown on
 //     the console (package internal/menu), or the pxeinit.label= entry,
 //     or, without a console, the unattended entry;
