@@ -182,6 +182,11 @@ func match(fsys fs.FS, pattern string) []string {
 	return names
 }
 
+// maxDirNames bounds how many names of one folder Find looks at when it
+// matches without regard to case or lists an ESP's folders: a hostile
+// volume's root of a million names costs no more than this.
+const maxDirNames = 4096
+
 // children are the entries of dir that el names ("*": every folder).
 func children(fsys fs.FS, dir, el string) []string {
 	if el != "*" {
@@ -189,12 +194,8 @@ func children(fsys fs.FS, dir, el string) []string {
 			return []string{path.Join(dir, el)}
 		}
 	}
-	ents, err := fs.ReadDir(fsys, dir)
-	if err != nil {
-		return nil
-	}
 	var out []string
-	for _, e := range ents {
+	for _, e := range readDir(fsys, dir) {
 		switch {
 		case el == "*" && e.IsDir():
 			out = append(out, path.Join(dir, e.Name()))
@@ -202,5 +203,29 @@ func children(fsys fs.FS, dir, el string) []string {
 			return []string{path.Join(dir, e.Name())}
 		}
 	}
+	return out
+}
+
+// readDir is the first maxDirNames entries of dir in name order, read
+// in batches so that a huge folder is not read whole.
+func readDir(fsys fs.FS, dir string) []fs.DirEntry {
+	f, err := fsys.Open(dir)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	rd, ok := f.(fs.ReadDirFile)
+	if !ok {
+		return nil
+	}
+	var out []fs.DirEntry
+	for len(out) < maxDirNames {
+		batch, err := rd.ReadDir(256)
+		out = append(out, batch...)
+		if err != nil || len(batch) == 0 {
+			break
+		}
+	}
+	slices.SortFunc(out, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
 	return out
 }
