@@ -61,8 +61,9 @@ var (
 	// ErrUnsupportedDevice: a GRUB device the client cannot read
 	// (lvm/…, md/…, crypto…, network and memory devices).
 	ErrUnsupportedDevice = errors.New("device not supported")
-	// ErrNoEntry: a typed label or number that is no entry.
-	ErrNoEntry = errors.New("no such menu entry")
+	// ErrNoEntry: a typed label or number that is no entry; the same
+	// error as bootmenu.ErrNoEntry.
+	ErrNoEntry = bootmenu.ErrNoEntry
 )
 
 // Options says what to interpret and where.

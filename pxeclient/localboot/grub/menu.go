@@ -35,13 +35,13 @@ func (in *interp) menu(mb *menuBuild) *bootmenu.Menu {
 		Items:   items(nodes),
 		Entries: b.entries,
 	}
-	r := &rules{labels: b.labels, menu: m}
+	r := &rules{menu: m}
 	m.Rules = r
 	// The default, timeout and fallback of the menu's context.
 	def, _ := mb.vars.lookup("default")
 	e, via := b.choose(nodes, def)
 	if e != nil {
-		m.Enter = choice(e)
+		m.Enter = e.With("")
 	}
 	m.Auto = bootmenu.Auto{Choice: m.Enter, Via: via}
 	timeout := strings.TrimSpace(mb.vars.get("timeout"))
@@ -304,40 +304,17 @@ func firstEntry(n *mnode) *bootmenu.Entry {
 	return nil
 }
 
-func choice(e *bootmenu.Entry) bootmenu.Choice {
-	return bootmenu.Choice{Entry: e, Command: e.Label, Cmdline: e.Cmdline, Initrds: e.Initrds}
-}
-
 // rules are a GRUB menu's bootmenu.Rules.
 type rules struct {
 	menu     *bootmenu.Menu
-	labels   map[string]*bootmenu.Entry
 	fallback []*bootmenu.Entry
 }
 
-// Command reads a typed line: a label or a menu number, then kernel
-// options added to the entry's command line.
+// Command reads a typed line as bootmenu.Menu.PlainCommand does: a label
+// or a menu number, then kernel options added to the entry's command
+// line.
 func (r *rules) Command(line string) (bootmenu.Choice, error) {
-	line = strings.TrimSpace(line)
-	name, args, _ := strings.Cut(line, " ")
-	args = strings.TrimSpace(args)
-	e := r.labels[name]
-	if e == nil {
-		if n, err := strconv.Atoi(name); err == nil {
-			if list := r.menu.Numbered(); n >= 1 && n <= len(list) {
-				e = list[n-1]
-			}
-		}
-	}
-	if e == nil {
-		return bootmenu.Choice{Command: line, Typed: true}, fmt.Errorf("%q: %w", name, ErrNoEntry)
-	}
-	ch := choice(e)
-	ch.Command, ch.Args, ch.Typed = line, args, true
-	if args != "" {
-		ch.Cmdline = strings.TrimSpace(e.Cmdline + " " + args)
-	}
-	return ch, nil
+	return r.menu.PlainCommand(line)
 }
 
 // OnError is GRUB's fallback: the first entry of $fallback that is not
@@ -345,7 +322,7 @@ func (r *rules) Command(line string) (bootmenu.Choice, error) {
 func (r *rules) OnError(failed bootmenu.Choice) (bootmenu.Choice, bool) {
 	for _, e := range r.fallback {
 		if e != nil && e != failed.Entry && e.Bootable() {
-			return choice(e), true
+			return e.With(""), true
 		}
 	}
 	return bootmenu.Choice{}, false
