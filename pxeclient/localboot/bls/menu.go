@@ -108,11 +108,19 @@ type converter struct {
 
 // warn adds a warning, its file named on the volume.
 func (cv *converter) warn(err error) {
+	cv.warnings.add(OnVolume(cv.vol, err))
+}
+
+// OnVolume is a warning of a Result (err with a *Warning in its chain)
+// as a menu of v says it: the Warning, its file named as v.File names it
+// ("vda1:/loader/entries/a.conf"). Other errors are returned as they
+// are.
+func OnVolume(v *volume.Volume, err error) error {
 	var w *Warning
 	if errors.As(err, &w) {
-		err = &Warning{File: cv.vol.File(w.File).Name, Line: w.Line, Err: w.Err}
+		return &Warning{File: v.File(w.File).Name, Line: w.Line, Err: w.Err}
 	}
-	cv.warnings.add(err)
+	return err
 }
 
 func (cv *converter) warnAll(errs []error) {

@@ -87,7 +87,7 @@ func cmdBlscfg(in *interp, f *frame, c *command, argv []string) (int, ctl) {
 		}
 	}
 	for _, w := range res.Warnings {
-		in.warnErr(fmt.Errorf("%s: %w", v.Name, w))
+		in.warnErr(bls.OnVolume(v, w))
 	}
 	def := f.vars.get("default")
 	idx := 0

@@ -317,7 +317,7 @@ func (in *interp) read(c *cfgFile) ([]byte, error) {
 
 // warn records a problem at p.
 func (in *interp) warn(p pos, format string, args ...any) {
-	in.warnErr(fmt.Errorf("%s: %w", p, fmt.Errorf(format, args...)))
+	in.warnErr(p.warning(fmt.Errorf(format, args...)))
 }
 
 func (in *interp) warnErr(err error) {
@@ -343,7 +343,7 @@ func (in *interp) step(p pos) bool {
 	}
 	if in.steps > in.limit {
 		if in.limit >= in.o.MaxSteps || in.limit == in.o.MaxSteps/2 {
-			in.stop = fmt.Errorf("%s: more than %d statements executed: %w", p, in.limit, ErrLimit)
+			in.stop = p.warning(fmt.Errorf("more than %d statements executed: %w", in.limit, ErrLimit))
 			in.warnErr(in.stop)
 		}
 		return false

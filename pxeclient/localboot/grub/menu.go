@@ -39,7 +39,7 @@ func (in *interp) menu(mb *menuBuild) *bootmenu.Menu {
 	m.Rules = r
 	// The default, timeout and fallback of the menu's context.
 	def, _ := mb.vars.lookup("default")
-	e, via := b.choose(nodes, def)
+	e, via := b.choose(nodes, def, mb.file.name)
 	if e != nil {
 		m.Enter = e.With("")
 	}
@@ -52,7 +52,7 @@ func (in *interp) menu(mb *menuBuild) *bootmenu.Menu {
 	case timeout == "" || n < 0:
 		m.Auto.Forever = true
 	case err != nil:
-		in.warnErr(fmt.Errorf("%s: timeout %q is no number: the menu waits", mb.file.name, timeout))
+		in.warnErr(&bootmenu.Warning{File: mb.file.name, Err: fmt.Errorf("timeout %q is no number: the menu waits", timeout)})
 		m.Auto.Forever = true
 	default:
 		m.Auto.Wait = time.Duration(n) * time.Second
@@ -65,7 +65,7 @@ func (in *interp) menu(mb *menuBuild) *bootmenu.Menu {
 			if n := find(nodes, spec); n != nil {
 				r.fallback = append(r.fallback, firstEntry(n))
 			} else {
-				in.warnErr(fmt.Errorf("%s: fallback %q matches no menu entry", mb.file.name, spec))
+				in.warnErr(&bootmenu.Warning{File: mb.file.name, Err: fmt.Errorf("fallback %q matches no menu entry", spec)})
 			}
 		}
 	}
@@ -173,7 +173,7 @@ func (in *interp) runEntry(mb *menuBuild, it *item, chosen string) *bootmenu.Ent
 		e.Kind, e.Reason = bootmenu.Other, "not interpreted: "+shortErr(in.stop)
 	case c.kind == ctlStop:
 		e.Kind, e.Reason = bootmenu.Other, fmt.Sprintf("its commands did not end within %d statements", in.steps-start)
-		in.warnErr(fmt.Errorf("%s: menu entry %q: more than %d statements: %w", it.at, it.title, in.o.MaxEntrySteps, ErrLimit))
+		in.warnErr(it.at.warning(fmt.Errorf("menu entry %q: more than %d statements: %w", it.title, in.o.MaxEntrySteps, ErrLimit)))
 	case run.other != "":
 		e.Kind, e.Reason = bootmenu.Other, run.other
 		if run.file != nil {
@@ -217,8 +217,9 @@ func (in *interp) runSubmenu(mb *menuBuild, it *item, chosen string) *menuBuild 
 // choose is the default entry and the rule that chose it: $default as
 // an index, an id or a title, or a path of those through submenus
 // ("gnulinux-advanced-…>gnulinux-6.1.0-…"); the first entry when it is
-// unset or matches nothing (as GRUB falls back to entry 0).
-func (b *builder) choose(nodes []*mnode, def *variable) (*bootmenu.Entry, string) {
+// unset or matches nothing (as GRUB falls back to entry 0), with a
+// warning of file, the menu's config.
+func (b *builder) choose(nodes []*mnode, def *variable, file string) (*bootmenu.Entry, string) {
 	first := func() *bootmenu.Entry {
 		for _, n := range nodes {
 			if e := firstEntry(n); e != nil && !e.Hidden {
@@ -236,7 +237,7 @@ func (b *builder) choose(nodes []*mnode, def *variable) (*bootmenu.Entry, string
 	}
 	n := find(nodes, def.value)
 	if n == nil {
-		b.in.warnErr(fmt.Errorf("default %q matches no menu entry: the first entry is the default", def.value))
+		b.in.warnErr(&bootmenu.Warning{File: file, Err: fmt.Errorf("default %q matches no menu entry: the first entry is the default", def.value)})
 		return first(), "first entry (" + via + " matches none)"
 	}
 	return firstEntry(n), via
