@@ -155,16 +155,7 @@ func (in *interp) blsItem(f *frame, name string, e *bls.Entry) *item {
 	file := &cfgFile{vol: f.file.vol, path: f.file.path, name: name}
 	p := &parser{lx: newLexer(src.String(), 1), file: file}
 	var body []node
-	for {
-		n, err := p.statement()
-		if err != nil {
-			in.warnErr(err)
-			p.lx.skipLine()
-			continue
-		}
-		if n == nil {
-			break
-		}
+	for n := in.next(p); n != nil; n = in.next(p) {
 		body = append(body, n)
 	}
 	return &item{title: title, id: e.ID, args: []string{title}, body: body, at: pos{file, e.LinuxLine}}

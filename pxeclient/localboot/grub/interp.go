@@ -351,19 +351,27 @@ func (in *interp) step(p pos) bool {
 	return true
 }
 
+// next is the next statement p reads, nil at the end: a syntax error is
+// a warning and skips that statement's line, as GRUB's normal mode does.
+func (in *interp) next(p *parser) node {
+	for {
+		n, err := p.statement()
+		if err == nil {
+			return n
+		}
+		in.warnErr(err)
+		p.lx.skipLine()
+	}
+}
+
 // runSource parses and runs a file statement by statement, as GRUB's
-// normal mode does: a syntax error skips that statement's line.
+// normal mode does (next).
 func (in *interp) runSource(f *frame, file *cfgFile, src []byte) ctl {
 	in.active = append(in.active, file.key())
 	defer func() { in.active = in.active[:len(in.active)-1] }()
 	p := &parser{lx: newLexer(string(src), 1), file: file}
 	for {
-		n, err := p.statement()
-		if err != nil {
-			in.warnErr(err)
-			p.lx.skipLine()
-			continue
-		}
+		n := in.next(p)
 		if n == nil {
 			return ctl{}
 		}
