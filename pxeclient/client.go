@@ -489,9 +489,8 @@ func (c *Client) logWarnings(m *bootmenu.Menu) {
 	var files []string
 	for _, w := range m.Warnings {
 		file := m.Source
-		var pw *pxelinux.Warning
-		if errors.As(w, &pw) {
-			file = pw.File.String()
+		if f, _, ok := bootmenu.Where(w); ok {
+			file = f
 		}
 		if count[file] == 0 {
 			files = append(files, file)

@@ -261,7 +261,7 @@ func TestDiskMenuNothing(t *testing.T) {
 // #2) boots with the kernel and initrd taken from its sections, read
 // once, and the command line of its .cmdline; the network failed.
 func TestOnceUKI(t *testing.T) {
-	kernel := fakekernel.EFIApp(pe.IMAGE_FILE_MACHINE_AMD64, bytes.Repeat([]byte("K"), 3000))
+	kernel := fakekernel.PE(pe.IMAGE_FILE_MACHINE_AMD64, pe.IMAGE_SUBSYSTEM_EFI_APPLICATION, 0)
 	esp := filepath.Join(t.TempDir(), "esp")
 	writeFiles(t, esp, map[string][]byte{
 		"EFI/Linux/fedora-6.8.5.efi": testUKI(t, kernel, []byte("uki initrd"), "root=UUID=1234 ro quiet"),

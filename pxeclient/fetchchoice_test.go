@@ -43,7 +43,7 @@ func writeFiles(t *testing.T, dir string, files map[string][]byte) {
 // testUKI is a unified kernel image of a synthetic EFI-stub kernel.
 func testUKI(t *testing.T, kernel, initrd []byte, cmdline string) []byte {
 	t.Helper()
-	img, err := uki.Build(uki.Image{Stub: fakekernel.EFIApp(pe.IMAGE_FILE_MACHINE_AMD64, nil), Kernel: kernel, Initrd: initrd, Cmdline: cmdline})
+	img, err := uki.Build(uki.Image{Stub: fakekernel.PE(pe.IMAGE_FILE_MACHINE_AMD64, pe.IMAGE_SUBSYSTEM_EFI_APPLICATION, 8), Kernel: kernel, Initrd: initrd, Cmdline: cmdline})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func testUKI(t *testing.T, kernel, initrd []byte, cmdline string) []byte {
 // Without a lease a network file is refused, a missing section names
 // itself, and signed boot refuses local files.
 func TestFetchChoiceLocal(t *testing.T) {
-	kernel := fakekernel.EFIApp(pe.IMAGE_FILE_MACHINE_AMD64, bytes.Repeat([]byte("K"), 5000))
+	kernel := fakekernel.PE(pe.IMAGE_FILE_MACHINE_AMD64, pe.IMAGE_SUBSYSTEM_EFI_APPLICATION, 0)
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string][]byte{
 		"EFI/Linux/fedora.efi": testUKI(t, kernel, []byte("uki initrd"), "root=UUID=x"),

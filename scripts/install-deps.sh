@@ -27,6 +27,10 @@
 #   minisign           interop tests of signed boot
 #   nftables           packet loss for HTTP (this kernel has no sch_netem)
 #   busybox            busybox tftp/httpd as the baseline client and server
+#   e2fsprogs xfsprogs btrfs-progs fdisk xorriso genisoimage squashfs-tools
+#   erofs-utils cryptsetup-bin
+#                      the filesystems and partition tables internal/blockdev's
+#                      tests make and compare with blkid -p
 #
 # Usage: scripts/install-deps.sh   (no arguments; needs root or sudo)
 set -euo pipefail
@@ -62,6 +66,15 @@ want ping iputils-ping
 want minisign minisign
 want nft nftables
 want busybox busybox
+PATH=$PATH:/usr/sbin:/sbin want mkfs.ext4 e2fsprogs
+PATH=$PATH:/usr/sbin:/sbin want mkfs.xfs xfsprogs
+PATH=$PATH:/usr/sbin:/sbin want mkfs.btrfs btrfs-progs
+PATH=$PATH:/usr/sbin:/sbin want sfdisk fdisk
+PATH=$PATH:/usr/sbin:/sbin want mkfs.erofs erofs-utils
+want xorriso xorriso
+want genisoimage genisoimage
+want mksquashfs squashfs-tools
+PATH=$PATH:/usr/sbin:/sbin want cryptsetup cryptsetup-bin
 want apt-get apt
 if [ ${#need[@]} -eq 0 ]; then
 	echo "install-deps: all tools present" >&2

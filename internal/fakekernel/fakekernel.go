@@ -1,8 +1,8 @@
 // Package fakekernel builds synthetic kernel images for tests: an s390
 // kernel image, an s390 single boot image, an x86 bzImage, an arm64 Image,
-// an ELF header and an EFI application (the PE file an EFI-stub kernel
-// and systemd's stub are), each with the header fields a boot loader reads and
-// nothing else, so that a test that needs "some kernel" runs on any
+// an ELF header and a PE/COFF executable (an EFI stub or an EFI-stub
+// kernel, the parts of a unified kernel image), each with the header
+// fields a boot loader reads and nothing else, so that a test that needs "some kernel" runs on any
 // machine without the Debian kernels scripts/fetch-kernels.sh downloads.
 // Only tests import it.
 //
@@ -10,7 +10,7 @@
 //	bz := fakekernel.BzImage(0x020f, fakekernel.XLFKernel64|fakekernel.XLFAbove4G, payload)
 //
 // The s390 offsets are package s390image's, which is the project's
-// statement of that format. The x86, arm64 and ELF offsets are written
+// statement of that format. The x86, arm64, ELF and PE offsets are written
 // here from the ABI documents, not taken from the loader that parses
 // them: a test then catches a loader that reads the wrong field.
 // Tests that check real kernels (the Debian ones) stay where they are and
@@ -18,8 +18,6 @@
 package fakekernel
 
 import (
-	"bytes"
-	"debug/pe"
 	"encoding/binary"
 	"fmt"
 
@@ -149,49 +147,4 @@ func ELF(class, data byte, machine uint16) []byte {
 		binary.LittleEndian.PutUint16(b[elfMachineOffset:], machine)
 	}
 	return b
-}
-
-// PE layout of EFIApp (Microsoft PE format specification).
-const (
-	peLfanewOffset = 0x3c  // e_lfanew: the file offset of "PE\0\0"
-	peHeaderAt     = 0x80  // where EFIApp puts "PE\0\0"
-	peHeadersSize  = 0x400 // SizeOfHeaders: room for the table and 8 more sections
-	peAlign        = 0x200 // SectionAlignment and FileAlignment
-	peTextVA       = 0x1000
-	// peSubsystemEFIApp is IMAGE_SUBSYSTEM_EFI_APPLICATION.
-	peSubsystemEFIApp = 10
-	// peOptional64Magic is the PE32+ optional header's magic.
-	peOptional64Magic = 0x20b
-)
-
-// EFIApp returns a synthetic PE32+ EFI application for machine (debug/pe's
-// IMAGE_FILE_MACHINE_AMD64, ...): the MZ header pointing at the PE
-// headers, which leave room for 8 more section headers (as systemd's
-// stub does), and one .text section holding payload (at least one
-// aligned block). It stands for systemd's EFI stub and for an EFI-stub
-// kernel: uki.Build takes two of them.
-func EFIApp(machine uint16, payload []byte) []byte {
-	text := (max(len(payload), 1) + peAlign - 1) / peAlign * peAlign
-	b := make([]byte, peHeadersSize, peHeadersSize+text)
-	copy(b, "MZ")
-	binary.LittleEndian.PutUint32(b[peLfanewOffset:], peHeaderAt)
-	var hdr bytes.Buffer
-	hdr.WriteString("PE\x00\x00")
-	binary.Write(&hdr, binary.LittleEndian, pe.FileHeader{
-		Machine: machine, NumberOfSections: 1,
-		SizeOfOptionalHeader: uint16(binary.Size(pe.OptionalHeader64{})),
-		Characteristics:      pe.IMAGE_FILE_EXECUTABLE_IMAGE,
-	})
-	binary.Write(&hdr, binary.LittleEndian, pe.OptionalHeader64{
-		Magic: peOptional64Magic, AddressOfEntryPoint: peTextVA, BaseOfCode: peTextVA,
-		SectionAlignment: peAlign, FileAlignment: peAlign, SizeOfImage: peTextVA + uint32(text),
-		SizeOfHeaders: peHeadersSize, Subsystem: peSubsystemEFIApp, NumberOfRvaAndSizes: 16, SizeOfCode: uint32(text),
-	})
-	sh := pe.SectionHeader32{VirtualSize: uint32(len(payload)), VirtualAddress: peTextVA, SizeOfRawData: uint32(text),
-		PointerToRawData: peHeadersSize, Characteristics: pe.IMAGE_SCN_CNT_CODE | pe.IMAGE_SCN_MEM_EXECUTE | pe.IMAGE_SCN_MEM_READ}
-	copy(sh.Name[:], ".text")
-	binary.Write(&hdr, binary.LittleEndian, sh)
-	copy(b[peHeaderAt:], hdr.Bytes())
-	b = append(b, payload...)
-	return append(b, make([]byte, text-len(payload))...)
 }

@@ -3,13 +3,11 @@ package fakekernel_test
 import (
 	"bytes"
 	"debug/elf"
-	"debug/pe"
 	"testing"
 
 	"github.com/s390netboot/s390netboot/internal/fakekernel"
 	"github.com/s390netboot/s390netboot/pxeclient/kexec"
 	"github.com/s390netboot/s390netboot/s390image"
-	"github.com/s390netboot/s390netboot/uki"
 )
 
 // TestIdentify: the loaders, which read the headers with their own
@@ -64,29 +62,5 @@ func TestS390(t *testing.T) {
 	if !kept || string(img[0x13000:]) != "ramdisk" || img[0x12344] != 0x12 {
 		t.Errorf("image layout: kernel behind the ramdisk fields kept %v, ramdisk %q, byte at 0x12344 %#x",
 			kept, img[0x13000:], img[0x12344])
-	}
-}
-
-// TestEFIApp reads EFIApp back with debug/pe and builds a UKI of two.
-func TestEFIApp(t *testing.T) {
-	payload := []byte("kernel code")
-	b := fakekernel.EFIApp(pe.IMAGE_FILE_MACHINE_AMD64, payload)
-	f, err := pe.NewFile(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	o, ok := f.OptionalHeader.(*pe.OptionalHeader64)
-	if !ok || o.Subsystem != pe.IMAGE_SUBSYSTEM_EFI_APPLICATION || f.Machine != pe.IMAGE_FILE_MACHINE_AMD64 {
-		t.Fatalf("header %+v %+v", f.FileHeader, f.OptionalHeader)
-	}
-	if data, err := f.Section(".text").Data(); err != nil || !bytes.HasPrefix(data, payload) {
-		t.Errorf(".text = %q, %v", data, err)
-	}
-	img, err := uki.Build(uki.Image{Stub: fakekernel.EFIApp(pe.IMAGE_FILE_MACHINE_AMD64, nil), Kernel: b, Initrd: []byte("initrd"), Cmdline: "quiet"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if k, err := uki.SectionData(img, uki.SectionLinux); err != nil || !bytes.Equal(k, b) {
-		t.Errorf(".linux: %d bytes, %v", len(k), err)
 	}
 }

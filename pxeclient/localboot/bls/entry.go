@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/s390netboot/s390netboot/pxeclient/bootmenu"
 )
 
 // Errors the warnings wrap (test them with errors.Is), and the one
@@ -47,22 +49,48 @@ var (
 // Warning is a problem the parser worked around: File and Line (0: the
 // file as a whole) say where, Err what; Err wraps one of the sentinel
 // errors of this package, so errors.Is works on the Warning. Its text is
-// "FILE:LINE: what".
-type Warning struct {
-	File string
-	Line int
-	Err  error
+// "FILE:LINE: what". It is the menu model's warning: File is a path on
+// the volume in a Result, the file as Volume.File names it in a menu
+// ([OnVolume]).
+type Warning = bootmenu.Warning
+
+// Bounds on warnings: a file of 64 KiB of junk lines would otherwise
+// give 32,000 of them, and thousands of such files millions.
+const (
+	// maxFileWarnings is the most warnings one file gives; one more
+	// counts the rest (ErrMoreWarnings). Warnings that say why a file
+	// is no entry at all are always given.
+	maxFileWarnings = 16
+	// maxWarnings is the most warnings a Result or a menu holds.
+	maxWarnings = 1024
+)
+
+// ErrMoreWarnings stands for warnings beyond the bounds, counted.
+var ErrMoreWarnings = errors.New("bls: more warnings")
+
+// warnList collects warnings up to max, counting the rest.
+type warnList struct {
+	list []error
+	max  int
+	more int
 }
 
-func (w *Warning) Error() string {
-	if w.Line > 0 {
-		return fmt.Sprintf("%s:%d: %v", w.File, w.Line, w.Err)
+// add adds err, or counts it when the list is full.
+func (w *warnList) add(err error) {
+	if len(w.list) >= w.max {
+		w.more++
+		return
 	}
-	return fmt.Sprintf("%s: %v", w.File, w.Err)
+	w.list = append(w.list, err)
 }
 
-// Unwrap returns Err.
-func (w *Warning) Unwrap() error { return w.Err }
+// result is the list, with a warning of file counting the rest.
+func (w *warnList) result(file string) []error {
+	if w.more == 0 {
+		return w.list
+	}
+	return append(w.list, &Warning{File: file, Err: fmt.Errorf("%w: %d not shown", ErrMoreWarnings, w.more)})
+}
 
 // Type is the kind of file an entry comes from.
 type Type int
@@ -124,8 +152,9 @@ type Entry struct {
 	// Architecture is the architecture key as written (an EFI name such
 	// as "x64", "aa64"; compared case-insensitively).
 	Architecture string `json:"architecture,omitempty"`
-	// Extra holds the keys distributions add beyond the spec (Fedora's
-	// grub_users, grub_arg, grub_class, ...), the last value of each.
+	// Extra holds the keys beyond the spec, the last value of each:
+	// those distributions add (Fedora's grub_users, grub_arg,
+	// grub_class, ...) and unknown ones (which are warned about).
 	Extra map[string]string `json:"extra,omitempty"`
 	// Sections are, for a type #2 entry, the UKI's initrd sections in
 	// the order they are loaded (".ucode" before ".initrd").
@@ -170,14 +199,17 @@ var extensionKeys = map[string]bool{
 // key, or binary data); the errors then say why.
 func ParseEntry(name string, data []byte) (*Entry, []error) {
 	e := &Entry{Path: name, Type: Type1}
-	var warns []error
-	warn := func(n int, err error) { warns = append(warns, &Warning{File: name, Line: n, Err: err}) }
+	warns := warnList{max: maxFileWarnings}
+	warn := func(n int, err error) { warns.add(&Warning{File: name, Line: n, Err: err}) }
+	// fatal is a warning that says why data is no entry: always given.
+	fatal := func(n int, err error) (*Entry, []error) {
+		return nil, append(warns.result(name), &Warning{File: name, Line: n, Err: err})
+	}
 	if err := e.setName(confSuffix); err != nil {
 		warn(0, err)
 	}
 	if i := bytes.IndexByte(data, 0); i >= 0 {
-		warn(1+bytes.Count(data[:i], []byte("\n")), fmt.Errorf("%w: a NUL byte at offset %d", ErrNotText, i))
-		return nil, warns
+		return fatal(1+bytes.Count(data[:i], []byte("\n")), fmt.Errorf("%w: a NUL byte at offset %d", ErrNotText, i))
 	}
 	seen := map[string]int{}
 	for n, line := range bytes.Split(data, []byte("\n")) {
@@ -192,7 +224,7 @@ func ParseEntry(name string, data []byte) (*Entry, []error) {
 		}
 		if value == "" {
 			if key != "options" {
-				warn(n, fmt.Errorf("%w: %s", ErrNoValue, key))
+				warn(n, fmt.Errorf("%w: %s", ErrNoValue, clip(key)))
 			}
 			continue
 		}
@@ -214,7 +246,7 @@ func ParseEntry(name string, data []byte) (*Entry, []error) {
 			e.DevicetreeOverlay = append(e.DevicetreeOverlay, strings.Fields(value)...)
 		default:
 			if !extensionKeys[key] {
-				warn(n, fmt.Errorf("%w: %q", ErrUnknownKey, key))
+				warn(n, fmt.Errorf("%w: %q", ErrUnknownKey, clip(key)))
 			}
 			if e.Extra == nil {
 				e.Extra = map[string]string{}
@@ -223,18 +255,17 @@ func ParseEntry(name string, data []byte) (*Entry, []error) {
 		}
 	}
 	if e.MachineID != "" && !isMachineID(e.MachineID) {
-		warn(seen["machine-id"], fmt.Errorf("%w: machine-id %q is not 32 lower-case hex digits", ErrBadValue, e.MachineID))
+		warn(seen["machine-id"], fmt.Errorf("%w: machine-id %q is not 32 lower-case hex digits", ErrBadValue, clip(e.MachineID)))
 	}
 	switch {
 	case e.Linux == "" && e.EFI == "":
-		warn(0, ErrNoKernel)
-		return nil, warns
+		return fatal(0, ErrNoKernel)
 	case e.Linux != "" && e.EFI != "":
 		warn(e.EFILine, fmt.Errorf("%w: the entry boots linux %s", ErrBothKernels, e.Linux))
 		e.EFI, e.EFILine = "", 0
 	}
 	e.Title, e.Version = displayable(e.Title), displayable(e.Version)
-	return e, warns
+	return e, warns.result(name)
 }
 
 // splitKey splits a line into its first word and the rest, blanks (and

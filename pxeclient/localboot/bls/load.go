@@ -34,6 +34,10 @@ var (
 	// ErrSecondLoaderConf: a loader.conf in a second root; the first one
 	// counts.
 	ErrSecondLoaderConf = errors.New("bls: a second loader.conf")
+	// ErrOtherSemantics: loader/entries.srel says the entries follow
+	// other rules than the spec's; they are read as the spec's all the
+	// same.
+	ErrOtherSemantics = errors.New("bls: the entries follow other rules than the Boot Loader Specification")
 )
 
 // Where the spec puts things, below a root (the root of an ESP, an
@@ -42,12 +46,18 @@ const (
 	EntriesDir = "loader/entries"
 	LoaderFile = "loader/loader.conf"
 	UKIDir     = "EFI/Linux"
+	// SrelFile marks a directory of entries that follow the spec: it
+	// holds "type1" (the spec's "Standard-conformance Marker File").
+	SrelFile = "loader/entries.srel"
 )
+
+// srelType1 is what SrelFile holds for entries that follow the spec.
+const srelType1 = "type1"
 
 // DefaultRoots are where Load looks by default: the volume's root (an
 // ESP, an XBOOTLDR partition, a separate /boot partition) and its "boot"
-// folder (a root filesystem that holds /boot, as Fedora installs on one
-// partition and zipl's s390x installs have it).
+// folder (a root filesystem that holds /boot, as an install on one
+// partition has it).
 var DefaultRoots = []string{".", "boot"}
 
 // Default limits. Real directories are far below them: a Fedora entry is
@@ -59,7 +69,7 @@ const (
 	// dirBatch is how many names Load reads from a directory at a time;
 	// scanFactor·MaxEntries bounds how many names it looks at in all.
 	dirBatch   = 256
-	scanFactor = 4
+	scanFactor = 16
 )
 
 // Options are what Load needs beyond the files. The zero value reads
@@ -109,8 +119,15 @@ type Result struct {
 // '.' are skipped (editor and AppleDouble files), as systemd does. A
 // missing directory is no error; a file that cannot be read, is too
 // large or is no entry is a warning, and the other entries are read. The
-// error is for fsys itself failing (never for its contents).
+// error is for fsys itself failing: its root cannot be read (never for
+// its contents).
 func Load(fsys fs.FS, opts Options) (*Result, error) {
+	if fsys == nil {
+		return nil, errors.New("bls: no filesystem")
+	}
+	if _, err := fs.Stat(fsys, "."); err != nil {
+		return nil, fmt.Errorf("bls: the volume's root: %w", err)
+	}
 	opts.MaxFileSize = positive.Or(opts.MaxFileSize, DefaultMaxFileSize)
 	opts.MaxTotalSize = positive.Or(opts.MaxTotalSize, DefaultMaxTotalSize)
 	opts.MaxEntries = positive.Or(opts.MaxEntries, DefaultMaxEntries)
@@ -121,14 +138,17 @@ func Load(fsys fs.FS, opts Options) (*Result, error) {
 	if roots == nil {
 		roots = DefaultRoots
 	}
-	l := &loader{fsys: fsys, opts: opts, log: logging.Or(opts.Logger), res: &Result{arch: opts.Arch, vars: opts.Vars}}
+	l := &loader{fsys: fsys, opts: opts, log: logging.Or(opts.Logger), res: &Result{arch: opts.Arch, vars: opts.Vars},
+		warns: warnList{max: maxWarnings}}
 	for _, root := range roots {
 		root = volume.Clean(root)
 		l.loaderConf(path.Join(root, LoaderFile))
+		l.srel(path.Join(root, SrelFile))
 		l.dir(path.Join(root, EntriesDir), confSuffix, l.conf)
 		l.dir(path.Join(root, UKIDir), efiSuffix, l.uki)
 	}
 	Sort(l.res.Entries)
+	l.res.Warnings = l.warns.result(".")
 	return l.res, nil
 }
 
@@ -141,15 +161,22 @@ type loader struct {
 	total int64 // bytes read so far
 	count int   // entry files read so far
 	full  bool  // MaxEntries was reached (warned once)
+	warns warnList
 }
 
 func (l *loader) warn(file string, line int, err error) {
-	l.res.Warnings = append(l.res.Warnings, &Warning{File: file, Line: line, Err: err})
+	l.warns.add(&Warning{File: file, Line: line, Err: err})
+}
+
+func (l *loader) warnAll(errs []error) {
+	for _, err := range errs {
+		l.warns.add(err)
+	}
 }
 
 // dir reads the files of dir ending in suffix (any case, as on FAT),
 // newest name first, each with read.
-func (l *loader) dir(dir, suffix string, read func(name string, size int64)) {
+func (l *loader) dir(dir, suffix string, read func(name string, typ fs.FileMode)) {
 	names, err := l.names(dir, suffix)
 	if errors.Is(err, fs.ErrNotExist) {
 		return
@@ -162,7 +189,7 @@ func (l *loader) dir(dir, suffix string, read func(name string, size int64)) {
 	}
 	l.res.Dirs = append(l.res.Dirs, dir)
 	l.log.Debug("bls: reading", "dir", dir, "files", len(names))
-	for _, n := range names {
+	for _, de := range names {
 		if l.count >= l.opts.MaxEntries {
 			if !l.full {
 				l.warn(dir, 0, fmt.Errorf("%w: only %d entry files are read", ErrTooMany, l.opts.MaxEntries))
@@ -170,24 +197,14 @@ func (l *loader) dir(dir, suffix string, read func(name string, size int64)) {
 			}
 			return
 		}
-		name := path.Join(dir, n)
-		info, err := fs.Stat(l.fsys, name)
-		switch {
-		case err != nil:
-			l.warn(name, 0, fmt.Errorf("%w: %w", ErrRead, err))
-			continue
-		case !info.Mode().IsRegular():
-			l.warn(name, 0, fmt.Errorf("%w: %s", ErrNotRegular, info.Mode().Type()))
-			continue
-		}
 		l.count++
-		read(name, info.Size())
+		read(path.Join(dir, de.Name()), de.Type())
 	}
 }
 
 // names lists the names in dir ending in suffix, in descending version
 // order, reading at most scanFactor·MaxEntries names.
-func (l *loader) names(dir, suffix string) ([]string, error) {
+func (l *loader) names(dir, suffix string) ([]fs.DirEntry, error) {
 	f, err := l.fsys.Open(dir)
 	if err != nil {
 		return nil, err
@@ -197,14 +214,14 @@ func (l *loader) names(dir, suffix string) ([]string, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s: not a directory", dir)
 	}
-	var names []string
+	var names []fs.DirEntry
 	limit := scanFactor * l.opts.MaxEntries
 	for seen := 0; ; {
 		batch, err := d.ReadDir(dirBatch)
 		for _, de := range batch {
 			n := de.Name()
 			if len(n) > len(suffix) && strings.EqualFold(n[len(n)-len(suffix):], suffix) && n[0] != '.' {
-				names = append(names, n)
+				names = append(names, de)
 			}
 		}
 		seen += len(batch)
@@ -212,7 +229,7 @@ func (l *loader) names(dir, suffix string) ([]string, error) {
 			break
 		}
 		if err != nil {
-			slices.SortFunc(names, func(a, b string) int { return CompareVersions(b, a) })
+			sortNames(names)
 			return names, err
 		}
 		if seen >= limit {
@@ -220,12 +237,58 @@ func (l *loader) names(dir, suffix string) ([]string, error) {
 			break
 		}
 	}
-	slices.SortFunc(names, func(a, b string) int { return CompareVersions(b, a) })
+	sortNames(names)
 	return names, nil
 }
 
-// readFile reads name (size bytes by its Stat) within the bounds.
-func (l *loader) readFile(name string, size int64) ([]byte, bool) {
+// sortNames sorts directory entries newest name first (descending
+// version order), so that the bound on entries keeps the newest.
+func sortNames(names []fs.DirEntry) {
+	slices.SortFunc(names, func(a, b fs.DirEntry) int { return CompareVersions(b.Name(), a.Name()) })
+}
+
+// open opens name, which its directory lists with type typ, when it is a
+// regular file (for a symbolic link: when its target is), and gives its
+// size. Nothing else is opened: opening a named pipe would block, and a
+// device is no file of the volume's.
+func (l *loader) open(name string, typ fs.FileMode) (fs.File, int64, bool) {
+	if typ&fs.ModeSymlink != 0 {
+		info, err := fs.Stat(l.fsys, name)
+		if err != nil {
+			l.warn(name, 0, fmt.Errorf("%w: %w", ErrRead, err))
+			return nil, 0, false
+		}
+		typ = info.Mode().Type()
+	}
+	if !typ.IsRegular() {
+		l.warn(name, 0, fmt.Errorf("%w: %s", ErrNotRegular, typ))
+		return nil, 0, false
+	}
+	f, err := l.fsys.Open(name)
+	if err != nil {
+		l.warn(name, 0, fmt.Errorf("%w: %w", ErrRead, err))
+		return nil, 0, false
+	}
+	info, err := f.Stat()
+	switch {
+	case err != nil:
+		l.warn(name, 0, fmt.Errorf("%w: %w", ErrRead, err))
+	case !info.Mode().IsRegular():
+		l.warn(name, 0, fmt.Errorf("%w: %s", ErrNotRegular, info.Mode().Type()))
+	default:
+		return f, info.Size(), true
+	}
+	f.Close()
+	return nil, 0, false
+}
+
+// readFile reads name (of type typ in its directory) within the bounds.
+func (l *loader) readFile(name string, typ fs.FileMode) ([]byte, bool) {
+	f, size, ok := l.open(name, typ)
+	if !ok {
+		return nil, false
+	}
+	defer f.Close()
 	if size > l.opts.MaxFileSize {
 		l.warn(name, 0, fmt.Errorf("%w: %d bytes, more than %d", ErrTooLarge, size, l.opts.MaxFileSize))
 		return nil, false
@@ -234,12 +297,6 @@ func (l *loader) readFile(name string, size int64) ([]byte, bool) {
 		l.warn(name, 0, fmt.Errorf("%w: the files read so far and this one pass %d bytes", ErrTooLarge, l.opts.MaxTotalSize))
 		return nil, false
 	}
-	f, err := l.fsys.Open(name)
-	if err != nil {
-		l.warn(name, 0, fmt.Errorf("%w: %w", ErrRead, err))
-		return nil, false
-	}
-	defer f.Close()
 	// The size may lie (a file that grows, a filesystem that reports
 	// none): read one byte more than allowed to see.
 	b, err := io.ReadAll(io.LimitReader(f, l.opts.MaxFileSize+1))
@@ -256,23 +313,22 @@ func (l *loader) readFile(name string, size int64) ([]byte, bool) {
 }
 
 // conf reads a type #1 entry.
-func (l *loader) conf(name string, size int64) {
-	b, ok := l.readFile(name, size)
+func (l *loader) conf(name string, typ fs.FileMode) {
+	b, ok := l.readFile(name, typ)
 	if !ok {
 		return
 	}
 	e, warns := ParseEntry(name, b)
-	l.res.Warnings = append(l.res.Warnings, warns...)
+	l.warnAll(warns)
 	if e != nil {
 		l.res.Entries = append(l.res.Entries, e)
 	}
 }
 
 // uki reads a type #2 entry in place.
-func (l *loader) uki(name string, size int64) {
-	f, err := l.fsys.Open(name)
-	if err != nil {
-		l.warn(name, 0, fmt.Errorf("%w: %w", ErrRead, err))
+func (l *loader) uki(name string, typ fs.FileMode) {
+	f, size, ok := l.open(name, typ)
+	if !ok {
 		return
 	}
 	defer f.Close()
@@ -282,7 +338,7 @@ func (l *loader) uki(name string, size int64) {
 		return
 	}
 	e, warns := ParseUKI(name, r, size)
-	l.res.Warnings = append(l.res.Warnings, warns...)
+	l.warnAll(warns)
 	if e != nil {
 		l.res.Entries = append(l.res.Entries, e)
 	}
@@ -297,20 +353,29 @@ func (l *loader) loaderConf(name string) {
 	case err != nil:
 		l.warn(name, 0, fmt.Errorf("%w: %w", ErrRead, err))
 		return
-	case !info.Mode().IsRegular():
-		l.warn(name, 0, fmt.Errorf("%w: %s", ErrNotRegular, info.Mode().Type()))
-		return
 	case l.res.Loader != nil:
 		l.warn(name, 0, fmt.Errorf("%w: %s counts", ErrSecondLoaderConf, l.res.Loader.Path))
 		return
 	}
-	b, ok := l.readFile(name, info.Size())
+	b, ok := l.readFile(name, info.Mode().Type())
 	if !ok {
 		return
 	}
 	c, warns := ParseLoaderConf(name, b)
-	l.res.Warnings = append(l.res.Warnings, warns...)
+	l.warnAll(warns)
 	l.res.Loader = c
+}
+
+// srel checks the marker file at name when it is there.
+func (l *loader) srel(name string) {
+	info, err := fs.Stat(l.fsys, name)
+	if err != nil {
+		return // no marker: "no assumptions should be made"
+	}
+	b, ok := l.readFile(name, info.Mode().Type())
+	if ok && strings.TrimSpace(string(b)) != srelType1 {
+		l.warn(name, 0, fmt.Errorf("%w: it says %q, not %q", ErrOtherSemantics, clip(strings.TrimSpace(string(b))), srelType1))
+	}
 }
 
 // ForArch reports whether e boots on goarch: it has no architecture key,

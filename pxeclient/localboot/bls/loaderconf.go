@@ -77,11 +77,10 @@ const maxTimeoutSeconds = math.MaxUint32
 // ignored.
 func ParseLoaderConf(name string, data []byte) (*LoaderConf, []error) {
 	c := &LoaderConf{Path: name, Mode: MenuHidden, Editor: true}
-	var warns []error
-	warn := func(n int, err error) { warns = append(warns, &Warning{File: name, Line: n, Err: err}) }
+	warns := warnList{max: maxFileWarnings}
+	warn := func(n int, err error) { warns.add(&Warning{File: name, Line: n, Err: err}) }
 	if i := bytes.IndexByte(data, 0); i >= 0 {
-		warn(1+bytes.Count(data[:i], []byte("\n")), fmt.Errorf("%w: a NUL byte at offset %d", ErrNotText, i))
-		return c, warns
+		return c, []error{&Warning{File: name, Line: 1 + bytes.Count(data[:i], []byte("\n")), Err: fmt.Errorf("%w: a NUL byte at offset %d", ErrNotText, i)}}
 	}
 	for n, line := range bytes.Split(data, []byte("\n")) {
 		n++
@@ -90,7 +89,7 @@ func ParseLoaderConf(name string, data []byte) (*LoaderConf, []error) {
 			continue
 		}
 		if value == "" {
-			warn(n, fmt.Errorf("%w: %s", ErrNoValue, key))
+			warn(n, fmt.Errorf("%w: %s", ErrNoValue, clip(key)))
 			continue
 		}
 		switch key {
@@ -112,11 +111,11 @@ func ParseLoaderConf(name string, data []byte) (*LoaderConf, []error) {
 			c.Editor, c.EditorSet, c.EditorLine = b, true, n
 		default:
 			if !loaderKeys[key] {
-				warn(n, fmt.Errorf("%w: %q", ErrUnknownKey, key))
+				warn(n, fmt.Errorf("%w: %q", ErrUnknownKey, clip(key)))
 			}
 		}
 	}
-	return c, warns
+	return c, warns.result(name)
 }
 
 // parseTimeout reads timeout's value: seconds or one of the menu-*
@@ -132,7 +131,7 @@ func parseTimeout(v string) (MenuMode, time.Duration, error) {
 	}
 	s, err := strconv.ParseUint(v, 10, 64)
 	if err != nil && !errors.Is(err, strconv.ErrRange) {
-		return 0, 0, fmt.Errorf("%w: timeout %q is not a number of seconds or menu-force, menu-hidden, menu-disabled", ErrBadValue, v)
+		return 0, 0, fmt.Errorf("%w: timeout %q is not a number of seconds or menu-force, menu-hidden, menu-disabled", ErrBadValue, clip(v))
 	}
 	if s == 0 && err == nil {
 		return MenuHidden, 0, nil
@@ -148,7 +147,7 @@ func parseBool(v string) (bool, error) {
 	case "no", "n", "false", "f", "off", "0":
 		return false, nil
 	}
-	return false, fmt.Errorf("%w: %q is not a boolean (yes/no, true/false, on/off, 1/0)", ErrBadValue, v)
+	return false, fmt.Errorf("%w: %q is not a boolean (yes/no, true/false, on/off, 1/0)", ErrBadValue, clip(v))
 }
 
 // savedDefault is the default that names systemd-boot's saved entry.

@@ -20,7 +20,7 @@ var ErrOSRelease = errors.New("bls: not an os-release assignment")
 // twice keeps its last value, as a shell would.
 func ParseOSRelease(name string, data []byte) (map[string]string, []error) {
 	vars := map[string]string{}
-	var warns []error
+	warns := warnList{max: maxFileWarnings}
 	for n, line := range strings.Split(string(data), "\n") {
 		line = strings.Trim(line, " \t\r")
 		if line == "" || line[0] == '#' {
@@ -28,17 +28,17 @@ func ParseOSRelease(name string, data []byte) (map[string]string, []error) {
 		}
 		key, raw, ok := strings.Cut(line, "=")
 		if !ok || !isVarName(key) {
-			warns = append(warns, &Warning{File: name, Line: n + 1, Err: fmt.Errorf("%w: %q", ErrOSRelease, clip(line))})
+			warns.add(&Warning{File: name, Line: n + 1, Err: fmt.Errorf("%w: %q", ErrOSRelease, clip(line))})
 			continue
 		}
 		v, err := unquote(raw)
 		if err != nil {
-			warns = append(warns, &Warning{File: name, Line: n + 1, Err: fmt.Errorf("%w: %s: %w", ErrOSRelease, key, err)})
+			warns.add(&Warning{File: name, Line: n + 1, Err: fmt.Errorf("%w: %s: %w", ErrOSRelease, key, err)})
 			continue
 		}
 		vars[key] = v
 	}
-	return vars, warns
+	return vars, warns.result(name)
 }
 
 // unquote reads an os-release value.

@@ -13,12 +13,6 @@ import (
 // (not a PE file, or without a .linux section); it is left out.
 var ErrNotUKI = errors.New("bls: not a unified kernel image")
 
-// The UKI sections an entry boots from (the Unified Kernel Image
-// specification): the microcode initrd goes before the initrd.
-const (
-	sectionUcode = ".ucode"
-)
-
 // ParseUKI reads a type #2 entry: the unified kernel image name (its
 // base name gives the ID and boot counter, as for type #1) of size bytes
 // read through r, of which only the headers and the .osrel and .cmdline
@@ -44,7 +38,8 @@ func ParseUKI(name string, r io.ReaderAt, size int64) (*Entry, []error) {
 	if !has[uki.SectionLinux] {
 		return nil, append(warns, &Warning{File: name, Err: fmt.Errorf("%w: no %s section", ErrNotUKI, uki.SectionLinux)})
 	}
-	for _, s := range []string{sectionUcode, uki.SectionInitrd} {
+	// The microcode initrd goes before the initrd (the UKI specification).
+	for _, s := range []string{uki.SectionUcode, uki.SectionInitrd} {
 		if has[s] {
 			e.Sections = append(e.Sections, s)
 		}

@@ -9,12 +9,13 @@ import (
 // lines joined by one space, $name and ${name} replaced by their values
 // in vars (Fedora's and RHEL 8's $kernelopts, RHEL 9's $tuned_params, as
 // GRUB's blscfg expands them from grubenv). A variable vars does not set
-// expands to "" with a warning naming it, the file and the line.
+// expands to "" with a warning naming it, the file and the first line.
 func (e *Entry) Cmdline(vars map[string]string) (string, []error) {
 	var parts []string
 	var warns []error
+	warned := map[string]bool{}
 	for _, l := range e.Options {
-		s, w := e.expand(l, vars)
+		s, w := e.expand(l, vars, warned)
 		warns = append(warns, w...)
 		if s = strings.TrimSpace(s); s != "" {
 			parts = append(parts, s)
@@ -39,8 +40,9 @@ func (e *Entry) InitrdPaths(vars map[string]string) ([]string, []error) {
 func (e *Entry) initrds(vars map[string]string) ([]Line, []error) {
 	var paths []Line
 	var warns []error
+	warned := map[string]bool{}
 	for _, l := range e.Initrd {
-		s, w := e.expand(l, vars)
+		s, w := e.expand(l, vars, warned)
 		warns = append(warns, w...)
 		for _, p := range strings.Fields(s) {
 			paths = append(paths, Line{p, l.N})
@@ -51,8 +53,9 @@ func (e *Entry) initrds(vars map[string]string) ([]Line, []error) {
 
 // expand replaces the variables of l as GRUB does: $ followed by a name
 // of letters, digits and '_', or ${name}; a '$' not followed by either
-// stays as written.
-func (e *Entry) expand(l Line, vars map[string]string) (string, []error) {
+// stays as written. An unset variable is warned about once: warned
+// holds the names already warned about.
+func (e *Entry) expand(l Line, vars map[string]string, warned map[string]bool) (string, []error) {
 	s := l.Text
 	if !strings.Contains(s, "$") {
 		return s, nil
@@ -74,7 +77,8 @@ func (e *Entry) expand(l Line, vars map[string]string) (string, []error) {
 		}
 		if v, set := vars[name]; set {
 			b.WriteString(v)
-		} else {
+		} else if !warned[name] {
+			warned[name] = true
 			warns = append(warns, &Warning{File: e.Path, Line: l.N, Err: fmt.Errorf("%w: $%s expands to \"\"", ErrUnsetVariable, name)})
 		}
 		s = rest
