@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/s390netboot/s390netboot/internal/logging"
@@ -22,6 +23,7 @@ import (
 	"github.com/s390netboot/s390netboot/pxeclient/bootmenu"
 	"github.com/s390netboot/s390netboot/pxeclient/dhcp"
 	"github.com/s390netboot/s390netboot/pxeclient/fetch"
+	"github.com/s390netboot/s390netboot/pxeclient/localboot"
 	"github.com/s390netboot/s390netboot/pxeclient/localboot/volume"
 	"github.com/s390netboot/s390netboot/pxeclient/pxelinux"
 	"github.com/s390netboot/s390netboot/uki"
@@ -114,6 +116,9 @@ type Client struct {
 	Reboot, Poweroff func() error
 
 	stages *stages
+	// mounted are the disks ScanDisks mounted last.
+	disksMu sync.Mutex
+	mounted *localboot.Disks
 }
 
 func (c *Client) init() {

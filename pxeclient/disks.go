@@ -57,6 +57,26 @@ func (c *Client) DiskMenu(ctx context.Context) (*bootmenu.Menu, error) {
 	return m, nil
 }
 
+// ScanDisks is the init's Disks: the machine's disks
+// (localboot.Discover, waiting up to pxeinit.diskwait for late ones),
+// each filesystem mounted read-only without journal replay below
+// localboot.DefaultMountDir. What the previous pass mounted is unmounted
+// first. Devices that could not be probed or mounted are logged as
+// warnings and left out.
+func (c *Client) ScanDisks(ctx context.Context) ([]*volume.Volume, error) {
+	c.init()
+	c.disksMu.Lock()
+	defer c.disksMu.Unlock()
+	if err := c.mounted.Release(); err != nil {
+		c.Log.Warn("disks of the last pass: " + err.Error())
+	}
+	d, err := localboot.Discover(ctx, localboot.DiscoverOptions{
+		SysRoot: filepath.Join(c.Root, "sys"), Wait: c.Settings.DiskWaitOr(), Logger: c.Log,
+	})
+	c.mounted = d
+	return d.Volumes, err
+}
+
 // firmware is GRUB's $grub_platform for this machine: "efi" when the
 // kernel was started by UEFI firmware, else "pc".
 func (c *Client) firmware() string {
@@ -181,7 +201,7 @@ func DirVolumes(dirs ...string) func(context.Context) ([]*volume.Volume, error) 
 		var vols []*volume.Volume
 		taken := map[string]bool{}
 		for i, d := range dirs {
-			v, err := DirVolume(d, i)
+			v, err := dirVolume(d, i)
 			if err != nil {
 				return vols, err
 			}
@@ -196,9 +216,9 @@ func DirVolumes(dirs ...string) func(context.Context) ([]*volume.Volume, error) 
 	}
 }
 
-// DirVolume is the folder dir as the volume of disk number index,
+// dirVolume is the folder dir as the volume of disk number index,
 // named by the folder's base name.
-func DirVolume(dir string, index int) (*volume.Volume, error) {
+func dirVolume(dir string, index int) (*volume.Volume, error) {
 	st, err := os.Stat(dir)
 	if err != nil {
 		return nil, err

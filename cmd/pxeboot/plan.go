@@ -130,7 +130,10 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return f.fail(stderr, "%v", err)
 	}
 	source, err := src.source()
-	if err != nil && !(errors.Is(err, errNoSource) && len(*disks) > 0) {
+	switch {
+	case errors.Is(err, errNoSource) && len(*disks) == 0:
+		return f.fail(stderr, "%v, or --disk PATH", err)
+	case err != nil && !errors.Is(err, errNoSource):
 		return f.fail(stderr, "%v", err)
 	}
 	level := slog.LevelError
@@ -146,7 +149,7 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var netMenu, diskMenu *bootmenu.Menu
 	var l *pxeclient.Lease
 	if len(*disks) > 0 {
-		vols, release, err := diskVolumes(ctx, *disks, c.Log)
+		vols, release, err := diskVolumes(ctx, *disks, c.Log, stderr)
 		defer release()
 		if err != nil {
 			fmt.Fprintf(stderr, "pxeboot plan: %v\n", err)
