@@ -197,7 +197,9 @@ func (mr *mergedRules) Command(line string) (Choice, error) {
 	}
 	p, o := mr.parts[mr.part[e]], mr.orig[e]
 	if p.Rules == nil {
-		return Choice{Entry: e, Command: line, Args: rest, Typed: true, Cmdline: joinArgs(e.Cmdline, rest), Initrds: e.Initrds}, nil
+		ch := e.With(rest)
+		ch.Command, ch.Typed = line, true
+		return ch, nil
 	}
 	cmd := o.Label
 	if rest != "" {
@@ -260,15 +262,4 @@ func (mr *mergedRules) Follow(ctx context.Context, e *Entry) (*Menu, error) {
 		return nil, fmt.Errorf("entry %q of %s: %w", e.Label, mr.parts[i].Source, ErrNoRules)
 	}
 	return mr.parts[i].Rules.Follow(ctx, mr.orig[e])
-}
-
-// joinArgs is cmdline with the typed options args after it.
-func joinArgs(cmdline, args string) string {
-	switch {
-	case args == "":
-		return cmdline
-	case cmdline == "":
-		return args
-	}
-	return cmdline + " " + args
 }

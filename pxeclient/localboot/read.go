@@ -65,6 +65,9 @@ type ConfigError struct {
 func (e *ConfigError) Error() string { return e.Config + ": " + e.Err.Error() }
 func (e *ConfigError) Unwrap() error { return e.Err }
 
+// Where is the config (bootmenu.Located).
+func (e *ConfigError) Where() (string, int) { return e.Config, 0 }
+
 // Read finds the configs on vols (Find), reads each with its parser and
 // merges their menus into one (bootmenu.Merge), a group per config
 // titled by volume and path, in Find's order, so the unattended choice
