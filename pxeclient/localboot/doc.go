@@ -6,8 +6,9 @@
 // network's entries and fetches the chosen entry's files from the
 // mounted volumes (file:// URLs).
 //
-//	vols, err := localboot.Discover(ctx, localboot.DiscoverOptions{})  // the disks, mounted read-only
-//	res := localboot.Read(ctx, vols, localboot.Options{Arch: "amd64"})
+//	d, err := localboot.Discover(ctx, localboot.DiscoverOptions{Wait: 3 * time.Second}) // the disks, mounted read-only
+//	defer d.Release()
+//	res := localboot.Read(ctx, d.Volumes, localboot.Options{Arch: "amd64"})
 //	bootmenu.Render(os.Stdout, res.Menu, bootmenu.Plan)
 //
 // # What is discovered where
