@@ -65,7 +65,8 @@
 // Nothing here writes to a volume: configs, grubenv and kernels are
 // read; GRUB's save_env, savedefault and boot counting (BLS +LEFT-DONE
 // renames) are not done. Discover mounts read-only without journal
-// replay (ext4 ro,noload; xfs ro,norecovery; btrfs ro).
+// replay (ext4 ro,noload; xfs ro,norecovery; btrfs ro,rescue=nologreplay),
+// and nosuid, nodev, noexec (package blockdev).
 //
 // # Security
 //
