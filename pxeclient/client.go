@@ -2,12 +2,15 @@ package pxeclient
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"runtime"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/s390netboot/s390netboot/internal/logging"
@@ -20,7 +23,10 @@ import (
 	"github.com/s390netboot/s390netboot/pxeclient/bootmenu"
 	"github.com/s390netboot/s390netboot/pxeclient/dhcp"
 	"github.com/s390netboot/s390netboot/pxeclient/fetch"
+	"github.com/s390netboot/s390netboot/pxeclient/localboot"
+	"github.com/s390netboot/s390netboot/pxeclient/localboot/volume"
 	"github.com/s390netboot/s390netboot/pxeclient/pxelinux"
+	"github.com/s390netboot/s390netboot/uki"
 )
 
 // Defaults of the boot flow.
@@ -86,6 +92,13 @@ type Client struct {
 	// or pxeinit.ip=, on the machine's links). pxeboot gives a lease
 	// made of its flags (Fixed).
 	Network func(ctx context.Context) (*Lease, error)
+	// Disks gives the volumes of the machine's disks, mounted read-only,
+	// for the disk step (DiskMenu); nil looks at no disk (pxeboot on a
+	// running system). The init gives ScanDisks; `pxeboot plan --disk`
+	// and tests give folders (DirVolumes). An error with volumes is a
+	// warning (a disk that could not be mounted); without, the disks
+	// give nothing.
+	Disks func(ctx context.Context) ([]*volume.Volume, error)
 	// Fetch tunes the downloads (Progress and Logger are filled in).
 	Fetch fetch.Options
 	// DHCP tunes the DHCP client (UUID defaults to Machine.UUID; Arch to
@@ -103,6 +116,9 @@ type Client struct {
 	Reboot, Poweroff func() error
 
 	stages *stages
+	// mounted are the disks ScanDisks mounted last.
+	disksMu sync.Mutex
+	mounted *localboot.Disks
 }
 
 func (c *Client) init() {
@@ -171,12 +187,20 @@ func (c *Client) Once(ctx context.Context) error {
 
 func (c *Client) once(ctx context.Context, p *pass) error {
 	c.init()
-	lease, err := c.Lease(ctx)
-	if err != nil {
-		return err
+	order := c.Settings.Sources()
+	var m *bootmenu.Menu
+	var err error
+	switch {
+	case c.Disks != nil && slices.Contains(order, settings.SourceDisk):
+		m, err = c.sources(ctx, p)
+	case !slices.Contains(order, settings.SourceNet):
+		err = fmt.Errorf("pxeinit.boot=%s: %w", strings.Join(order, ","), ErrNoDiskEntries)
+	default:
+		// The network alone, as before there were disks.
+		if p.lease, err = c.Lease(ctx); err == nil {
+			m, err = c.Config(ctx, p.lease)
+		}
 	}
-	p.lease = lease
-	m, err := c.Config(ctx, lease)
 	if err != nil {
 		return err
 	}
@@ -185,7 +209,7 @@ func (c *Client) once(ctx context.Context, p *pass) error {
 	if err != nil {
 		return err
 	}
-	p.menu, err = c.Boot(ctx, lease, m, ch, via)
+	p.menu, err = c.Boot(ctx, p.lease, m, ch, via)
 	return err
 }
 
@@ -470,9 +494,8 @@ func (c *Client) logWarnings(m *bootmenu.Menu) {
 	var files []string
 	for _, w := range m.Warnings {
 		file := m.Source
-		var pw *pxelinux.Warning
-		if errors.As(w, &pw) {
-			file = pw.File.String()
+		if f, _, ok := bootmenu.Where(w); ok {
+			file = f
 		}
 		if count[file] == 0 {
 			files = append(files, file)
@@ -692,21 +715,29 @@ type Target interface {
 
 // FetchChoice downloads the kernel and initrds of ch at once, through the
 // signed-boot policy, with progress on the console, and writes one fetch
-// stage line per file and a fetched line for all.
+// stage line per file and a fetched line for all. A file that several
+// Files name (a unified kernel image's .linux and .initrd) is read once
+// and each Section taken from it (uki.SectionData). Local files
+// (file://, from a disk) need no lease; anything else does.
 func (c *Client) FetchChoice(ctx context.Context, l *Lease, ch bootmenu.Choice) (*Image, error) {
 	c.init()
-	if l == nil {
-		return nil, errors.New("no lease: the network step did not run")
-	}
 	e := ch.Entry
 	if e == nil || e.Kind != bootmenu.Linux {
 		return nil, fmt.Errorf("%s: %w", ch.Why(), ErrNothingToBoot)
 	}
-	urls := []string{e.Kernel.URL}
-	for _, f := range ch.Initrds {
-		urls = append(urls, f.URL)
+	want := append([]bootmenu.File{e.Kernel}, ch.Initrds...)
+	var urls []string
+	index := map[string]int{} // URL -> its place in urls
+	for _, f := range want {
+		if _, ok := index[f.URL]; !ok {
+			index[f.URL] = len(urls)
+			urls = append(urls, f.URL)
+		}
+		if l == nil && !fetch.IsLocal(f.URL) {
+			return nil, fmt.Errorf("entry %q: %s: no lease: the network step did not run", e.Label, f.URL)
+		}
 	}
-	c.Log.Info("fetching", "label", e.Label, "kernel", urls[0], "initrds", len(urls)-1)
+	c.Log.Info("fetching", "label", e.Label, "kernel", urls[0], "initrds", len(want)-1)
 	start := time.Now()
 	files, err := c.Signed.FetchAll(ctx, fetch.New(c.fetchOptions(true)), urls, c.Log)
 	if err != nil {
@@ -720,7 +751,32 @@ func (c *Client) FetchChoice(ctx context.Context, l *Lease, ch bootmenu.Choice) 
 	}
 	dur := time.Since(start)
 	c.stages.mark("fetched", "files", len(files), "bytes", total, "mibps", fmt.Sprintf("%.2f", mibps(total, dur)))
-	return &Image{Lease: l, Choice: ch, Kernel: files[0], Initrds: files[1:]}, nil
+	parts := make([]*fetch.File, len(want))
+	for i, f := range want {
+		if parts[i], err = c.section(files[index[f.URL]], f.Section); err != nil {
+			return nil, fmt.Errorf("entry %q: %s: %w", e.Label, f.Name, err)
+		}
+	}
+	return &Image{Lease: l, Choice: ch, Kernel: parts[0], Initrds: parts[1:]}, nil
+}
+
+// section is the PE section name of file (a unified kernel image's
+// .linux, .initrd), as a file of its own; file itself when name is "".
+// Its digest is the section's when the fetcher takes digests.
+func (c *Client) section(file *fetch.File, name string) (*fetch.File, error) {
+	if name == "" {
+		return file, nil
+	}
+	data, err := uki.SectionData(file.Data, name)
+	if err != nil {
+		return nil, fmt.Errorf("section %s of %s: %w", name, file.URL, err)
+	}
+	part := *file
+	part.Data, part.SHA256 = data, [32]byte{}
+	if c.Fetch.SHA256 {
+		part.SHA256 = sha256.Sum256(data)
+	}
+	return &part, nil
 }
 
 func mibps(n int64, d time.Duration) float64 {

@@ -11,59 +11,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/s390netboot/s390netboot/internal/fakekernel"
 	"github.com/s390netboot/s390netboot/internal/testenv"
 )
 
-// synthPE returns a small PE32+ executable: the DOS header, the PE
-// headers with room for room more section headers (a debug directory
-// follows them; 0xcc filler bytes, like the NOPs of gnu-efi's arm64 stub,
-// fill the header area), and one .text section of 0x400 bytes. Its layout
-// copies what matters of systemd's x86-64 stub: SectionAlignment and
-// FileAlignment 0x200, SizeOfHeaders 0x400.
-func synthPE(t testing.TB, machine, subsystem uint16, room int) []byte {
-	t.Helper()
-	const peOff, textVA, textOff, textSize = 0x80, 0x1000, 0x400, 0x400
-	b := make([]byte, textOff+textSize)
-	copy(b, "MZ")
-	binary.LittleEndian.PutUint32(b[peOffsetPtr:], peOff)
-	copy(b[peOff:], "PE\x00\x00")
-	var fh pe.FileHeader
-	fh.Machine = machine
-	fh.NumberOfSections = 1
-	fh.SizeOfOptionalHeader = uint16(binary.Size(pe.OptionalHeader64{}))
-	fh.Characteristics = pe.IMAGE_FILE_EXECUTABLE_IMAGE
-	oh := pe.OptionalHeader64{
-		Magic: 0x20b, AddressOfEntryPoint: textVA, BaseOfCode: textVA,
-		SectionAlignment: 0x200, FileAlignment: 0x200, SizeOfImage: textVA + textSize,
-		SizeOfHeaders: textOff, Subsystem: subsystem, NumberOfRvaAndSizes: 16, SizeOfCode: textSize,
-	}
-	// A debug directory right behind the room for room more headers
-	// (IMAGE_DIRECTORY_ENTRY_DEBUG, 6): the headers must not overwrite it.
-	tableEnd := peOff + 4 + coffHeaderSize + int(fh.SizeOfOptionalHeader) + sectionHdrSize
-	if debugAt := tableEnd + room*sectionHdrSize; debugAt+28 <= textOff {
-		oh.DataDirectory[6] = pe.DataDirectory{VirtualAddress: uint32(debugAt), Size: 28}
-	}
-	var hdr bytes.Buffer
-	binary.Write(&hdr, binary.LittleEndian, fh)
-	binary.Write(&hdr, binary.LittleEndian, oh)
-	sh := pe.SectionHeader32{VirtualSize: textSize, VirtualAddress: textVA, SizeOfRawData: textSize,
-		PointerToRawData: textOff, Characteristics: pe.IMAGE_SCN_CNT_CODE | pe.IMAGE_SCN_MEM_EXECUTE}
-	copy(sh.Name[:], ".text")
-	binary.Write(&hdr, binary.LittleEndian, sh)
-	copy(b[peOff+4:], hdr.Bytes())
-	// Filler behind the table, as gnu-efi's arm64 stub has (NOPs).
-	for i := tableEnd; i < textOff; i++ {
-		b[i] = 0xcc
-	}
-	for i := textOff; i < textOff+textSize; i++ {
-		b[i] = 0x90
-	}
-	return b
-}
-
 func TestBuild(t *testing.T) {
-	stub := synthPE(t, pe.IMAGE_FILE_MACHINE_AMD64, pe.IMAGE_SUBSYSTEM_EFI_APPLICATION, 8)
-	kernel := synthPE(t, pe.IMAGE_FILE_MACHINE_AMD64, pe.IMAGE_SUBSYSTEM_EFI_APPLICATION, 0)
+	stub := fakekernel.PE(pe.IMAGE_FILE_MACHINE_AMD64, pe.IMAGE_SUBSYSTEM_EFI_APPLICATION, 8)
+	kernel := fakekernel.PE(pe.IMAGE_FILE_MACHINE_AMD64, pe.IMAGE_SUBSYSTEM_EFI_APPLICATION, 0)
 	initrd := bytes.Repeat([]byte("initrd"), 1000)
 	out, err := Build(Image{Stub: stub, Kernel: kernel, Initrd: initrd, Cmdline: "console=ttyS0 quiet"})
 	if err != nil {
@@ -173,7 +127,7 @@ func checkUKI(t *testing.T, out, stub []byte, want map[string][]byte) {
 
 func TestBuildErrors(t *testing.T) {
 	amd := func(room int) []byte {
-		return synthPE(t, pe.IMAGE_FILE_MACHINE_AMD64, pe.IMAGE_SUBSYSTEM_EFI_APPLICATION, room)
+		return fakekernel.PE(pe.IMAGE_FILE_MACHINE_AMD64, pe.IMAGE_SUBSYSTEM_EFI_APPLICATION, room)
 	}
 	signed := amd(8)
 	// IMAGE_DIRECTORY_ENTRY_SECURITY of a PE32+ optional header is at 112 + 4*8.
@@ -191,8 +145,8 @@ func TestBuildErrors(t *testing.T) {
 		{"no kernel", Image{Stub: amd(8)}, ErrMissingPart},
 		{"stub is text", Image{Stub: []byte("<html>not found</html>"), Kernel: amd(0)}, ErrNotPE},
 		{"kernel is an s390 image", Image{Stub: amd(8), Kernel: bytes.Repeat([]byte{0}, 0x20000)}, ErrNotPE},
-		{"arm64 kernel, x86 stub", Image{Stub: amd(8), Kernel: synthPE(t, pe.IMAGE_FILE_MACHINE_ARM64, pe.IMAGE_SUBSYSTEM_EFI_APPLICATION, 0)}, ErrMachine},
-		{"stub is a Windows program", Image{Stub: synthPE(t, pe.IMAGE_FILE_MACHINE_AMD64, pe.IMAGE_SUBSYSTEM_WINDOWS_CUI, 8), Kernel: amd(0)}, ErrNotEFI},
+		{"arm64 kernel, x86 stub", Image{Stub: amd(8), Kernel: fakekernel.PE(pe.IMAGE_FILE_MACHINE_ARM64, pe.IMAGE_SUBSYSTEM_EFI_APPLICATION, 0)}, ErrMachine},
+		{"stub is a Windows program", Image{Stub: fakekernel.PE(pe.IMAGE_FILE_MACHINE_AMD64, pe.IMAGE_SUBSYSTEM_WINDOWS_CUI, 8), Kernel: amd(0)}, ErrNotEFI},
 		{"signed stub", Image{Stub: signed, Kernel: amd(0)}, ErrSigned},
 		{"stub is already a UKI", Image{Stub: uki, Kernel: amd(0)}, ErrHasSection},
 		{"no room for 4 headers", Image{Stub: amd(3), Kernel: amd(0), Initrd: []byte("x"), Cmdline: "x"}, ErrNoRoom},
@@ -268,7 +222,7 @@ func TestBuildDebian(t *testing.T) {
 }
 
 func FuzzInspect(f *testing.F) {
-	stub := synthPE(f, pe.IMAGE_FILE_MACHINE_AMD64, pe.IMAGE_SUBSYSTEM_EFI_APPLICATION, 8)
+	stub := fakekernel.PE(pe.IMAGE_FILE_MACHINE_AMD64, pe.IMAGE_SUBSYSTEM_EFI_APPLICATION, 8)
 	out, err := Build(Image{Stub: stub, Kernel: stub, Initrd: []byte("initrd"), Cmdline: "quiet"})
 	if err != nil {
 		f.Fatal(err)

@@ -5,6 +5,7 @@
 //
 //	pxeboot plan --root /srv/tftp --mac 52:54:00:12:34:56 --ip 10.0.2.15
 //	pxeboot plan --url tftp://10.0.2.2/ --bootfile s390x/pxelinux.0 --format text
+//	pxeboot plan --disk /dev/nvme0n1 --disk vm.img --format text
 //	pxeboot fetch --iface eth1 -o /tmp/boot
 //	pxeboot boot --url http://boot.example/tftp/ --mac 52:54:00:12:34:56
 //	pxeboot sign --key boot.key /srv/tftp

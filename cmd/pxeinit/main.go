@@ -1,6 +1,7 @@
 // Command pxeinit is the init (PID 1) of the netboot ramdisk: it brings up
-// the network, finds the PXELINUX config of the machine, shows the menu,
-// downloads the chosen kernel and initrds and kexecs them. It never exits.
+// the network, finds the PXELINUX config of the machine and, at the same
+// time, the systems installed on its disks, shows them in one menu,
+// reads the chosen kernel and initrds and kexecs them. It never exits.
 //
 // mkpxeramfs puts it at /init. Settings come from the kernel command line
 // as pxeinit.NAME=VALUE words; the list is the table of package
@@ -34,8 +35,9 @@ const usage = `Usage: pxeinit   (as PID 1, the /init of the ramdisk mkpxeramfs b
 
 pxeinit is the init of the netboot ramdisk: it mounts the kernel file
 systems, loads the ramdisk's modules, brings up the network, finds the
-PXELINUX config, shows the menu, fetches the chosen entry and kexecs it. It
-never exits. It takes its settings from the kernel command line (pxeinit.*,
+PXELINUX config and the systems on the machine's disks (mounted
+read-only), shows them in one menu, fetches the chosen entry and kexecs
+it. It never exits. It takes its settings from the kernel command line (pxeinit.*,
 see the README) and runs only as process 1; on a running system use
 pxeboot (plan, fetch, boot) instead.
 `
@@ -77,8 +79,9 @@ func notInit(args []string, stdout, stderr io.Writer) int {
 //  6. load the ramdisk's modules in the recorded order (built in or
 //     loaded already is fine);
 //  7. probe the machine (UUID, DMI strings);
-//  8. run the boot flow (pxeclient.Client.Run) for ever: a failure or a
-//     panic is reported and the flow starts over.
+//  8. run the boot flow (pxeclient.Client.Run) for ever, with the disk
+//     source (Client.ScanDisks) beside the network as pxeinit.boot=
+//     says: a failure or a panic is reported and the flow starts over.
 //
 // It never returns.
 func boot(start time.Time) {
@@ -122,6 +125,7 @@ func boot(start time.Time) {
 		Start:    start,
 		Signed:   signedboot.LoadPolicy(signedboot.TrustedKeyPath),
 	}
+	c.Disks = c.ScanDisks
 	switch {
 	case c.Signed.Err() != nil:
 		log.Error(c.Signed.String(), "path", signedboot.TrustedKeyPath)

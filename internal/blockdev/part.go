@@ -209,19 +209,23 @@ func parseGPT(d *disk, h []byte, ss, lba int64) (*Table, error) {
 	return t, nil
 }
 
-// guidText is a GUID as stored on disk (the first three fields
-// little-endian, UEFI specification appendix A) in lower-case text; ""
-// for the all-zero GUID.
+// guidText is a GUID as stored on disk in lower-case text; "" for the
+// all-zero GUID.
 func guidText(b []byte) string {
 	var u [16]byte
 	copy(u[:], b[:16])
-	if u == ([16]byte{}) {
-		return ""
-	}
+	u = guidSwap(u)
+	return uuidText(u[:])
+}
+
+// guidSwap turns a GUID as stored on disk (the first three fields
+// little-endian, UEFI specification appendix A) into the order its text
+// writes it, and back.
+func guidSwap(u [16]byte) [16]byte {
 	u[0], u[1], u[2], u[3] = u[3], u[2], u[1], u[0]
 	u[4], u[5] = u[5], u[4]
 	u[6], u[7] = u[7], u[6]
-	return uuidText(u[:])
+	return u
 }
 
 func readMBR(d *disk, mbr []byte) (*Table, error) {

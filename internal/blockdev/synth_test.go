@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"sort"
 	"testing"
+
+	"github.com/s390netboot/s390netboot/internal/uuid"
 )
 
 // Superblocks the tests build byte by byte, for the signatures no tool
@@ -144,30 +146,12 @@ func synthGPT() synthImage {
 
 // guidBytes is a GUID's text in its on-disk (mixed-endian) bytes.
 func guidBytes(s string) []byte {
-	var b [16]byte
-	n := 0
-	for i := 0; i < len(s); i++ {
-		if s[i] == '-' {
-			continue
-		}
-		v, _ := unhexByte(s[i])
-		b[n/2] |= v << (4 * (1 - n%2))
-		n++
+	u, err := uuid.Parse(s)
+	if err != nil {
+		panic(err) // a GUID constant of the package
 	}
-	b[0], b[1], b[2], b[3] = b[3], b[2], b[1], b[0]
-	b[4], b[5] = b[5], b[4]
-	b[6], b[7] = b[7], b[6]
+	b := guidSwap(u)
 	return b[:]
-}
-
-func unhexByte(c byte) (byte, bool) {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0', true
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10, true
-	}
-	return 0, false
 }
 
 // TestSynthSignatures probes the built superblocks and compares them

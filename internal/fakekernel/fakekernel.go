@@ -1,7 +1,8 @@
 // Package fakekernel builds synthetic kernel images for tests: an s390
-// kernel image, an s390 single boot image, an x86 bzImage, an arm64 Image
-// and an ELF header, each with the header fields a boot loader reads and
-// nothing else, so that a test that needs "some kernel" runs on any
+// kernel image, an s390 single boot image, an x86 bzImage, an arm64 Image,
+// an ELF header and a PE/COFF executable (an EFI stub or an EFI-stub
+// kernel, the parts of a unified kernel image), each with the header
+// fields a boot loader reads and nothing else, so that a test that needs "some kernel" runs on any
 // machine without the Debian kernels scripts/fetch-kernels.sh downloads.
 // Only tests import it.
 //
@@ -9,7 +10,7 @@
 //	bz := fakekernel.BzImage(0x020f, fakekernel.XLFKernel64|fakekernel.XLFAbove4G, payload)
 //
 // The s390 offsets are package s390image's, which is the project's
-// statement of that format. The x86, arm64 and ELF offsets are written
+// statement of that format. The x86, arm64, ELF and PE offsets are written
 // here from the ABI documents, not taken from the loader that parses
 // them: a test then catches a loader that reads the wrong field.
 // Tests that check real kernels (the Debian ones) stay where they are and

@@ -39,6 +39,22 @@ const CmdlineFile = "proc/cmdline"
 // real switch port with spanning tree takes up to 30 s to forward.
 const DefaultNetTimeout = 60 * time.Second
 
+// Boot sources of pxeinit.boot=, and the default order.
+const (
+	SourceNet  = "net"
+	SourceDisk = "disk"
+)
+
+// DefaultBoot is the order of the boot sources when pxeinit.boot is not
+// given: the network's config decides when there is one, else the
+// disks' default.
+var DefaultBoot = []string{SourceNet, SourceDisk}
+
+// DefaultDiskWait bounds the wait for disks that appear late (USB, a
+// slow SCSI bus, DASDs coming online) when pxeinit.diskwait is not
+// given; the disks found by then are used.
+const DefaultDiskWait = 3 * time.Second
+
 // ErrBadSetting is returned (wrapped) for a pxeinit.* option whose value
 // cannot be used.
 var ErrBadSetting = errors.New("bad pxeinit setting")
@@ -59,8 +75,30 @@ type Settings struct {
 	NetTimeout time.Duration
 	Retry      time.Duration
 	RetrySet   bool
-	Qeth       []platform.QethGroup
-	Debug      bool
+	// Boot are the boot sources in order (nil: DefaultBoot); DiskWait
+	// is the bound for late disks (DiskWaitSet false: DefaultDiskWait).
+	Boot        []string
+	DiskWait    time.Duration
+	DiskWaitSet bool
+	Qeth        []platform.QethGroup
+	Debug       bool
+}
+
+// Sources are the boot sources in order: Boot, or DefaultBoot.
+func (s Settings) Sources() []string {
+	if s.Boot == nil {
+		return DefaultBoot
+	}
+	return s.Boot
+}
+
+// DiskWaitOr is the bound for late disks: DiskWait when set, else
+// DefaultDiskWait.
+func (s Settings) DiskWaitOr() time.Duration {
+	if s.DiskWaitSet {
+		return s.DiskWait
+	}
+	return DefaultDiskWait
 }
 
 // Setting is one row of Table.
@@ -136,6 +174,24 @@ var Table = []Setting{
 	{Name: "retry", Value: "SECONDS", Doc: []string{"wait before starting over after a failure, when",
 		"DHCP option 211 does not say (default 60; 0 = wait for a key)"},
 		set: seconds(0, func(s *Settings, d time.Duration) { s.Retry, s.RetrySet = d, true })},
+	{Name: "boot", Value: "SOURCES", Doc: []string{"where to look for entries, in order: net, disk or both (default",
+		"net,disk: the network's default, else the disks'; all are listed)"},
+		set: func(s *Settings, val string) (string, error) {
+			var list []string
+			for _, f := range strings.Split(val, ",") {
+				switch {
+				case f != SourceNet && f != SourceDisk:
+					return fmt.Sprintf("%q is no boot source (net, disk)", f), nil
+				case slices.Contains(list, f):
+					return fmt.Sprintf("%s named twice", f), nil
+				}
+				list = append(list, f)
+			}
+			s.Boot = list
+			return "", nil
+		}},
+	{Name: "diskwait", Value: "SECONDS", Doc: []string{"bound for disks that appear late (default 3; 0 = only those there)"},
+		set: seconds(0, func(s *Settings, d time.Duration) { s.DiskWait, s.DiskWaitSet = d, true })},
 	{Name: "qeth", Value: "R,W,D", Doc: []string{"group these OSA devices (repeatable; default: auto-detect)"},
 		set: func(s *Settings, val string) (string, error) {
 			g, err := platform.ParseQethGroup(val)

@@ -32,6 +32,8 @@ func TestParse(t *testing.T) {
 		"pxeinit.config=/x.cfg", "pxeinit.qeth=1,2", "pxeinit.ip=10.0.0.5", "pxeinit.ip=10.0.0.5/24",
 		"pxeinit.retry", "pxeinit.label=", "pxeinit.vlan=0", "pxeinit.vlan=4095", "pxeinit.vlan=abc",
 		"pxeinit.vlan=", "pxeinit.vlan=eth0.", "pxeinit.vlan=eth0.0", "pxeinit.vlan=enP1p0s0f0np0.42",
+		"pxeinit.boot=usb", "pxeinit.boot=net,net", "pxeinit.boot=", "pxeinit.boot=disk,",
+		"pxeinit.diskwait=-1", "pxeinit.diskwait=x",
 	}
 	for _, in := range bad {
 		_, _, err := Parse(in)
@@ -46,6 +48,24 @@ func TestParse(t *testing.T) {
 		"pxeinit.debug=0": false, "pxeinit.debug=": false, "pxeinit.debug=no": false} {
 		if s, _, err := Parse(in); err != nil || s.Debug != want {
 			t.Errorf("Parse(%q): Debug %v, %v; want %v", in, s.Debug, err, want)
+		}
+	}
+}
+
+// TestBootSources: the boot order and the wait for disks, given and
+// defaulted.
+func TestBootSources(t *testing.T) {
+	for in, want := range map[string][]string{"": {"net", "disk"}, "pxeinit.boot=disk": {"disk"},
+		"pxeinit.boot=disk,net": {"disk", "net"}, "pxeinit.boot=net": {"net"}} {
+		s, _, err := Parse(in)
+		if err != nil || !reflect.DeepEqual(s.Sources(), want) {
+			t.Errorf("Parse(%q): Sources %v, %v; want %v", in, s.Sources(), err, want)
+		}
+	}
+	for in, want := range map[string]time.Duration{"": DefaultDiskWait, "pxeinit.diskwait=0": 0, "pxeinit.diskwait=10": 10 * time.Second} {
+		s, _, err := Parse(in)
+		if err != nil || s.DiskWaitOr() != want {
+			t.Errorf("Parse(%q): DiskWaitOr %v, %v; want %v", in, s.DiskWaitOr(), err, want)
 		}
 	}
 }

@@ -79,10 +79,34 @@ func (p Policy) Opener(next pxelinux.Opener, log *slog.Logger) pxelinux.Opener {
 	return next
 }
 
+// ErrLocal: the file is on one of the machine's disks (a file:// URL).
+// Under signed boot such files are refused even when a NAME.minisig lies
+// next to them: the config that names them (grub.cfg, a BLS entry,
+// extlinux.conf) and the command line in it carry no signature.
+var ErrLocal = errors.New("files on a local disk carry no signature: their configs and command lines are not signed")
+
+// LocalRefused is why entries found on the machine's disks cannot boot
+// under p: nil when signed boot is off, else an error matching ErrLocal
+// (the local boot source lists such entries with it as their reason).
+func (p Policy) LocalRefused() error {
+	if !p.Enabled() {
+		return nil
+	}
+	return fmt.Errorf("refused by signed boot: %w", ErrLocal)
+}
+
 // FetchAll fetches urls with f by the policy: f.FetchAll when off, the
 // package-level FetchAll (file and signature) when on, and an error
-// naming the first URL when refusing.
+// naming the first URL when refusing. A local file (file://) is refused
+// whenever signed boot is enabled (ErrLocal).
 func (p Policy) FetchAll(ctx context.Context, f *fetch.Fetcher, urls []string, log *slog.Logger) ([]*fetch.File, error) {
+	if p.Enabled() {
+		for _, u := range urls {
+			if fetch.IsLocal(u) {
+				return nil, &Error{Name: u, Err: ErrLocal}
+			}
+		}
+	}
 	switch {
 	case p.refuse != nil:
 		return nil, fmt.Errorf("signed boot: refusing %s: %w", urls[0], p.refuse)

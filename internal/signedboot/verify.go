@@ -23,10 +23,12 @@
 // NAME.minisig (`pxeboot sign`). A client that fetched a file and its
 // signature itself calls [Check].
 // Every refusal is an [*Error] naming the file; it matches [ErrUnsigned]
-// (no NAME.minisig on the server) or [ErrBadSignature] (a signature that
-// does not verify, or one made with another key) under errors.Is, never
-// fs.ErrNotExist, so the PXELINUX config lookup stops at a config whose
-// signature is missing instead of falling through to the next name.
+// (no NAME.minisig on the server), [ErrBadSignature] (a signature that
+// does not verify, or one made with another key) or [ErrLocal] (a file
+// on one of the machine's disks, see Policy.LocalRefused) under
+// errors.Is, never fs.ErrNotExist, so the PXELINUX config lookup stops at
+// a config whose signature is missing instead of falling through to the
+// next name.
 //
 // # Security
 //
@@ -79,7 +81,7 @@ var (
 type Error struct {
 	// Name is the file as asked for (a PXELINUX path or a URL).
 	Name string
-	// Err is ErrUnsigned or ErrBadSignature.
+	// Err is ErrUnsigned, ErrBadSignature or ErrLocal.
 	Err error
 	// Cause says why: the fetch error of the signature for ErrUnsigned
 	// (shown, but not wrapped, so it does not match fs.ErrNotExist), the
@@ -88,6 +90,9 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
+	if e.Cause == nil {
+		return fmt.Sprintf("%s: refused by signed boot: %v", e.Name, e.Err)
+	}
 	return fmt.Sprintf("%s: refused by signed boot: %v: %v", e.Name, e.Err, e.Cause)
 }
 

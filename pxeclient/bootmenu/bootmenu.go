@@ -5,13 +5,16 @@
 // menu (internal/menu), the boot flow (package pxeclient) and `pxeboot
 // plan` read only this model; a boot source produces it. PXELINUX is the
 // first producer (pxelinux.Config.BootMenu); configs found on local disks
-// (BLS, GRUB, extlinux) are meant to produce the same model.
+// (BLS, GRUB, extlinux, package localboot) produce the same model, and
+// Merge makes one menu of several (the configs of all disks, the network
+// and the disks).
 //
 //	m := cfg.BootMenu(facts, src.URL)       // a producer
 //	bootmenu.Render(os.Stdout, m, bootmenu.Banner|bootmenu.Items)
 //	a := m.Auto                             // what boots unattended, after a.Wait
 //	ch, err := m.Typed("2 quiet")           // a line typed at the console
 //	next, err := m.Rules.Follow(ctx, ch.Entry) // a Chain entry: the menu it opens
+//	all := bootmenu.Merge([]bootmenu.Part{{Title: "network", Menu: m}, {Menu: disks}})
 //
 // What differs between sources, and cannot be data, is behind [Rules]:
 // how a typed line is read, what runs after an entry failed (PXELINUX
@@ -87,6 +90,9 @@ type File struct {
 type Origin struct {
 	File string
 	Line int
+	// Volume is, for an entry found on a disk, the volume its config is
+	// on ("vda2"); "" for the network's.
+	Volume string
 }
 
 func (o Origin) String() string {

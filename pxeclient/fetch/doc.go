@@ -1,10 +1,13 @@
 // Package fetch fetches the files of a network boot (configs, kernels,
-// initrds) over TFTP, HTTP and HTTPS into memory.
+// initrds) over TFTP, HTTP and HTTPS into memory, and the files of a
+// local boot (a kernel on a mounted disk) from file:// URLs, with the same
+// memory check, digests, progress and errors.
 //
 // Files are named by URL: tftp://server[:port]/name (RFC 3617; the name
 // is what follows the first "/", so tftp://s//abs/path asks for
-// "/abs/path"), http://... and https://.... [TFTPURL] builds a TFTP URL
-// from a server and a file name, escaping what needs it.
+// "/abs/path"), http://..., https://... and file:///absolute/path (RFC
+// 8089; no host but localhost). [TFTPURL] builds a TFTP URL from a server
+// and a file name, escaping what needs it.
 //
 //	f := fetch.New(fetch.Options{Progress: fetch.NewLineProgress(os.Stdout, time.Second)})
 //	files, err := f.FetchAll(ctx, []string{
@@ -54,6 +57,15 @@
 // is refused. No timeout bounds a whole transfer; the connection is given
 // up when nothing arrives for Options.IdleTimeout, so large files on slow
 // links complete and stalled servers do not hang the boot.
+//
+// # Local files
+//
+// A file:// URL is read from this machine's file system: its size is
+// known, so after the memory check the buffer is allocated once and
+// filled; a missing file matches [ErrNotFound], one that may not be read
+// [ErrAccess], and anything but a regular file is refused. It is read
+// once, never tried again: a disk that fails to read will not do better
+// a second later.
 //
 // # Retries, memory and progress
 //

@@ -11,11 +11,13 @@ import (
 // [*Error] names the file, the server and the cause.
 var (
 	// ErrNotFound means the server answered and the file does not exist
-	// (TFTP error code 1, HTTP 404 or 410). errors.Is(err, fs.ErrNotExist)
-	// holds too. The config lookup walks on to the next name on it.
+	// (TFTP error code 1, HTTP 404 or 410), or a local file does not.
+	// errors.Is(err, fs.ErrNotExist) holds too. The config lookup walks
+	// on to the next name on it.
 	ErrNotFound error = sentinel{"file not found", fs.ErrNotExist}
 	// ErrAccess means the server refused the file (TFTP error code 2,
-	// HTTP 401 or 403). errors.Is(err, fs.ErrPermission) holds too.
+	// HTTP 401 or 403), or a local file may not be read.
+	// errors.Is(err, fs.ErrPermission) holds too.
 	ErrAccess error = sentinel{"access denied", fs.ErrPermission}
 	// ErrNetwork means the server could not be reached or stopped
 	// answering: timeouts, refused or reset connections.
@@ -53,8 +55,8 @@ func (s sentinel) Is(target error) bool { return target == s.also }
 type Error struct {
 	// URL is the file as asked for.
 	URL string
-	// Server is the host:port that was asked, or "" when the URL could
-	// not be parsed.
+	// Server is the host:port that was asked, or "" for a local file
+	// or when the URL could not be parsed.
 	Server string
 	// Attempts is how many times the whole file was tried.
 	Attempts int

@@ -131,7 +131,8 @@ type File struct {
 	Attempts int
 }
 
-// A Fetcher fetches files over TFTP, HTTP and HTTPS into memory. It is
+// A Fetcher fetches files over TFTP, HTTP and HTTPS, and local files,
+// into memory. It is
 // safe for concurrent use.
 type Fetcher struct {
 	opts Options
@@ -172,7 +173,8 @@ func New(opts Options) *Fetcher {
 }
 
 // Fetch fetches one file named by a URL: tftp://host[:port]/name,
-// http://... or https://.... Every error is an [*Error].
+// http://..., https://... or file:///path (a file of this machine, such
+// as a kernel on a mounted disk). Every error is an [*Error].
 func (f *Fetcher) Fetch(ctx context.Context, rawURL string) (*File, error) {
 	loc, err := parseLocation(rawURL)
 	if err != nil {
@@ -194,7 +196,7 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string) (*File, error) {
 			return file, nil
 		}
 		ferr := &Error{URL: rawURL, Server: loc.server, Attempts: attempt, Err: err}
-		if attempt >= f.opts.Attempts || !retryable(err) || ctx.Err() != nil {
+		if attempt >= f.opts.Attempts || loc.scheme == schemeFile || !retryable(err) || ctx.Err() != nil {
 			f.report(Status{URL: rawURL, Total: -1, Elapsed: time.Since(start), Finished: true, Err: ferr})
 			return nil, ferr
 		}
@@ -242,6 +244,8 @@ func (f *Fetcher) fetchOnce(ctx context.Context, loc *location) ([]byte, [32]byt
 	switch loc.scheme {
 	case schemeTFTP:
 		return f.fetchTFTP(ctx, loc)
+	case schemeFile:
+		return f.fetchFile(ctx, loc)
 	default:
 		return f.fetchHTTP(ctx, loc)
 	}

@@ -13,6 +13,7 @@ const (
 	schemeTFTP scheme = iota
 	schemeHTTP
 	schemeHTTPS
+	schemeFile
 )
 
 // Default ports: TFTP RFC 1350, HTTP RFC 9110.
@@ -48,6 +49,8 @@ type location struct {
 	name string
 	// url is the HTTP(S) URL.
 	url *url.URL
+	// path is the local file of a file:// URL (absolute).
+	path string
 }
 
 // TFTPURL returns the URL of the file name on a TFTP server, escaped so
@@ -67,11 +70,14 @@ func TFTPURL(server, name string) string {
 	return "tftp://" + u.Host + strings.ReplaceAll(u.EscapedPath(), ";", "%3B")
 }
 
-// parseLocation parses a tftp, http or https URL.
+// parseLocation parses a tftp, http, https or file URL.
 func parseLocation(raw string) (*location, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadURL, err)
+	}
+	if strings.EqualFold(u.Scheme, "file") {
+		return parseFileLocation(raw, u)
 	}
 	if u.Host == "" || u.Opaque != "" {
 		return nil, fmt.Errorf("%w: %q has no server (want scheme://server/path)", ErrBadURL, raw)
@@ -119,7 +125,7 @@ func parseLocation(raw string) (*location, error) {
 		loc.server = hostPort(u, httpsPort)
 		loc.url = u
 	default:
-		return nil, fmt.Errorf("%w: %q: scheme %q is not supported (tftp, http, https)", ErrBadURL, raw, u.Scheme)
+		return nil, fmt.Errorf("%w: %q: scheme %q is not supported (tftp, http, https, file)", ErrBadURL, raw, u.Scheme)
 	}
 	if u.Hostname() == "" {
 		return nil, fmt.Errorf("%w: %q has no server", ErrBadURL, raw)
@@ -133,4 +139,30 @@ func hostPort(u *url.URL, defPort string) string {
 		port = defPort
 	}
 	return net.JoinHostPort(u.Hostname(), port)
+}
+
+// IsLocal reports whether rawURL names a file of this machine (a file://
+// URL, as a kernel on a mounted disk), which no network and no boot
+// server is needed for.
+func IsLocal(rawURL string) bool {
+	scheme, _, ok := strings.Cut(rawURL, ":")
+	return ok && strings.EqualFold(scheme, "file")
+}
+
+// parseFileLocation checks a file URL: file:///absolute/path (RFC 8089),
+// or file://localhost/absolute/path; no other host, query or fragment.
+func parseFileLocation(raw string, u *url.URL) (*location, error) {
+	switch {
+	case u.Opaque != "":
+		return nil, fmt.Errorf("%w: %q: a file URL needs an absolute path (file:///path)", ErrBadURL, raw)
+	case u.Host != "" && !strings.EqualFold(u.Host, "localhost"):
+		return nil, fmt.Errorf("%w: %q: file URLs name files of this machine (no host, or localhost)", ErrBadURL, raw)
+	case u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
+		return nil, fmt.Errorf("%w: %q: file URLs take no user, ?query or #fragment (escape them as %%3F, %%23)", ErrBadURL, raw)
+	case !strings.HasPrefix(u.Path, "/") || u.Path == "/":
+		return nil, fmt.Errorf("%w: %q names no file", ErrBadURL, raw)
+	case strings.IndexByte(u.Path, 0) >= 0:
+		return nil, fmt.Errorf("%w: %q: file name contains a NUL byte", ErrBadURL, raw)
+	}
+	return &location{raw: raw, scheme: schemeFile, path: u.Path}, nil
 }

@@ -78,7 +78,7 @@ func TestTFTPURL(t *testing.T) {
 }
 
 // FuzzParseLocation: no panics; a TFTP name that is accepted fits a
-// request packet and has no NUL.
+// request packet and has no NUL; an accepted local file is absolute.
 func FuzzParseLocation(f *testing.F) {
 	for _, s := range []string{"tftp://10.0.0.1/pxelinux.cfg/default", "https://b/x?y", "tftp://b/a;mode=octet", "tftp://[::1]:69/%41", "http://b/%zz"} {
 		f.Add(s)
@@ -90,6 +90,9 @@ func FuzzParseLocation(f *testing.F) {
 		}
 		if loc.scheme == schemeTFTP && (loc.name == "" || len(loc.name) > maxTFTPName || strings.IndexByte(loc.name, 0) >= 0) {
 			t.Fatalf("accepted TFTP name %q", loc.name)
+		}
+		if loc.scheme == schemeFile && (!strings.HasPrefix(loc.path, "/") || strings.IndexByte(loc.path, 0) >= 0) {
+			t.Fatalf("accepted local file %q", loc.path)
 		}
 	})
 }

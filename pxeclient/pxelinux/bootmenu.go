@@ -15,7 +15,20 @@ import (
 // with p; nil: Follow fails). url gives where a path is fetched from;
 // nil leaves File.URL empty (an offline plan).
 func (c *Config) BootMenu(f Facts, url func(Path) string, p *Parser) *bootmenu.Menu {
-	cv := &converter{cfg: c, facts: f, url: url, parser: p, entries: map[*Entry]*bootmenu.Entry{}, back: map[*bootmenu.Entry]*Entry{}}
+	return c.FileMenu(f, func(p Path) bootmenu.File {
+		file := bootmenu.File{Name: p.String()}
+		if url != nil {
+			file.URL = url(p)
+		}
+		return file
+	}, p)
+}
+
+// FileMenu is BootMenu with the whole rule from a path to the file an
+// entry names (name and URL) given by file: extlinux on a disk names
+// "vda2:/boot/vmlinuz" at a file:// URL (package localboot).
+func (c *Config) FileMenu(f Facts, file func(Path) bootmenu.File, p *Parser) *bootmenu.Menu {
+	cv := &converter{cfg: c, facts: f, fileOf: file, parser: p, entries: map[*Entry]*bootmenu.Entry{}, back: map[*bootmenu.Entry]*Entry{}}
 	m := &bootmenu.Menu{
 		Source:       c.Source.String(),
 		Tried:        []string{},
@@ -46,18 +59,17 @@ func (c *Config) BootMenu(f Facts, url func(Path) string, p *Parser) *bootmenu.M
 type converter struct {
 	cfg     *Config
 	facts   Facts
-	url     func(Path) string
+	fileOf  func(Path) bootmenu.File
 	parser  *Parser
 	entries map[*Entry]*bootmenu.Entry
 	back    map[*bootmenu.Entry]*Entry
 }
 
 func (cv *converter) file(p Path) bootmenu.File {
-	f := bootmenu.File{Name: p.String()}
-	if cv.url != nil && p != (Path{}) {
-		f.URL = cv.url(p)
+	if p == (Path{}) {
+		return bootmenu.File{}
 	}
-	return f
+	return cv.fileOf(p)
 }
 
 func (cv *converter) files(ps []Path) []bootmenu.File {
@@ -183,5 +195,5 @@ func (cv *converter) Follow(ctx context.Context, me *bootmenu.Entry) (*bootmenu.
 	if err != nil {
 		return nil, err
 	}
-	return next.BootMenu(cv.facts, cv.url, cv.parser), nil
+	return next.FileMenu(cv.facts, cv.fileOf, cv.parser), nil
 }

@@ -77,6 +77,10 @@ func (w *Warning) Error() string { return fmt.Sprintf("%s:%d: %v", w.File, w.Lin
 // Unwrap returns Err.
 func (w *Warning) Unwrap() error { return w.Err }
 
+// Where returns File (as a name) and Line: a Warning is a
+// bootmenu.Located.
+func (w *Warning) Where() (file string, line int) { return w.File.String(), w.Line }
+
 // Limits against broken or hostile configs. Zero fields take the defaults.
 type Limits struct {
 	// MaxFileSize is the largest config, include or DISPLAY file.

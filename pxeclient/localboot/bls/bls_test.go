@@ -1,9 +1,7 @@
 package bls
 
 import (
-	"bytes"
 	"debug/pe"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"io/fs"
@@ -13,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/s390netboot/s390netboot/internal/fakekernel"
 	"github.com/s390netboot/s390netboot/internal/testenv"
 	"github.com/s390netboot/s390netboot/pxeclient/bootmenu"
 	"github.com/s390netboot/s390netboot/pxeclient/localboot/volume"
@@ -150,40 +149,10 @@ func golden(t *testing.T, name string, res *Result, m *bootmenu.Menu) {
 	testenv.Golden(t, filepath.Join("testdata", "golden", name+".json"), append(j, '\n'))
 }
 
-// peImage is a minimal PE32+ EFI application for machine: the headers
-// with room for the sections uki.Build adds and one .text section; what
-// uki.Build needs of a stub and of a kernel.
-func peImage(t testing.TB, machine uint16) []byte {
-	t.Helper()
-	const peOff, textVA, textOff, textSize = 0x80, 0x1000, 0x400, 0x200
-	fh := pe.FileHeader{Machine: machine, NumberOfSections: 1, Characteristics: pe.IMAGE_FILE_EXECUTABLE_IMAGE,
-		SizeOfOptionalHeader: uint16(binary.Size(pe.OptionalHeader64{}))}
-	oh := pe.OptionalHeader64{Magic: 0x20b, AddressOfEntryPoint: textVA, BaseOfCode: textVA, SectionAlignment: 0x200,
-		FileAlignment: 0x200, SizeOfImage: textVA + textSize, SizeOfHeaders: textOff, NumberOfRvaAndSizes: 16,
-		Subsystem: pe.IMAGE_SUBSYSTEM_EFI_APPLICATION}
-	sh := pe.SectionHeader32{VirtualSize: textSize, VirtualAddress: textVA, SizeOfRawData: textSize, PointerToRawData: textOff,
-		Characteristics: pe.IMAGE_SCN_CNT_CODE | pe.IMAGE_SCN_MEM_EXECUTE}
-	copy(sh.Name[:], ".text")
-	var b bytes.Buffer
-	b.WriteString("MZ")
-	b.Write(make([]byte, 0x3c-2))
-	binary.Write(&b, binary.LittleEndian, uint32(peOff))
-	b.Write(make([]byte, peOff-b.Len()))
-	b.WriteString("PE\x00\x00")
-	for _, v := range []any{fh, oh, sh} {
-		if err := binary.Write(&b, binary.LittleEndian, v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	b.Write(make([]byte, textOff-b.Len()))
-	b.Write(bytes.Repeat([]byte{0xc3}, textSize))
-	return b.Bytes()
-}
-
 // buildUKI is a UKI of a synthetic stub and kernel for machine.
 func buildUKI(t testing.TB, machine uint16, img uki.Image) []byte {
 	t.Helper()
-	img.Stub, img.Kernel = peImage(t, machine), peImage(t, machine)
+	img.Stub, img.Kernel = fakekernel.PE(machine, pe.IMAGE_SUBSYSTEM_EFI_APPLICATION, 8), fakekernel.PE(machine, pe.IMAGE_SUBSYSTEM_EFI_APPLICATION, 0)
 	b, err := uki.Build(img)
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/s390netboot/s390netboot/pxeclient/bootmenu"
 )
 
 // Errors the warnings wrap (test them with errors.Is), and the one
@@ -47,22 +49,10 @@ var (
 // Warning is a problem the parser worked around: File and Line (0: the
 // file as a whole) say where, Err what; Err wraps one of the sentinel
 // errors of this package, so errors.Is works on the Warning. Its text is
-// "FILE:LINE: what".
-type Warning struct {
-	File string
-	Line int
-	Err  error
-}
-
-func (w *Warning) Error() string {
-	if w.Line > 0 {
-		return fmt.Sprintf("%s:%d: %v", w.File, w.Line, w.Err)
-	}
-	return fmt.Sprintf("%s: %v", w.File, w.Err)
-}
-
-// Unwrap returns Err.
-func (w *Warning) Unwrap() error { return w.Err }
+// "FILE:LINE: what". It is the menu model's warning: File is a path on
+// the volume in a Result, the file as Volume.File names it in a menu
+// ([OnVolume]).
+type Warning = bootmenu.Warning
 
 // Bounds on warnings: a file of 64 KiB of junk lines would otherwise
 // give 32,000 of them, and thousands of such files millions.

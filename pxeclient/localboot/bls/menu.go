@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"strconv"
 	"strings"
 
 	"github.com/s390netboot/s390netboot/pxeclient/bootmenu"
@@ -16,8 +15,9 @@ import (
 
 // Errors of the menu.
 var (
-	// ErrNoEntry: a typed label or number that names no entry.
-	ErrNoEntry = errors.New("bls: no such entry")
+	// ErrNoEntry: a typed label or number that names no entry; the
+	// same error as bootmenu.ErrNoEntry.
+	ErrNoEntry = bootmenu.ErrNoEntry
 	// ErrEditorDisabled: kernel options typed while loader.conf says
 	// "editor no".
 	ErrEditorDisabled = errors.New("bls: loader.conf disables the editor: typed kernel options are refused")
@@ -44,8 +44,7 @@ var (
 // systemd-boot's default: at once, Quiet). The warnings name files as
 // v.File names them ("vda1:/loader/entries/a.conf:3").
 func (r *Result) Menu(v *volume.Volume) *bootmenu.Menu {
-	cv := &converter{res: r, vol: v, byLabel: map[string]*bootmenu.Entry{}, back: map[*bootmenu.Entry]*Entry{},
-		warnings: warnList{max: maxWarnings}}
+	cv := &converter{res: r, vol: v, back: map[*bootmenu.Entry]*Entry{}, warnings: warnList{max: maxWarnings}}
 	m := &bootmenu.Menu{Source: v.File(EntriesDir).Name, Tried: []string{}, Rules: cv}
 	for _, d := range r.Dirs {
 		m.Tried = append(m.Tried, v.File(d).Name)
@@ -65,7 +64,6 @@ func (r *Result) Menu(v *volume.Volume) *bootmenu.Menu {
 			me.Label = e.Path
 		}
 		seen[strings.ToLower(e.ID)] = e
-		cv.byLabel[me.Label] = me
 		m.Entries = append(m.Entries, me)
 		if !me.Hidden {
 			m.Items = append(m.Items, bootmenu.Item{Entry: me})
@@ -74,7 +72,9 @@ func (r *Result) Menu(v *volume.Volume) *bootmenu.Menu {
 	uniqueTitles(m.Entries, r.Entries)
 	cv.menu = m
 	def, via := cv.defaultEntry()
-	m.Enter = cv.choice(def, "", false)
+	if def != nil {
+		m.Enter = def.With("")
+	}
 	m.Auto = bootmenu.Auto{Choice: m.Enter, Via: via}
 	m.Warnings = cv.warnings.result(v.Name)
 	if def == nil {
@@ -102,18 +102,25 @@ type converter struct {
 	res      *Result
 	vol      *volume.Volume
 	menu     *bootmenu.Menu
-	byLabel  map[string]*bootmenu.Entry
 	back     map[*bootmenu.Entry]*Entry
 	warnings warnList
 }
 
 // warn adds a warning, its file named on the volume.
 func (cv *converter) warn(err error) {
+	cv.warnings.add(OnVolume(cv.vol, err))
+}
+
+// OnVolume is a warning of a Result (err with a *Warning in its chain)
+// as a menu of v says it: the Warning, its file named as v.File names it
+// ("vda1:/loader/entries/a.conf"). Other errors are returned as they
+// are.
+func OnVolume(v *volume.Volume, err error) error {
 	var w *Warning
 	if errors.As(err, &w) {
-		err = &Warning{File: cv.vol.File(w.File).Name, Line: w.Line, Err: w.Err}
+		return &Warning{File: v.File(w.File).Name, Line: w.Line, Err: w.Err}
 	}
-	cv.warnings.add(err)
+	return err
 }
 
 func (cv *converter) warnAll(errs []error) {
@@ -285,53 +292,19 @@ func viaFirst(e *bootmenu.Entry) string {
 	return "first entry"
 }
 
-// choice is me chosen by command (its label when ""), args added.
-func (cv *converter) choice(me *bootmenu.Entry, args string, typed bool) bootmenu.Choice {
-	if me == nil {
-		return bootmenu.Choice{}
-	}
-	ch := bootmenu.Choice{Entry: me, Command: me.Label, Args: args, Typed: typed, Cmdline: me.Cmdline, Initrds: me.Initrds}
-	if args != "" {
-		ch.Command += " " + args
-		ch.Cmdline = strings.TrimSpace(me.Cmdline + " " + args)
-	}
-	return ch
-}
-
-// Command reads a typed line: an entry's label (exactly, else ignoring
-// case) or its number in the menu, then kernel options to add, which
-// loader.conf's "editor no" refuses.
+// Command reads a typed line as bootmenu.Menu.PlainCommand does (a label
+// or menu number, then kernel options to add); loader.conf's "editor no"
+// refuses the options.
 func (cv *converter) Command(line string) (bootmenu.Choice, error) {
-	word, args, _ := strings.Cut(strings.TrimSpace(line), " ")
-	args = strings.TrimSpace(args)
-	me := cv.lookup(word)
-	if me == nil {
-		return bootmenu.Choice{Command: line, Typed: true}, fmt.Errorf("%w: %q", ErrNoEntry, word)
+	ch, err := cv.menu.PlainCommand(line)
+	if err != nil {
+		return ch, err
 	}
-	if l := cv.res.Loader; args != "" && l != nil && l.EditorSet && !l.Editor {
-		return bootmenu.Choice{Entry: me, Command: line, Args: args, Typed: true},
-			fmt.Errorf("options %q: %w (%s:%d)", args, ErrEditorDisabled, cv.vol.File(l.Path).Name, l.EditorLine)
+	if l := cv.res.Loader; ch.Args != "" && l != nil && l.EditorSet && !l.Editor {
+		return bootmenu.Choice{Entry: ch.Entry, Command: ch.Command, Args: ch.Args, Typed: true},
+			fmt.Errorf("options %q: %w (%s:%d)", ch.Args, ErrEditorDisabled, cv.vol.File(l.Path).Name, l.EditorLine)
 	}
-	ch := cv.choice(me, args, true)
-	ch.Command = line
 	return ch, nil
-}
-
-func (cv *converter) lookup(word string) *bootmenu.Entry {
-	if me, ok := cv.byLabel[word]; ok {
-		return me
-	}
-	if n, err := strconv.Atoi(word); err == nil {
-		if all := cv.menu.Numbered(); n >= 1 && n <= len(all) {
-			return all[n-1]
-		}
-	}
-	for _, me := range cv.menu.Entries {
-		if strings.EqualFold(me.Label, word) {
-			return me
-		}
-	}
-	return nil
 }
 
 // OnError: nothing runs after a BLS entry failed.

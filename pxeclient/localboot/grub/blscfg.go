@@ -87,7 +87,7 @@ func cmdBlscfg(in *interp, f *frame, c *command, argv []string) (int, ctl) {
 		}
 	}
 	for _, w := range res.Warnings {
-		in.warnErr(fmt.Errorf("%s: %w", v.Name, w))
+		in.warnErr(bls.OnVolume(v, w))
 	}
 	def := f.vars.get("default")
 	idx := 0
@@ -155,16 +155,7 @@ func (in *interp) blsItem(f *frame, name string, e *bls.Entry) *item {
 	file := &cfgFile{vol: f.file.vol, path: f.file.path, name: name}
 	p := &parser{lx: newLexer(src.String(), 1), file: file}
 	var body []node
-	for {
-		n, err := p.statement()
-		if err != nil {
-			in.warnErr(err)
-			p.lx.skipLine()
-			continue
-		}
-		if n == nil {
-			break
-		}
+	for n := in.next(p); n != nil; n = in.next(p) {
 		body = append(body, n)
 	}
 	return &item{title: title, id: e.ID, args: []string{title}, body: body, at: pos{file, e.LinuxLine}}

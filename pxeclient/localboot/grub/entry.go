@@ -77,7 +77,7 @@ func cmdMenuentry(in *interp, f *frame, c *command, argv []string) (int, ctl) {
 
 func (in *interp) addItem(f *frame, at pos, it *item) (int, ctl) {
 	if in.entries >= in.o.MaxEntries {
-		in.warnErr(fmt.Errorf("%s: more than %d menu entries: the rest are left out: %w", at.file.name, in.o.MaxEntries, ErrLimit))
+		in.warnErr(&bootmenu.Warning{File: at.file.name, Err: fmt.Errorf("more than %d menu entries: the rest are left out: %w", in.o.MaxEntries, ErrLimit)})
 		return 1, ctl{}
 	}
 	in.entries++

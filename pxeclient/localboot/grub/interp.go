@@ -61,8 +61,9 @@ var (
 	// ErrUnsupportedDevice: a GRUB device the client cannot read
 	// (lvm/…, md/…, crypto…, network and memory devices).
 	ErrUnsupportedDevice = errors.New("device not supported")
-	// ErrNoEntry: a typed label or number that is no entry.
-	ErrNoEntry = errors.New("no such menu entry")
+	// ErrNoEntry: a typed label or number that is no entry; the same
+	// error as bootmenu.ErrNoEntry.
+	ErrNoEntry = bootmenu.ErrNoEntry
 )
 
 // Options says what to interpret and where.
@@ -316,7 +317,7 @@ func (in *interp) read(c *cfgFile) ([]byte, error) {
 
 // warn records a problem at p.
 func (in *interp) warn(p pos, format string, args ...any) {
-	in.warnErr(fmt.Errorf("%s: %w", p, fmt.Errorf(format, args...)))
+	in.warnErr(p.warning(fmt.Errorf(format, args...)))
 }
 
 func (in *interp) warnErr(err error) {
@@ -342,7 +343,7 @@ func (in *interp) step(p pos) bool {
 	}
 	if in.steps > in.limit {
 		if in.limit >= in.o.MaxSteps || in.limit == in.o.MaxSteps/2 {
-			in.stop = fmt.Errorf("%s: more than %d statements executed: %w", p, in.limit, ErrLimit)
+			in.stop = p.warning(fmt.Errorf("more than %d statements executed: %w", in.limit, ErrLimit))
 			in.warnErr(in.stop)
 		}
 		return false
@@ -350,19 +351,27 @@ func (in *interp) step(p pos) bool {
 	return true
 }
 
+// next is the next statement p reads, nil at the end: a syntax error is
+// a warning and skips that statement's line, as GRUB's normal mode does.
+func (in *interp) next(p *parser) node {
+	for {
+		n, err := p.statement()
+		if err == nil {
+			return n
+		}
+		in.warnErr(err)
+		p.lx.skipLine()
+	}
+}
+
 // runSource parses and runs a file statement by statement, as GRUB's
-// normal mode does: a syntax error skips that statement's line.
+// normal mode does (next).
 func (in *interp) runSource(f *frame, file *cfgFile, src []byte) ctl {
 	in.active = append(in.active, file.key())
 	defer func() { in.active = in.active[:len(in.active)-1] }()
 	p := &parser{lx: newLexer(string(src), 1), file: file}
 	for {
-		n, err := p.statement()
-		if err != nil {
-			in.warnErr(err)
-			p.lx.skipLine()
-			continue
-		}
+		n := in.next(p)
 		if n == nil {
 			return ctl{}
 		}

@@ -35,13 +35,13 @@ func (in *interp) menu(mb *menuBuild) *bootmenu.Menu {
 		Items:   items(nodes),
 		Entries: b.entries,
 	}
-	r := &rules{labels: b.labels, menu: m}
+	r := &rules{menu: m}
 	m.Rules = r
 	// The default, timeout and fallback of the menu's context.
 	def, _ := mb.vars.lookup("default")
-	e, via := b.choose(nodes, def)
+	e, via := b.choose(nodes, def, mb.file.name)
 	if e != nil {
-		m.Enter = choice(e)
+		m.Enter = e.With("")
 	}
 	m.Auto = bootmenu.Auto{Choice: m.Enter, Via: via}
 	timeout := strings.TrimSpace(mb.vars.get("timeout"))
@@ -52,7 +52,7 @@ func (in *interp) menu(mb *menuBuild) *bootmenu.Menu {
 	case timeout == "" || n < 0:
 		m.Auto.Forever = true
 	case err != nil:
-		in.warnErr(fmt.Errorf("%s: timeout %q is no number: the menu waits", mb.file.name, timeout))
+		in.warnErr(&bootmenu.Warning{File: mb.file.name, Err: fmt.Errorf("timeout %q is no number: the menu waits", timeout)})
 		m.Auto.Forever = true
 	default:
 		m.Auto.Wait = time.Duration(n) * time.Second
@@ -65,7 +65,7 @@ func (in *interp) menu(mb *menuBuild) *bootmenu.Menu {
 			if n := find(nodes, spec); n != nil {
 				r.fallback = append(r.fallback, firstEntry(n))
 			} else {
-				in.warnErr(fmt.Errorf("%s: fallback %q matches no menu entry", mb.file.name, spec))
+				in.warnErr(&bootmenu.Warning{File: mb.file.name, Err: fmt.Errorf("fallback %q matches no menu entry", spec)})
 			}
 		}
 	}
@@ -173,7 +173,7 @@ func (in *interp) runEntry(mb *menuBuild, it *item, chosen string) *bootmenu.Ent
 		e.Kind, e.Reason = bootmenu.Other, "not interpreted: "+shortErr(in.stop)
 	case c.kind == ctlStop:
 		e.Kind, e.Reason = bootmenu.Other, fmt.Sprintf("its commands did not end within %d statements", in.steps-start)
-		in.warnErr(fmt.Errorf("%s: menu entry %q: more than %d statements: %w", it.at, it.title, in.o.MaxEntrySteps, ErrLimit))
+		in.warnErr(it.at.warning(fmt.Errorf("menu entry %q: more than %d statements: %w", it.title, in.o.MaxEntrySteps, ErrLimit)))
 	case run.other != "":
 		e.Kind, e.Reason = bootmenu.Other, run.other
 		if run.file != nil {
@@ -217,8 +217,9 @@ func (in *interp) runSubmenu(mb *menuBuild, it *item, chosen string) *menuBuild 
 // choose is the default entry and the rule that chose it: $default as
 // an index, an id or a title, or a path of those through submenus
 // ("gnulinux-advanced-…>gnulinux-6.1.0-…"); the first entry when it is
-// unset or matches nothing (as GRUB falls back to entry 0).
-func (b *builder) choose(nodes []*mnode, def *variable) (*bootmenu.Entry, string) {
+// unset or matches nothing (as GRUB falls back to entry 0), with a
+// warning of file, the menu's config.
+func (b *builder) choose(nodes []*mnode, def *variable, file string) (*bootmenu.Entry, string) {
 	first := func() *bootmenu.Entry {
 		for _, n := range nodes {
 			if e := firstEntry(n); e != nil && !e.Hidden {
@@ -236,7 +237,7 @@ func (b *builder) choose(nodes []*mnode, def *variable) (*bootmenu.Entry, string
 	}
 	n := find(nodes, def.value)
 	if n == nil {
-		b.in.warnErr(fmt.Errorf("default %q matches no menu entry: the first entry is the default", def.value))
+		b.in.warnErr(&bootmenu.Warning{File: file, Err: fmt.Errorf("default %q matches no menu entry: the first entry is the default", def.value)})
 		return first(), "first entry (" + via + " matches none)"
 	}
 	return firstEntry(n), via
@@ -304,40 +305,17 @@ func firstEntry(n *mnode) *bootmenu.Entry {
 	return nil
 }
 
-func choice(e *bootmenu.Entry) bootmenu.Choice {
-	return bootmenu.Choice{Entry: e, Command: e.Label, Cmdline: e.Cmdline, Initrds: e.Initrds}
-}
-
 // rules are a GRUB menu's bootmenu.Rules.
 type rules struct {
 	menu     *bootmenu.Menu
-	labels   map[string]*bootmenu.Entry
 	fallback []*bootmenu.Entry
 }
 
-// Command reads a typed line: a label or a menu number, then kernel
-// options added to the entry's command line.
+// Command reads a typed line as bootmenu.Menu.PlainCommand does: a label
+// or a menu number, then kernel options added to the entry's command
+// line.
 func (r *rules) Command(line string) (bootmenu.Choice, error) {
-	line = strings.TrimSpace(line)
-	name, args, _ := strings.Cut(line, " ")
-	args = strings.TrimSpace(args)
-	e := r.labels[name]
-	if e == nil {
-		if n, err := strconv.Atoi(name); err == nil {
-			if list := r.menu.Numbered(); n >= 1 && n <= len(list) {
-				e = list[n-1]
-			}
-		}
-	}
-	if e == nil {
-		return bootmenu.Choice{Command: line, Typed: true}, fmt.Errorf("%q: %w", name, ErrNoEntry)
-	}
-	ch := choice(e)
-	ch.Command, ch.Args, ch.Typed = line, args, true
-	if args != "" {
-		ch.Cmdline = strings.TrimSpace(e.Cmdline + " " + args)
-	}
-	return ch, nil
+	return r.menu.PlainCommand(line)
 }
 
 // OnError is GRUB's fallback: the first entry of $fallback that is not
@@ -345,7 +323,7 @@ func (r *rules) Command(line string) (bootmenu.Choice, error) {
 func (r *rules) OnError(failed bootmenu.Choice) (bootmenu.Choice, bool) {
 	for _, e := range r.fallback {
 		if e != nil && e != failed.Entry && e.Bootable() {
-			return choice(e), true
+			return e.With(""), true
 		}
 	}
 	return bootmenu.Choice{}, false

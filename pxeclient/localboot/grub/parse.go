@@ -2,6 +2,8 @@ package grub
 
 import (
 	"fmt"
+
+	"github.com/s390netboot/s390netboot/pxeclient/bootmenu"
 )
 
 // node is a statement: *command, *ifNode, *loopNode, *forNode, *funcNode.
@@ -14,6 +16,11 @@ type pos struct {
 }
 
 func (p pos) String() string { return fmt.Sprintf("%s:%d", p.file.name, p.line) }
+
+// warning is err at p, a menu warning.
+func (p pos) warning(err error) *bootmenu.Warning {
+	return &bootmenu.Warning{File: p.file.name, Line: p.line, Err: err}
+}
 
 func (p pos) where() pos { return p }
 
@@ -66,7 +73,7 @@ type parser struct {
 const maxNesting = 200
 
 func (p *parser) errorf(line int, format string, args ...any) error {
-	return fmt.Errorf("%s:%d: %s: %w", p.file.name, line, fmt.Sprintf(format, args...), errSyntax)
+	return pos{file: p.file, line: line}.warning(fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), errSyntax))
 }
 
 // reserved is the reserved word a token is, "" for none.
