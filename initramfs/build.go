@@ -66,10 +66,18 @@ const (
 // sets nor modules.
 var DefaultModuleSets = []string{ModuleSetNet, ModuleSetDisk}
 
-// moduleSets is the one table of module sets: set name -> GOARCH -> the
-// modules, in load order wishes (dependencies are put first anyway).
-var moduleSets = map[string]map[string][]string{
-	ModuleSetNet: {
+// moduleSet is a row of the table of module sets.
+type moduleSet struct {
+	modules map[string][]string // GOARCH -> the members
+	// asyncProbe: the members and their dependencies are loaded with the
+	// kernel's async_probe parameter (see asyncProbe).
+	asyncProbe bool
+}
+
+// moduleSets is the one table of module sets: set name -> its members on
+// each GOARCH, in load order wishes (dependencies are put first anyway).
+var moduleSets = map[string]moduleSet{
+	ModuleSetNet: {modules: map[string][]string{
 		// virtio-net-ccw under KVM and z/VM; the OSA-Express stack (qeth
 		// core, layer 2 discipline, ccwgroup bus) on real IBM Z,
 		// grouped through sysfs by the init.
@@ -84,15 +92,28 @@ var moduleSets = map[string]map[string][]string{
 		// virtio on QEMU's virt machine (PCI and MMIO transports), the
 		// entropy device, and the Intel server NICs.
 		"arm64": {"virtio_net", "virtio_pci", "virtio_mmio", "virtio_rng", "igb", "ixgbe", "8021q"},
-	},
-	ModuleSetDisk: {
+	}},
+	ModuleSetDisk: {asyncProbe: true, modules: map[string][]string{
 		// DASD (ECKD and FBA disciplines) on IBM Z, virtio-blk and
 		// virtio-scsi under KVM, and the filesystems.
 		"s390x": append([]string{"dasd_eckd_mod", "dasd_fba_mod"}, diskModules...),
 		"amd64": diskModules,
 		"arm64": diskModules,
-	},
+	}},
 }
+
+// asyncProbe is the kernel's generic module parameter that lets a
+// module's drivers probe their devices in the background and its loading
+// return without waiting for background work (kernel/module/main.c:
+// unknown_module_param_cb sets async_probe_requested; do_init_module
+// otherwise calls async_synchronize_full, which waits for every probe
+// still running, any module's). A disk driver's probe reads the
+// partition table: without the parameter, a disk that never answers
+// holds the loading of its driver, and of every module after it, for as
+// long as the kernel retries it (minutes for SCSI). With it the disk
+// shows up late, or never, and the init's bounded wait for disks
+// (pxeinit.diskwait) decides.
+const asyncProbe = "async_probe"
 
 // diskModules are the disk set's members on every architecture: the block
 // drivers (virtio-blk, virtio-scsi, SCSI disks and CD-ROMs, NVMe, AHCI
@@ -149,7 +170,7 @@ func setMembers(sets []string, arch string) []ModuleRequest {
 	var reqs []ModuleRequest
 	seen := map[string]bool{}
 	for _, s := range sets {
-		for _, n := range moduleSets[s][arch] {
+		for _, n := range moduleSets[s].modules[arch] {
 			if !seen[normName(n)] {
 				seen[normName(n)] = true
 				reqs = append(reqs, ModuleRequest{Name: n, Optional: true})
@@ -461,6 +482,9 @@ func addModules(a *Archive, res *Result, opts Options, arch string, machine elf.
 			return err
 		}
 	}
+	if err := setAsyncProbe(tree, mods, opts, arch); err != nil {
+		return err
+	}
 	var order strings.Builder
 	order.WriteString("# Kernel modules in load order, written by mkpxeramfs.\n# Format: see package github.com/s390netboot/s390netboot/internal/modload.\n")
 	for _, m := range mods {
@@ -482,15 +506,48 @@ func addModules(a *Archive, res *Result, opts Options, arch string, machine elf.
 // the tree lacks is an error even when a set has it too (a set's members
 // are optional).
 func (opts Options) moduleRequests(arch string) ([]ModuleRequest, error) {
-	sets := opts.ModuleSets
-	if sets == nil && opts.Modules == nil {
-		sets = DefaultModuleSets
-	}
-	reqs, err := SetModules(sets, arch)
+	reqs, err := SetModules(opts.sets(), arch)
 	if err != nil {
 		return nil, err
 	}
 	return append(slices.Clip(opts.Modules), reqs...), nil
+}
+
+// sets returns the module sets opts asks for.
+func (opts Options) sets() []string {
+	if opts.ModuleSets == nil && opts.Modules == nil {
+		return DefaultModuleSets
+	}
+	return opts.ModuleSets
+}
+
+// setAsyncProbe adds asyncProbe to the parameters of the modules of mods
+// that are members of opts's asyncProbe sets on arch or their
+// dependencies.
+func setAsyncProbe(tree *ModuleTree, mods []Module, opts Options, arch string) error {
+	var sets []string
+	for _, s := range opts.sets() {
+		if moduleSets[s].asyncProbe {
+			sets = append(sets, s)
+		}
+	}
+	if len(sets) == 0 {
+		return nil
+	}
+	closure, err := tree.Resolve(setMembers(sets, arch))
+	if err != nil {
+		return err
+	}
+	async := map[string]bool{}
+	for _, m := range closure {
+		async[m.Name] = true
+	}
+	for i, m := range mods {
+		if async[m.Name] && !slices.Contains(strings.Fields(m.Params), asyncProbe) {
+			mods[i].Params = strings.TrimSpace(m.Params + " " + asyncProbe)
+		}
+	}
+	return nil
 }
 
 func addCABundle(a *Archive, res *Result, bundle string, logger *slog.Logger) error {

@@ -99,3 +99,39 @@ func TestTransportsDebian(t *testing.T) {
 		})
 	}
 }
+
+// TestAsyncProbeDebian checks which modules of the default sets load with
+// async_probe on the real Debian trees: the disk set's members and their
+// dependencies, not the network drivers.
+func TestAsyncProbeDebian(t *testing.T) {
+	for _, tc := range []struct {
+		arch       string
+		machine    elf.Machine
+		async, not []string
+	}{
+		{"amd64", elf.EM_X86_64, []string{"virtio_blk", "scsi_mod", "sd_mod", "ahci", "libata", "nvme", "crc32c_generic", "jbd2", "ext4", "btrfs", "vfat", "isofs"}, []string{"virtio_net", "e1000", "8021q", "garp", "virtio_pci"}},
+		{"s390x", elf.EM_S390, []string{"dasd_mod", "dasd_eckd_mod", "dasd_fba_mod", "virtio_blk", "xfs"}, []string{"virtio_net", "qeth_l2", "8021q"}},
+	} {
+		t.Run(tc.arch, func(t *testing.T) {
+			var a Archive
+			res := &Result{}
+			if err := addModules(&a, res, Options{ModulesDir: filepath.Join(cacheDir(t, tc.arch), "modules")}, tc.arch, tc.machine, slog.New(slog.DiscardHandler)); err != nil {
+				t.Fatal(err)
+			}
+			params := map[string]string{}
+			for _, m := range res.Modules {
+				params[m.Name] = m.Params
+			}
+			for _, n := range tc.async {
+				if p, ok := params[n]; !ok || p != asyncProbe {
+					t.Errorf("%s: params %q (in the ramdisk: %v), want %q", n, p, ok, asyncProbe)
+				}
+			}
+			for _, n := range tc.not {
+				if p, ok := params[n]; !ok || p != "" {
+					t.Errorf("%s: params %q (in the ramdisk: %v), want none", n, p, ok)
+				}
+			}
+		})
+	}
+}
