@@ -55,7 +55,7 @@ tests() {
 ./pxeclient/dhcp	TestRunNAK TestRunPrefersBootInfo TestRunTwoServersOneLink TestRunNoBootInfo TestRunLateServer
 ./cmd/pxeboot	TestBootUnprivileged
 ./pxeclient/fetch	TestTFTPErrors TestTFTPSizeLie TestTFTPLossyRelay TestTFTPServerRestart TestTFTPCancel TestHTTPErrors TestHTTPIdle TestHTTPDowngrade TestHTTPS TestConcurrentMemoryCheck TestTFTPWindow TestFetchAllPanic
-./scripts/e2e	TestDHCPLateServer TestFetchLoss TestDHCPDnsmasq TestVLANDnsmasq TestVLANGuest
+./scripts/e2e	TestDHCPLateServer TestFetchLoss TestDHCPDnsmasq TestVLANDnsmasq TestVLANGuest TestLocalBootFaults
 TESTS
 }
 
