@@ -55,6 +55,7 @@ func Race[T any](ctx context.Context, log *slog.Logger, grace time.Duration, att
 		errs     []error
 		why      string
 	)
+	done := ctx.Done()
 	for pending := len(attempts); decision == nil && pending > 0; {
 		select {
 		case r := <-results:
@@ -71,8 +72,12 @@ func Race[T any](ctx context.Context, log *slog.Logger, grace time.Duration, att
 			}
 		case <-grace1:
 			decision, why = best, "no result with boot information within the grace period"
-		case <-ctx.Done():
-			pending = 0
+		case <-done:
+			// Collect the attempts' errors: they return soon now.
+			done, grace1 = nil, nil
+			if best != nil {
+				decision, why = best, "the time ran out"
+			}
 		}
 	}
 	if decision == nil && best != nil {
