@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"net/url"
 	"runtime"
 	"strings"
 	"sync"
@@ -37,8 +38,11 @@ const (
 var ErrNoLinks = errors.New("no Ethernet link")
 
 // LinkNetwork is the real network step: OSA grouping on s390x, links up,
-// carrier, then DHCP on all links at once (or the static pxeinit.ip=) and
-// the configuration of the winning link. The whole step is bounded by
+// carrier, then DHCPv4 and IPv6 (router advertisements, DHCPv6) on all
+// links at once (or the static pxeinit.ip=) and the configuration of the
+// winning link. Of the two protocols the first lease with boot
+// information wins (dhcp.Race; the log says which and why); pxeinit.ipv=
+// runs only one. The whole step is bounded by
 // pxeinit.timeout= (settings.DefaultNetTimeout).
 func (c *Client) LinkNetwork(ctx context.Context) (*Lease, error) {
 	c.init()
@@ -74,9 +78,36 @@ func (c *Client) LinkNetwork(ctx context.Context) (*Lease, error) {
 	if opts.UUID == "" {
 		opts.UUID = c.Machine.UUID
 	}
-	lease, err := dhcp.Run(ctx, c.Log, use, opts)
+	var attempts []dhcp.Attempt[*Lease]
+	if c.Settings.IPVersion != 6 {
+		attempts = append(attempts, dhcp.Attempt[*Lease]{Name: "DHCPv4", Get: func(ctx context.Context) (*Lease, bool, error) {
+			return c.dhcp4(ctx, use, opts)
+		}})
+	}
+	if c.Settings.IPVersion != 4 {
+		attempts = append(attempts, dhcp.Attempt[*Lease]{Name: "IPv6", Get: func(ctx context.Context) (*Lease, bool, error) {
+			return c.dhcp6(ctx, use, opts)
+		}})
+	}
+	grace := opts.Grace
+	if grace == 0 {
+		grace = dhcp.DefaultGrace
+	}
+	lease, from, err := dhcp.Race(ctx, c.Log, max(grace, 0), attempts)
 	if err != nil {
 		return nil, fmt.Errorf("DHCP on %s: no lease within %s (pxeinit.timeout): %w", strings.Join(use, ","), timeout, err)
+	}
+	c.stages.mark("lease", "iface", lease.Interface, "proto", from, "addr", lease.Facts.IP, "server", lease.Facts.Server,
+		"bootfile", lease.Facts.BootFile)
+	return lease, nil
+}
+
+// dhcp4 gets a DHCPv4 lease on links and configures its link; the bool
+// says whether the lease carries boot information.
+func (c *Client) dhcp4(ctx context.Context, links []string, opts dhcp.Options) (*Lease, bool, error) {
+	lease, err := dhcp.Run(ctx, c.Log, links, opts)
+	if err != nil {
+		return nil, false, err
 	}
 	for _, r := range lease.Refused {
 		c.Log.Warn("DHCP value refused", "why", r)
@@ -89,15 +120,50 @@ func (c *Client) LinkNetwork(ctx context.Context) (*Lease, error) {
 			c.Log.Warn("cannot resolve option 66", "name", lease.ServerName, "err", err)
 		}
 	}
-	c.stages.mark("lease", "iface", lease.Interface, "addr", lease.Net.Address, "server", lease.Facts.Server,
+	c.Log.Info("DHCPv4 lease", "iface", lease.Interface, "addr", lease.Net.Address, "server", lease.Facts.Server,
 		"via", lease.ServerSource, "dhcp", lease.ServerID, "bootfile", lease.Facts.BootFile)
-	return &Lease{Interface: lease.Interface, Facts: factsOf(lease.Facts)}, nil
+	return &Lease{Interface: lease.Interface, Facts: factsOf(lease.Facts)}, lease.HasBootInfo(), nil
 }
 
-// factsOf is what a DHCP lease tells the PXELINUX config engine.
+// dhcp6 gets an IPv6 configuration on links (router advertisement,
+// DHCPv6) and applies it: the IA_NA address (the kernel keeps its SLAAC
+// address and the advertised default route), the DNS servers; the bool
+// says whether it carries boot information.
+func (c *Client) dhcp6(ctx context.Context, links []string, opts dhcp.Options) (*Lease, bool, error) {
+	lease, err := dhcp.Run6(ctx, c.Log, links, opts)
+	if err != nil {
+		return nil, false, err
+	}
+	switch {
+	case lease.Net.Address.IsValid():
+		if err := netconf.Apply(ctx, c.Log, lease.Interface, lease.Net, c.NetApply); err != nil {
+			c.Log.Warn("IPv6 configuration incomplete", "link", lease.Interface, "err", err)
+		}
+	case len(lease.Net.DNS) > 0 || len(lease.Net.Search) > 0:
+		path := c.NetApply.ResolvConf
+		if path == "" {
+			path = netconf.DefaultResolvConf
+		}
+		if err := netconf.WriteResolvConf(path, lease.Net); err != nil {
+			c.Log.Warn("resolver not configured", "err", err)
+		}
+	}
+	l := &Lease{Interface: lease.Interface, Facts: factsOf(lease.Facts)}
+	if u, err := url.Parse(lease.Facts.BootFile); err == nil && u.Host != "" {
+		// Names outside the boot file's directory ("::name") are on
+		// the boot file URL's server, by the URL's scheme.
+		l.Source = Source{Base: u.Scheme + "://" + u.Host + "/"}
+	}
+	c.Log.Info("IPv6 lease", "iface", lease.Interface, "mode", lease.Mode.String(), "addr", lease.Facts.IP,
+		"server", lease.Facts.Server, "bootfile", lease.Facts.BootFile, "params", lease.BootParams)
+	return l, lease.HasBootInfo(), nil
+}
+
+// factsOf is what a DHCPv4 lease or an IPv6 configuration tells the
+// PXELINUX config engine.
 func factsOf(f dhcp.Facts) pxelinux.Facts {
 	return pxelinux.Facts{
-		MAC: f.MAC, HWType: f.HWType, IP: f.IP, Netmask: f.Netmask, Gateway: f.Gateway, Server: f.Server,
+		MAC: f.MAC, HWType: f.HWType, IP: f.IP, Netmask: f.Netmask, Gateway: f.Gateway, PrefixLen: f.PrefixLen, Server: f.Server,
 		UUID: f.UUID, BootFile: f.BootFile, ConfigFile: f.ConfigFile, PathPrefix: f.PathPrefix, RebootTime: f.RebootTime,
 	}
 }
@@ -206,6 +272,9 @@ func (c *Client) static(ctx context.Context, name string, s netconf.Config) (*Le
 		Netmask:    prefixMask(s.Address),
 		Gateway:    s.Gateway,
 		RebootTime: -1,
+	}
+	if s.Address.Addr().Is6() {
+		f.PrefixLen = s.Address.Bits()
 	}
 	if l, err := netconf.LinkByName(name); err == nil {
 		f.MAC = l.MAC
