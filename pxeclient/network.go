@@ -109,6 +109,9 @@ func (c *Client) dhcp4(ctx context.Context, links []string, opts dhcp.Options) (
 	if err != nil {
 		return nil, false, err
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, false, err // the other protocol won: configure nothing
+	}
 	for _, r := range lease.Refused {
 		c.Log.Warn("DHCP value refused", "why", r)
 	}
@@ -133,6 +136,9 @@ func (c *Client) dhcp6(ctx context.Context, links []string, opts dhcp.Options) (
 	lease, err := dhcp.Run6(ctx, c.Log, links, opts)
 	if err != nil {
 		return nil, false, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, false, err // the other protocol won: configure nothing
 	}
 	switch {
 	case lease.Net.Address.IsValid():

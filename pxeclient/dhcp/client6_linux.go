@@ -86,10 +86,6 @@ func (w *worker6) run(ctx context.Context) (*Lease6, error) {
 	if mode == Mode6Auto {
 		mode, ra = w.waitRA(ctx)
 	}
-	if mode == Mode6SLAAC {
-		w.log.Warn(ErrNoIPv6Boot.Error())
-		return w.slaac(ctx, ra)
-	}
 	conn, err := net.ListenUDP("udp6", &net.UDPAddr{IP: ll.Prefix.Addr().AsSlice(), Port: dhcpv6.DefaultClientPort, Zone: w.name})
 	if err != nil {
 		return nil, fmt.Errorf("DHCPv6 on %s: %w", w.name, err)
@@ -101,6 +97,20 @@ func (w *worker6) run(ctx context.Context) (*Lease6, error) {
 		return nil, fmt.Errorf("DHCPv6 on %s: %w", w.name, err)
 	}
 	defer w.client.Close()
+
+	if mode == Mode6SLAAC {
+		// Firmware asks DHCPv6 whatever the flags say (QEMU's user
+		// network answers Information-Request but advertises neither
+		// flag): one stateless round, then the SLAAC address alone.
+		l, err := w.stateless(ctx)
+		if err == nil {
+			w.log.Info("DHCPv6 answered although the router advertisement has neither M nor O")
+			l.RA = ra
+			return l, nil
+		}
+		w.log.Warn(ErrNoIPv6Boot.Error(), "stateless_try", err)
+		return w.slaac(ctx, ra)
+	}
 
 	var lastErr error
 	for round := 1; ; round++ {

@@ -60,9 +60,12 @@
 //     default route); its M and O flags choose the mode (Mode6Auto):
 //     M: stateful DHCPv6 (Solicit, Advertise, Request, Reply with IA_NA);
 //     O only: stateless (Information-Request, Reply) plus the kernel's
-//     SLAAC address; neither: no DHCPv6, and so no boot file URL (the
-//     lease has no boot information; the log says why); no
-//     advertisement at all: stateful, as on a link without a router;
+//     SLAAC address; neither: one stateless round all the same, as
+//     firmware does (QEMU's user network answers Information-Request
+//     with option 59 but advertises neither flag), and without an
+//     answer the SLAAC address alone (no boot information; the log
+//     says why); no advertisement at all: stateful, as on a link
+//     without a router;
 //  3. every message carries the DUID-LL made of the MAC (RFC 8415
 //     11.4: the identifier of a machine whose link-layer address does
 //     not change; servers map it back to the MAC for reservations),

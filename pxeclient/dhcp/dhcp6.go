@@ -29,7 +29,8 @@ const (
 	// router advertisement.
 	Mode6Stateless
 	// Mode6SLAAC is what an advertisement without M and O flags gives:
-	// the kernel's address, no DHCPv6.
+	// the kernel's address, and DHCPv6 only when one Information-Request
+	// is answered.
 	Mode6SLAAC
 )
 
@@ -67,10 +68,10 @@ var RequestedOptions6 = []dhcpv6.OptionCode{
 	dhcpv6.OptionDomainSearchList,       // 24
 }
 
-// ErrNoIPv6Boot is returned by Run6 when a router advertisement says
-// DHCPv6 is not used (no M and no O flag): there is no boot file URL to
-// get.
-var ErrNoIPv6Boot = errors.New("the router advertisement has neither the managed (M) nor the other-configuration (O) flag: no DHCPv6, so no boot file URL")
+// ErrNoIPv6Boot is what Run6 logs when a router advertisement says
+// DHCPv6 is not used (no M and no O flag) and an Information-Request got
+// no answer: there is no boot file URL.
+var ErrNoIPv6Boot = errors.New("the router advertisement has neither the managed (M) nor the other-configuration (O) flag, and no DHCPv6 server answered: no boot file URL")
 
 // Lease6 is a decoded DHCPv6 Reply (or a SLAAC-only configuration).
 type Lease6 struct {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/s390netboot/s390netboot/internal/logging"
@@ -25,8 +24,10 @@ type Attempt[T any] struct {
 // that carries boot information, or, when the first result without it
 // is not followed by a better one within grace, that result. It says in
 // the log which result it took and why. The other attempts are cancelled
-// and waited for. When none gives a result before ctx ends, the error
-// joins ctx's cause and each attempt's error.
+// but not waited for (a DHCPv4 client may take seconds to notice), so an
+// attempt's Get must not change shared state once its ctx has ended.
+// When none gives a result before ctx ends, the error joins ctx's cause
+// and each attempt's error.
 func Race[T any](ctx context.Context, log *slog.Logger, grace time.Duration, attempts []Attempt[T]) (T, string, error) {
 	log = logging.Or(log)
 	ctx, cancel := context.WithCancel(ctx)
@@ -37,16 +38,13 @@ func Race[T any](ctx context.Context, log *slog.Logger, grace time.Duration, att
 		err  error
 	}
 	results := make(chan result, len(attempts))
-	var wg sync.WaitGroup
 	for _, a := range attempts {
-		wg.Add(1)
 		go func() {
-			defer wg.Done()
 			v, boot, err := a.Get(ctx)
 			results <- result{a.Name, v, boot, err}
 		}()
 	}
-	defer func() { cancel(); wg.Wait() }()
+	defer cancel()
 
 	var (
 		best     *result
