@@ -61,6 +61,9 @@ func RouterAdvert(name string) (RA, error) {
 // inet6Flags finds IFLA_INET6_FLAGS in an AF_INET6 RTM_NEWLINK payload
 // (inet6_fill_ifinfo: inside IFLA_PROTINFO).
 func inet6Flags(b []byte) (uint32, error) {
+	if len(b) < unix.SizeofIfInfomsg {
+		return 0, fmt.Errorf("RTM_NEWLINK payload of %d bytes, want at least %d", len(b), unix.SizeofIfInfomsg)
+	}
 	attrs, err := parseAttrs(b[unix.SizeofIfInfomsg:])
 	if err != nil {
 		return 0, err
