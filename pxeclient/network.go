@@ -60,6 +60,11 @@ func (c *Client) LinkNetwork(ctx context.Context) (*Lease, error) {
 		return nil, err
 	}
 	for _, n := range names {
+		if c.Settings.IPVersion != 4 {
+			if err := netconf.EnableIPv6(n); err != nil {
+				c.Log.Warn("IPv6 autoconfiguration not enabled", "link", n, "err", err)
+			}
+		}
 		if err := netconf.SetUp(n); err != nil {
 			c.Log.Warn("cannot set link up", "link", n, "err", err)
 		}

@@ -2,7 +2,9 @@ package netconf
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -12,15 +14,26 @@ import (
 )
 
 // EnableIPv6 makes the kernel do IPv6 autoconfiguration on the link
-// called name: disable_ipv6=0, accept_ra=2 (accept router advertisements
-// even when forwarding is on) and autoconf=1 (SLAAC addresses from
-// prefixes with the A flag), in /proc/sys/net/ipv6/conf/NAME/. Call it
-// before the link goes up, so that the router solicitation the kernel
-// sends at link-up is answered into an accepting link.
+// called name, in /proc/sys/net/ipv6/conf/NAME/: disable_ipv6=0,
+// accept_ra=2 (accept router advertisements even when forwarding is on),
+// autoconf=1 (SLAAC addresses from prefixes with the A flag), and
+// optimistic_dad=1 with use_optimistic=1 (RFC 4429: an address is usable
+// while duplicate address detection runs, which saves the second or two
+// DAD takes, twice: the link-local and the SLAAC address; kernels without
+// CONFIG_IPV6_OPTIMISTIC_DAD lack those two files, which is no error).
+// Call it before the link goes up, so that the link-local address is
+// made optimistic and the router solicitation at link-up is answered into
+// an accepting link.
 func EnableIPv6(name string) error {
-	for _, kv := range [][2]string{{"disable_ipv6", "0"}, {"accept_ra", "2"}, {"autoconf", "1"}} {
-		p := filepath.Join(sysctl6Dir, name, kv[0])
-		if err := os.WriteFile(p, []byte(kv[1]+"\n"), 0o644); err != nil {
+	for _, kv := range []struct {
+		key, val string
+		optional bool
+	}{
+		{"disable_ipv6", "0", false}, {"accept_ra", "2", false}, {"autoconf", "1", false},
+		{"optimistic_dad", "1", true}, {"use_optimistic", "1", true},
+	} {
+		p := filepath.Join(sysctl6Dir, name, kv.key)
+		if err := os.WriteFile(p, []byte(kv.val+"\n"), 0o644); err != nil && !(kv.optional && errors.Is(err, fs.ErrNotExist)) {
 			return fmt.Errorf("enable IPv6 on %s: %w", name, err)
 		}
 	}
@@ -145,8 +158,8 @@ func decodeAddr6(b []byte) (Addr6, int, error) {
 }
 
 // WaitAddr6 waits until the link called name has an IPv6 address for
-// which pick returns true and that is no longer tentative (duplicate
-// address detection passed), and returns it. It fails at once with
+// which pick returns true and that is usable: no longer tentative
+// (duplicate address detection passed) or optimistic, and returns it. It fails at once with
 // ErrDAD when such an address failed DAD, and when ctx ends.
 func WaitAddr6(ctx context.Context, name string, pick func(Addr6) bool) (Addr6, error) {
 	tick := time.NewTicker(addrPoll)
@@ -165,7 +178,7 @@ func WaitAddr6(ctx context.Context, name string, pick func(Addr6) bool) (Addr6, 
 			if a.DADFailed() {
 				return a, fmt.Errorf("%s on %s: %w", a.Prefix, name, ErrDAD)
 			}
-			if !a.Tentative() {
+			if a.Usable() {
 				return a, nil
 			}
 		}

@@ -16,8 +16,9 @@ const (
 
 // IFA_F_* address flags, include/uapi/linux/if_addr.h.
 const (
-	ifaFDADFailed = 0x08
-	ifaFTentative = 0x40
+	ifaFOptimistic = 0x04
+	ifaFDADFailed  = 0x08
+	ifaFTentative  = 0x40
 )
 
 // addrPoll is how often the IPv6 waits ask the kernel for the link's
@@ -46,6 +47,12 @@ type Addr6 struct {
 
 // Tentative reports whether duplicate address detection still runs.
 func (a Addr6) Tentative() bool { return a.Flags&ifaFTentative != 0 }
+
+// Usable reports whether sockets may use the address: past duplicate
+// address detection, or optimistic (RFC 4429) while it runs.
+func (a Addr6) Usable() bool {
+	return !a.DADFailed() && (!a.Tentative() || a.Flags&ifaFOptimistic != 0)
+}
 
 // DADFailed reports whether duplicate address detection found the
 // address in use by another node.

@@ -243,7 +243,7 @@ func TestRun6NoServer(t *testing.T) {
 	netconftest.Require(t)
 	t.Parallel()
 	_, cliIf := netconftest.Veth(t, "x6")
-	_, err := run6(t, 2*time.Second, []string{cliIf}, fast6(Mode6Stateless))
+	_, err := run6(t, 8*time.Second, []string{cliIf}, fast6(Mode6Stateless))
 	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "INFORMATION-REQUEST") || !strings.Contains(err.Error(), cliIf) {
 		t.Errorf("Run6 without server = %v", err)
 	}
