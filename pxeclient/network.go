@@ -83,17 +83,25 @@ func (c *Client) LinkNetwork(ctx context.Context) (*Lease, error) {
 	if opts.UUID == "" {
 		opts.UUID = c.Machine.UUID
 	}
+	// The protocols run under bg, which the race does not end: the one
+	// that loses goes on in the background (see background), no longer
+	// than this step's time bound, and, when it gets its lease,
+	// configures its address and route as well.
+	deadline, _ := ctx.Deadline()
+	bg, bgCancel := context.WithDeadline(context.WithoutCancel(ctx), deadline)
+	var running sync.WaitGroup
 	var attempts []dhcp.Attempt[*Lease]
 	if c.Settings.IPVersion != 6 {
-		attempts = append(attempts, dhcp.Attempt[*Lease]{Name: "DHCPv4", Get: func(ctx context.Context) (*Lease, bool, error) {
-			return c.dhcp4(ctx, use, opts)
-		}})
+		attempts = append(attempts, c.background(bg, &running, "DHCPv4", func(ctx context.Context, lost func() bool) (*Lease, bool, error) {
+			return c.dhcp4(ctx, use, opts, lost)
+		}))
 	}
 	if c.Settings.IPVersion != 4 {
-		attempts = append(attempts, dhcp.Attempt[*Lease]{Name: "IPv6", Get: func(ctx context.Context) (*Lease, bool, error) {
-			return c.dhcp6(ctx, use, opts)
-		}})
+		attempts = append(attempts, c.background(bg, &running, "IPv6", func(ctx context.Context, lost func() bool) (*Lease, bool, error) {
+			return c.dhcp6(ctx, use, opts, lost)
+		}))
 	}
+	go func() { running.Wait(); bgCancel() }()
 	grace := opts.Grace
 	if grace == 0 {
 		grace = dhcp.DefaultGrace
@@ -107,15 +115,52 @@ func (c *Client) LinkNetwork(ctx context.Context) (*Lease, error) {
 	return lease, nil
 }
 
+// background is the race's attempt name: get runs under bg, so that
+// when the other protocol wins, this one goes on (until bg's time is up)
+// and, with its lease, configures the link's address and route too, as a
+// dual-stack host has both: a config found over one protocol may name
+// servers of the other (http://10.0.2.2/ in a config fetched over
+// IPv6). lost tells get that it lost, so that it leaves the resolver to
+// the winner.
+func (c *Client) background(bg context.Context, running *sync.WaitGroup, name string,
+	get func(ctx context.Context, lost func() bool) (*Lease, bool, error)) dhcp.Attempt[*Lease] {
+	return dhcp.Attempt[*Lease]{Name: name, Get: func(race context.Context) (*Lease, bool, error) {
+		type result struct {
+			l    *Lease
+			boot bool
+			err  error
+		}
+		done := make(chan result, 1)
+		running.Add(1)
+		go func() {
+			defer running.Done()
+			l, boot, err := get(bg, func() bool { return race.Err() != nil })
+			done <- result{l, boot, err}
+		}()
+		select {
+		case r := <-done:
+			return r.l, r.boot, r.err
+		case <-race.Done():
+			go func() {
+				if r := <-done; r.err == nil {
+					c.Log.Info("the other protocol's lease, configured as well", "proto", name, "iface", r.l.Interface, "addr", r.l.Facts.IP)
+				}
+			}()
+			return nil, false, race.Err()
+		}
+	}}
+}
+
 // dhcp4 gets a DHCPv4 lease on links and configures its link; the bool
-// says whether the lease carries boot information.
-func (c *Client) dhcp4(ctx context.Context, links []string, opts dhcp.Options) (*Lease, bool, error) {
+// says whether the lease carries boot information. Once lost says the
+// other protocol won, the resolver is left alone.
+func (c *Client) dhcp4(ctx context.Context, links []string, opts dhcp.Options, lost func() bool) (*Lease, bool, error) {
 	lease, err := dhcp.Run(ctx, c.Log, links, opts)
 	if err != nil {
 		return nil, false, err
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, false, err // the other protocol won: configure nothing
+	if lost() {
+		lease.Net.DNS, lease.Net.Domain, lease.Net.Search, lease.Net.Hostname = nil, "", nil, ""
 	}
 	for _, r := range lease.Refused {
 		c.Log.Warn("DHCP value refused", "why", r)
@@ -135,15 +180,16 @@ func (c *Client) dhcp4(ctx context.Context, links []string, opts dhcp.Options) (
 
 // dhcp6 gets an IPv6 configuration on links (router advertisement,
 // DHCPv6) and applies it: the IA_NA address (the kernel keeps its SLAAC
-// address and the advertised default route), the DNS servers; the bool
-// says whether it carries boot information.
-func (c *Client) dhcp6(ctx context.Context, links []string, opts dhcp.Options) (*Lease, bool, error) {
+// address and the advertised default route), the DNS servers unless lost
+// says the other protocol won; the bool says whether it carries boot
+// information.
+func (c *Client) dhcp6(ctx context.Context, links []string, opts dhcp.Options, lost func() bool) (*Lease, bool, error) {
 	lease, err := dhcp.Run6(ctx, c.Log, links, opts)
 	if err != nil {
 		return nil, false, err
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, false, err // the other protocol won: configure nothing
+	if lost() {
+		lease.Net.DNS, lease.Net.Search = nil, nil
 	}
 	switch {
 	case lease.Net.Address.IsValid():
