@@ -98,48 +98,71 @@ func (w *worker6) run(ctx context.Context) (*Lease6, error) {
 	}
 	defer w.client.Close()
 
-	if mode == Mode6SLAAC {
-		// Firmware asks DHCPv6 whatever the flags say (QEMU's user
-		// network answers Information-Request but advertises neither
-		// flag): one stateless round, then the SLAAC address alone.
-		l, err := w.stateless(ctx)
-		if err == nil {
-			w.log.Info("DHCPv6 answered although the router advertisement has neither M nor O")
-			l.RA = ra
-			return l, nil
-		}
-		w.log.Warn(ErrNoIPv6Boot.Error(), "stateless_try", err)
-		return w.slaac(ctx, ra)
-	}
-
+	auto := w.opts.Mode6 == Mode6Auto
 	var lastErr error
 	for round := 1; ; round++ {
+		if auto && !ra.Received {
+			if r, err := netconf.RouterAdvert(w.name); err == nil && r.Received {
+				ra, mode = r, modeOf(r)
+				w.log.Info("late router advertisement", "managed", ra.Managed, "other", ra.Other, "mode", mode.String(), "round", round)
+			}
+		}
+		try := mode
+		switch {
+		case try == Mode6SLAAC:
+			// Firmware asks DHCPv6 whatever the flags say (QEMU's
+			// user network answers Information-Request but
+			// advertises neither flag): one stateless round, then
+			// the SLAAC address alone.
+			try = Mode6Stateless
+		case auto && !ra.Received && round%2 == 0:
+			// No advertisement: stateful and stateless in turn.
+			try = Mode6Stateless
+		}
 		var l *Lease6
 		var err error
-		if mode == Mode6Stateful {
+		if try == Mode6Stateful {
 			l, err = w.stateful(ctx)
 		} else {
 			l, err = w.stateless(ctx)
 		}
 		if err == nil {
+			if mode == Mode6SLAAC {
+				w.log.Info("DHCPv6 answered although the router advertisement has neither M nor O")
+			}
 			l.RA = ra
 			return l, nil
+		}
+		if mode == Mode6SLAAC && ctx.Err() == nil {
+			w.log.Warn(ErrNoIPv6Boot.Error(), "stateless_try", err)
+			return w.slaac(ctx, ra)
 		}
 		if lastErr == nil || ctx.Err() == nil {
 			lastErr = err
 		}
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("%s on %s after %d rounds: %w", mode, w.name, round, lastErr)
+			return nil, fmt.Errorf("%s on %s after %d rounds: %w", try, w.name, round, lastErr)
 		}
 		d := jitter(w.backoff)
-		w.log.Info("no DHCPv6 answer; retrying", "mode", mode.String(), "round", round, "err", err, "retry_in", d.Round(time.Millisecond))
+		w.log.Info("no DHCPv6 answer; retrying", "mode", try.String(), "round", round, "err", err, "retry_in", d.Round(time.Millisecond))
 		select {
 		case <-time.After(d):
 		case <-ctx.Done():
-			return nil, fmt.Errorf("%s on %s after %d rounds: %w", mode, w.name, round, lastErr)
+			return nil, fmt.Errorf("%s on %s after %d rounds: %w", try, w.name, round, lastErr)
 		}
 		w.backoff = min(2*w.backoff, w.opts.MaxBackoff)
 	}
+}
+
+// modeOf is the mode a router advertisement's flags choose.
+func modeOf(ra netconf.RA) Mode6 {
+	switch {
+	case ra.Managed:
+		return Mode6Stateful
+	case ra.Other:
+		return Mode6Stateless
+	}
+	return Mode6SLAAC
 }
 
 // waitRA waits up to RAWait for a router advertisement and returns the
@@ -156,20 +179,14 @@ func (w *worker6) waitRA(ctx context.Context) (Mode6, netconf.RA) {
 			w.log.Warn("cannot read the router advertisement state", "err", err)
 		}
 		if ra.Received {
-			mode := Mode6SLAAC
-			switch {
-			case ra.Managed:
-				mode = Mode6Stateful
-			case ra.Other:
-				mode = Mode6Stateless
-			}
+			mode := modeOf(ra)
 			w.log.Info("router advertisement", "managed", ra.Managed, "other", ra.Other, "mode", mode.String(),
 				"after", time.Since(start).Round(time.Millisecond))
 			return mode, ra
 		}
 		select {
 		case <-ctx.Done():
-			w.log.Warn("no router advertisement; trying stateful DHCPv6 (no default route unless DHCPv6 or the settings give one)",
+			w.log.Warn("no router advertisement; trying stateful and stateless DHCPv6 in turn (no default route unless DHCPv6 or the settings give one)",
 				"waited", w.opts.RAWait)
 			return Mode6Stateful, ra
 		case <-tick.C:

@@ -64,8 +64,9 @@
 //     firmware does (QEMU's user network answers Information-Request
 //     with option 59 but advertises neither flag), and without an
 //     answer the SLAAC address alone (no boot information; the log
-//     says why); no advertisement at all: stateful, as on a link
-//     without a router;
+//     says why); no advertisement at all: stateful and stateless in
+//     turn, one round each, as on a link without a router, and the
+//     advertisement's mode once one arrives;
 //  3. every message carries the DUID-LL made of the MAC (RFC 8415
 //     11.4: the identifier of a machine whose link-layer address does
 //     not change; servers map it back to the MAC for reservations),

@@ -199,11 +199,11 @@ func TestIPv6Faults(t *testing.T) {
 		ok    bool
 		want  string // in pxeboot's log
 	}{
-		{"IPv6: no router advertisement, stateful DHCPv6 server", noRA(dnsmasq6(tftp, good)), 0, true, "no router advertisement; trying stateful DHCPv6"},
+		{"IPv6: no router advertisement, stateful DHCPv6 server", noRA(dnsmasq6(tftp, good)), 0, true, "no router advertisement; trying stateful and stateless DHCPv6 in turn"},
 		{"IPv6: router advertisement with the O flag only (stateless DHCPv6)", stateless, 0, true, "mode=\"stateless DHCPv6\""},
 		{"IPv6: router advertisement without M and O flags (SLAAC only)", []string{"--enable-ra", "--dhcp-range=2001:db8:31::,ra-only,64"}, 0, false,
 			"neither the managed (M) nor the other-configuration (O) flag, and no DHCPv6 server answered"},
-		{"IPv6: DHCPv6 server (and its RAs) 8 s late", dnsmasq6(tftp, good), 8 * time.Second, true, "no router advertisement; trying stateful DHCPv6"},
+		{"IPv6: DHCPv6 server (and its RAs) 8 s late", dnsmasq6(tftp, good), 8 * time.Second, true, "no router advertisement; trying stateful and stateless DHCPv6 in turn"},
 		{"IPv6: boot file URL with .. elements", dnsmasq6(tftp, "tftp://[2001:db8:31::1]/s390x/../../etc/shadow"), 0, false, `\"..\" path element`},
 		{"IPv6: boot file URL of 300 bytes", dnsmasq6(tftp, "tftp://[2001:db8:31::1]/"+strings.Repeat("x", 276)), 0, false, "300 bytes, longer than 255"},
 		{"IPv6: boot file URL not UTF-8", dnsmasq6(tftp, "tftp://[2001:db8:31::1]/\xff\xfe.0"), 0, false, "is not printable ASCII"},
