@@ -124,6 +124,7 @@ func (c *Client) LinkNetwork(ctx context.Context) (*Lease, error) {
 // the winner.
 func (c *Client) background(bg context.Context, running *sync.WaitGroup, name string,
 	get func(ctx context.Context, lost func() bool) (*Lease, bool, error)) dhcp.Attempt[*Lease] {
+	running.Add(1) // here, not in Get: bg ends when running is done
 	return dhcp.Attempt[*Lease]{Name: name, Get: func(race context.Context) (*Lease, bool, error) {
 		type result struct {
 			l    *Lease
@@ -131,7 +132,6 @@ func (c *Client) background(bg context.Context, running *sync.WaitGroup, name st
 			err  error
 		}
 		done := make(chan result, 1)
-		running.Add(1)
 		go func() {
 			defer running.Done()
 			l, boot, err := get(bg, func() bool { return race.Err() != nil })

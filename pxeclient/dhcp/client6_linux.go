@@ -167,9 +167,9 @@ func modeOf(ra netconf.RA) Mode6 {
 
 // waitRA waits up to RAWait for a router advertisement and returns the
 // mode its flags choose.
-func (w *worker6) waitRA(ctx context.Context) (Mode6, netconf.RA) {
+func (w *worker6) waitRA(parent context.Context) (Mode6, netconf.RA) {
 	start := time.Now()
-	ctx, cancel := context.WithTimeout(ctx, w.opts.RAWait)
+	ctx, cancel := context.WithTimeout(parent, w.opts.RAWait)
 	defer cancel()
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
@@ -186,6 +186,9 @@ func (w *worker6) waitRA(ctx context.Context) (Mode6, netconf.RA) {
 		}
 		select {
 		case <-ctx.Done():
+			if parent.Err() != nil {
+				return Mode6Stateful, ra // the caller gave up
+			}
 			w.log.Warn("no router advertisement; trying stateful and stateless DHCPv6 in turn (no default route unless DHCPv6 or the settings give one)",
 				"waited", w.opts.RAWait)
 			return Mode6Stateful, ra
