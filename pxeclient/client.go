@@ -344,7 +344,7 @@ func (c *Client) Lease(ctx context.Context) (*Lease, error) {
 	}
 	if l.Source == (Source{}) {
 		if !l.Facts.Server.IsValid() {
-			return nil, fmt.Errorf("the lease on %s names no boot server (no option 66, siaddr or option 54): set pxeinit.server=", l.Interface)
+			return nil, fmt.Errorf("the lease on %s names no boot server (DHCPv4: no option 66, siaddr or option 54; IPv6: no usable boot file URL, option 59, see the log): set pxeinit.server=", l.Interface)
 		}
 		l.Source = TFTPSource(l.Facts.Server)
 	}

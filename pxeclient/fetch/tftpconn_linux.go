@@ -109,7 +109,15 @@ func addrPort(sa unix.Sockaddr) netip.AddrPort {
 	case *unix.SockaddrInet4:
 		return netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), uint16(sa.Port))
 	case *unix.SockaddrInet6:
-		return netip.AddrPortFrom(netip.AddrFrom16(sa.Addr).Unmap(), uint16(sa.Port))
+		a := netip.AddrFrom16(sa.Addr).Unmap()
+		if sa.ZoneId != 0 && a.Is6() {
+			// A link-local peer: keep its link, so that it compares
+			// equal to the server asked and connect reaches it.
+			if ifi, err := net.InterfaceByIndex(int(sa.ZoneId)); err == nil {
+				a = a.WithZone(ifi.Name)
+			}
+		}
+		return netip.AddrPortFrom(a, uint16(sa.Port))
 	}
 	return netip.AddrPort{}
 }
