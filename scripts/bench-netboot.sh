@@ -324,7 +324,7 @@ declare -A row
 for side in s390tools ours; do
 	if [ "$side" = s390tools ]; then p=s390tools; else p=pxeinit; fi
 	if [ ! -f "$work/$side.log" ]; then
-		for k in init lease config fetch kexec banner target total gap cputotal cpugap fetchsec mibps; do row[$side.$k]=-; done
+		for k in init lease config fetch kexec banner target total gap cputotal cpugap cpufetch fetchsec mibps; do row[$side.$k]=-; done
 		row[$side.image]=- row[$side.ramfs]=-
 		continue
 	fi
@@ -334,6 +334,7 @@ for side in s390tools ours; do
 		row[$side.total]=$(sub "$(guest s390tools 's390tools: stage=init')" "$(guest s390tools 's390tools: stage=kexec')")
 		row[$side.cputotal]=$(sub "$(cpuat s390tools 's390tools: stage=init')" "$(cpuat s390tools 's390tools: stage=kexec')")
 		fetchsec=$(sub "$(guest s390tools 's390tools: stage=config')" "$(guest s390tools 's390tools: stage=fetch')")
+		row[$side.cpufetch]=$(sub "$(cpuat s390tools 's390tools: stage=config')" "$(cpuat s390tools 's390tools: stage=fetch')")
 	else
 		# pxeinit's t counts from its main: the first stage line minus its t.
 		first=$(at ours 'pxeinit: stage=')
@@ -343,6 +344,7 @@ for side in s390tools ours; do
 		row[$side.total]=$(guest ours 'pxeinit: stage=kexec')
 		row[$side.cputotal]=$(sub "$(cpuat ours 'pxeinit: starting on')" "$(cpuat ours 'pxeinit: stage=kexec')")
 		fetchsec=$(sub "$(guest ours 'pxeinit: stage=config')" "$(guest ours 'pxeinit: stage=fetched')")
+		row[$side.cpufetch]=$(sub "$(cpuat ours 'pxeinit: stage=config')" "$(cpuat ours 'pxeinit: stage=fetched')")
 	fi
 	row[$side.fetchsec]=$fetchsec
 	row[$side.mibps]=$(awk -v b="$download" -v s="$fetchsec" 'BEGIN { if (s + 0 > 0) printf "%.2f", b / 1048576 / s; else print "-" }')
@@ -382,6 +384,7 @@ line "/init -> kexec (guest clock)" total
 line "kexec -> banner" gap
 line "QEMU CPU s: /init -> kexec" cputotal
 line "QEMU CPU s: kexec -> banner" cpugap
+line "QEMU CPU s: config -> fetched" cpufetch
 line "fetch s (guest clock)" fetchsec
 line "download MiB/s (guest clock)" mibps
 line "pxelinux.0 bytes" image
