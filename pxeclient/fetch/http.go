@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"time"
 
@@ -218,7 +219,15 @@ func (f *Fetcher) httpError(ctx context.Context, host string, err error) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	if errors.Is(err, ErrDowngrade) || errors.Is(err, ErrBadURL) || errors.Is(err, ErrCertificate) {
+	if errors.Is(err, ErrDowngrade) || errors.Is(err, ErrBadURL) {
+		return err
+	}
+	if errors.Is(err, ErrCertificate) {
+		// The CA bundle, loaded on the first HTTPS connection
+		// (dialTLS): the *Error names the URL already.
+		if ue, ok := errors.AsType[*url.Error](err); ok {
+			return ue.Err
+		}
 		return err
 	}
 	var cve *tls.CertificateVerificationError
