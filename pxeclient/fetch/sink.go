@@ -80,6 +80,7 @@ func (s *sink) resize(capacity int64) error {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	nb := make([]byte, len(s.buf), int(capacity))
+	prefault(nb[len(s.buf):cap(nb)])
 	copy(nb, s.buf)
 	s.buf = nb
 	left := capacity - int64(len(nb))
