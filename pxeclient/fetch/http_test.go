@@ -309,6 +309,7 @@ func TestFetchAll(t *testing.T) {
 // TestConcurrentMemoryCheck: two files that each fit but not together.
 func TestConcurrentMemoryCheck(t *testing.T) {
 	const size = 600_000
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2)) // FetchAll: one transfer per P
 	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", strconv.Itoa(size))

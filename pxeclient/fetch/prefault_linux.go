@@ -9,11 +9,10 @@ import "golang.org/x/sys/unix"
 // (31 MB over HTTP, three back-to-back pairs) it took QEMU's CPU for the
 // fetch from 2.74, 3.55, 2.86 s to 2.12, 2.61, 2.55 s. Buffers under
 // prefaultMin, and slices that do not start on a page (a grown buffer's
-// new part), are left to the page faults.
-func prefault(b []byte) {
-	if len(b) >= prefaultMin {
-		unix.Madvise(b, unix.MADV_POPULATE_WRITE)
-	}
+// new part), are left to the page faults. It reports whether the pages
+// are mapped: the kernel's MemAvailable then counts them.
+func prefault(b []byte) bool {
+	return len(b) >= prefaultMin && unix.Madvise(b, unix.MADV_POPULATE_WRITE) == nil
 }
 
 // prefaultMin is the smallest buffer prefault maps at once: a config file
