@@ -226,11 +226,12 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string) (*File, error) {
 // they wait for the next data (httpconn_linux.go, tftpconn_linux.go): on
 // one CPU the files then go one after another, over one keep-alive
 // connection per server. In a 1-CPU s390x TCG guest fetching 31 MB
-// (kernel, 26 MB and 1 MB initrds over HTTP from the host's loopback,
-// interleaved runs on a loaded host) three at once through the netpoller
-// took 6.7 s; one after another 8.1 s; three at once with the held reads
-// 6.2 s (each starves the others of the P); one after another with held
-// reads 3.4 s, against busybox wget's 3.2 s for the same files.
+// (kernel, 26 MB and 1 MB initrds over HTTP from the host's loopback;
+// one run each, back to back, at load 6-9 on 2 CPUs) three at once
+// through the netpoller took 6.7 s; one after another 8.1 s; three at
+// once with the held reads 6.2 s (each starves the others of the P); one
+// after another with held reads 3.4 s, against busybox wget's 3.2 s for
+// the same files at the same load.
 func (f *Fetcher) FetchAll(ctx context.Context, urls []string) (files []*File, err error) {
 	files = make([]*File, len(urls))
 	errs := make([]error, len(urls))
