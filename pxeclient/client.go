@@ -121,8 +121,13 @@ type Client struct {
 	mounted *localboot.Disks
 }
 
+// init fills in the defaults. It writes only fields still unset, so
+// that once a step has run it, the steps that run at once (the network
+// and the disks, see sources) call it without racing.
 func (c *Client) init() {
-	c.Log = logging.Or(c.Log)
+	if c.Log == nil {
+		c.Log = logging.Or(nil)
+	}
 	if c.Start.IsZero() {
 		c.Start = time.Now()
 	}
