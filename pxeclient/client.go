@@ -121,8 +121,13 @@ type Client struct {
 	mounted *localboot.Disks
 }
 
+// init fills in the defaults. It writes only fields still unset, so
+// that once a step has run it, the steps that run at once (the network
+// and the disks, see sources) call it without racing.
 func (c *Client) init() {
-	c.Log = logging.Or(c.Log)
+	if c.Log == nil {
+		c.Log = logging.Or(nil)
+	}
 	if c.Start.IsZero() {
 		c.Start = time.Now()
 	}
@@ -344,7 +349,7 @@ func (c *Client) Lease(ctx context.Context) (*Lease, error) {
 	}
 	if l.Source == (Source{}) {
 		if !l.Facts.Server.IsValid() {
-			return nil, fmt.Errorf("the lease on %s names no boot server (no option 66, siaddr or option 54): set pxeinit.server=", l.Interface)
+			return nil, fmt.Errorf("the lease on %s names no boot server (DHCPv4: no option 66, siaddr or option 54; IPv6: no usable boot file URL, option 59, see the log): set pxeinit.server=", l.Interface)
 		}
 		l.Source = TFTPSource(l.Facts.Server)
 	}

@@ -298,6 +298,9 @@ func TestSourceURL(t *testing.T) {
 		{"http://boot.example/tftp/", pxelinux.Path{Name: "s390x/initrd.img"}, "http://boot.example/tftp/s390x/initrd.img"},
 		{"tftp://10.0.2.2/", pxelinux.Path{Host: "10.9.9.9", Name: "x"}, "tftp://10.9.9.9/x"},
 		{"tftp://10.0.2.2/", pxelinux.Path{URL: "https://h/k"}, "https://h/k"},
+		{TFTPSource(netip.MustParseAddr("2001:db8::1")).Base, pxelinux.Path{Name: "s390x/vmlinuz"}, "tftp://[2001:db8::1]/s390x/vmlinuz"},
+		{TFTPSource(netip.MustParseAddr("fe80::1%eth0")).Base, pxelinux.Path{Name: "pxelinux.cfg/default"}, "tftp://[fe80::1%25eth0]/pxelinux.cfg/default"},
+		{"http://[fe80::1%25eth0]:8080/", pxelinux.Path{Name: "k"}, "http://[fe80::1%25eth0]:8080/k"},
 	}
 	for _, tt := range tests {
 		if got := (Source{Base: tt.base}).URL(tt.p); got != tt.want {

@@ -230,6 +230,12 @@ func dirVolume(dir string, index int) (*volume.Volume, error) {
 	if err != nil {
 		return nil, err
 	}
+	// An os.Root, as for mounted disks: links cannot lead out of the
+	// folder. It stays open for the life of the (one-shot) plan.
+	root, err := os.OpenRoot(abs)
+	if err != nil {
+		return nil, err
+	}
 	name := filepath.Base(abs)
-	return &volume.Volume{Name: name, Disk: name, DiskIndex: index, FS: os.DirFS(abs), Dir: abs}, nil
+	return &volume.Volume{Name: name, Disk: name, DiskIndex: index, FS: root.FS(), Dir: abs}, nil
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -308,4 +309,37 @@ func TestOnceDisksFirst(t *testing.T) {
 	}
 	testenv.Fault(t, "pxeinit.boot=disk,net, a network that never answers, disk default TIMEOUT 2 (0.2 s)",
 		fmt.Sprintf("warning; booted %q", b.img.Kernel), time.Since(start), "kernel compared")
+}
+
+// TestDirVolumeLinksStayInside: a symbolic link in a volume that points
+// out of it (here at a config beside the folder) is not followed: a
+// disk cannot make the parsers read the init's own files.
+func TestDirVolumeLinksStayInside(t *testing.T) {
+	base := t.TempDir()
+	outside := filepath.Join(base, "extlinux.conf")
+	if err := os.WriteFile(outside, []byte("DEFAULT x\nLABEL x\n  KERNEL /vmlinuz\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(base, "disk")
+	for _, link := range []struct{ name, target string }{
+		{"extlinux.conf", "../extlinux.conf"}, // relative, leaving the folder
+		{"syslinux.cfg", outside},             // absolute
+		{"inside.cfg", "extlinux.conf"},       // stays inside (to a link that leaves)
+	} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(link.target, filepath.Join(dir, link.name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	vols, err := DirVolumes(dir)(context.Background())
+	if err != nil || len(vols) != 1 {
+		t.Fatalf("DirVolumes(%s): %v, %d volumes", dir, err, len(vols))
+	}
+	for _, name := range []string{"extlinux.conf", "syslinux.cfg", "inside.cfg"} {
+		if b, err := fs.ReadFile(vols[0].FS, name); err == nil {
+			t.Errorf("%s, a link out of the volume, was read: %q", name, b)
+		}
+	}
 }

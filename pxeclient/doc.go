@@ -10,10 +10,11 @@
 //  1. network (Client.Lease): where the lease comes from is
 //     Client.Network: LinkNetwork groups OSA devices (s390x), brings
 //     every Ethernet link up and waits for carrier with a bound, makes
-//     the 802.1Q VLAN links of pxeinit.vlan= over them, runs DHCPv4 on
-//     all of them at once and configures the winning link
-//     (address, route, DNS), or applies the static address of
-//     pxeinit.ip=; pxeboot gives a lease made of its flags (Fixed);
+//     the 802.1Q VLAN links of pxeinit.vlan= over them, runs DHCPv4 and
+//     IPv6 (router advertisement, DHCPv6) on all of them at once, takes
+//     the first lease with boot information and configures its link
+//     (address, route, DNS), or applies the static IPv4 or IPv6 address
+//     of pxeinit.ip=; pxeboot gives a lease made of its flags (Fixed);
 //  2. config (Client.Config): find the PXELINUX config in syslinux order
 //     over TFTP or HTTP(S) (or fetch the pxeinit.config= URL), logging
 //     each name tried, and turn it into the boot menu model (package

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"net/url"
 	"runtime"
 	"strings"
 	"sync"
@@ -38,8 +39,11 @@ var ErrNoLinks = errors.New("no Ethernet link")
 
 // LinkNetwork is the real network step: OSA grouping on s390x, links up,
 // carrier, the 802.1Q links of pxeinit.vlan= over them (vlanLinks), then
-// DHCP on all links at once (or the static pxeinit.ip=) and the
-// configuration of the winning link. The whole step is bounded by
+// DHCPv4 and IPv6 (router advertisements, DHCPv6) on all links at once
+// (or the static pxeinit.ip=) and the configuration of the winning link.
+// Of the two protocols the first lease with boot information wins
+// (dhcp.Race; the log says which and why); pxeinit.ipv= runs only one.
+// The whole step is bounded by
 // pxeinit.timeout= (settings.DefaultNetTimeout).
 func (c *Client) LinkNetwork(ctx context.Context) (*Lease, error) {
 	c.init()
@@ -57,6 +61,11 @@ func (c *Client) LinkNetwork(ctx context.Context) (*Lease, error) {
 		return nil, err
 	}
 	for _, n := range names {
+		if c.Settings.IPVersion != 4 {
+			if err := netconf.EnableIPv6(n); err != nil {
+				c.Log.Warn("IPv6 autoconfiguration not enabled", "link", n, "err", err)
+			}
+		}
 		if err := netconf.SetUp(n); err != nil {
 			c.Log.Warn("cannot set link up", "link", n, "err", err)
 		}
@@ -80,9 +89,84 @@ func (c *Client) LinkNetwork(ctx context.Context) (*Lease, error) {
 	if opts.UUID == "" {
 		opts.UUID = c.Machine.UUID
 	}
-	lease, err := dhcp.Run(ctx, c.Log, use, opts)
+	// The protocols run under bg, which the race does not end: the one
+	// that loses goes on in the background (see background), no longer
+	// than this step's time bound, and, when it gets its lease,
+	// configures its address and route as well.
+	deadline, _ := ctx.Deadline()
+	bg, bgCancel := context.WithDeadline(context.WithoutCancel(ctx), deadline)
+	var running sync.WaitGroup
+	var attempts []dhcp.Attempt[*Lease]
+	if c.Settings.IPVersion != 6 {
+		attempts = append(attempts, c.background(bg, &running, "DHCPv4", func(ctx context.Context, lost func() bool) (*Lease, bool, error) {
+			return c.dhcp4(ctx, use, opts, lost)
+		}))
+	}
+	if c.Settings.IPVersion != 4 {
+		attempts = append(attempts, c.background(bg, &running, "IPv6", func(ctx context.Context, lost func() bool) (*Lease, bool, error) {
+			return c.dhcp6(ctx, use, opts, lost)
+		}))
+	}
+	go func() { running.Wait(); bgCancel() }()
+	grace := opts.Grace
+	if grace == 0 {
+		grace = dhcp.DefaultGrace
+	}
+	lease, from, err := dhcp.Race(ctx, c.Log, max(grace, 0), attempts)
 	if err != nil {
 		return nil, fmt.Errorf("DHCP on %s: no lease within %s (pxeinit.timeout): %w", strings.Join(use, ","), timeout, err)
+	}
+	c.stages.mark("lease", "iface", lease.Interface, "proto", from, "addr", lease.Facts.IP, "server", lease.Facts.Server,
+		"bootfile", lease.Facts.BootFile)
+	return lease, nil
+}
+
+// background is the race's attempt name: get runs under bg, so that
+// when the other protocol wins, this one goes on (until bg's time is up)
+// and, with its lease, configures the link's address and route too, as a
+// dual-stack host has both: a config found over one protocol may name
+// servers of the other (http://10.0.2.2/ in a config fetched over
+// IPv6). lost tells get that it lost, so that it leaves the resolver to
+// the winner.
+func (c *Client) background(bg context.Context, running *sync.WaitGroup, name string,
+	get func(ctx context.Context, lost func() bool) (*Lease, bool, error)) dhcp.Attempt[*Lease] {
+	running.Add(1) // here, not in Get: bg ends when running is done
+	return dhcp.Attempt[*Lease]{Name: name, Get: func(race context.Context) (*Lease, bool, error) {
+		type result struct {
+			l    *Lease
+			boot bool
+			err  error
+		}
+		done := make(chan result, 1)
+		go func() {
+			defer running.Done()
+			l, boot, err := get(bg, func() bool { return race.Err() != nil })
+			done <- result{l, boot, err}
+		}()
+		select {
+		case r := <-done:
+			return r.l, r.boot, r.err
+		case <-race.Done():
+			go func() {
+				if r := <-done; r.err == nil {
+					c.Log.Info("the other protocol's lease, configured as well", "proto", name, "iface", r.l.Interface, "addr", r.l.Facts.IP)
+				}
+			}()
+			return nil, false, race.Err()
+		}
+	}}
+}
+
+// dhcp4 gets a DHCPv4 lease on links and configures its link; the bool
+// says whether the lease carries boot information. Once lost says the
+// other protocol won, the resolver is left alone.
+func (c *Client) dhcp4(ctx context.Context, links []string, opts dhcp.Options, lost func() bool) (*Lease, bool, error) {
+	lease, err := dhcp.Run(ctx, c.Log, links, opts)
+	if err != nil {
+		return nil, false, err
+	}
+	if lost() {
+		lease.Net.DNS, lease.Net.Domain, lease.Net.Search, lease.Net.Hostname = nil, "", nil, ""
 	}
 	for _, r := range lease.Refused {
 		c.Log.Warn("DHCP value refused", "why", r)
@@ -95,17 +179,57 @@ func (c *Client) LinkNetwork(ctx context.Context) (*Lease, error) {
 			c.Log.Warn("cannot resolve option 66", "name", lease.ServerName, "err", err)
 		}
 	}
-	c.stages.mark("lease", "iface", lease.Interface, "addr", lease.Net.Address, "server", lease.Facts.Server,
+	c.Log.Info("DHCPv4 lease", "iface", lease.Interface, "addr", lease.Net.Address, "server", lease.Facts.Server,
 		"via", lease.ServerSource, "dhcp", lease.ServerID, "bootfile", lease.Facts.BootFile)
 	f := factsOf(lease.Facts)
 	f.VLAN = c.vlanOf(lease.Interface)
-	return &Lease{Interface: lease.Interface, Facts: f}, nil
+	return &Lease{Interface: lease.Interface, Facts: f}, lease.HasBootInfo(), nil
 }
 
-// factsOf is what a DHCP lease tells the PXELINUX config engine.
+// dhcp6 gets an IPv6 configuration on links (router advertisement,
+// DHCPv6) and applies it: the IA_NA address (the kernel keeps its SLAAC
+// address and the advertised default route), the DNS servers unless lost
+// says the other protocol won; the bool says whether it carries boot
+// information.
+func (c *Client) dhcp6(ctx context.Context, links []string, opts dhcp.Options, lost func() bool) (*Lease, bool, error) {
+	lease, err := dhcp.Run6(ctx, c.Log, links, opts)
+	if err != nil {
+		return nil, false, err
+	}
+	if lost() {
+		lease.Net.DNS, lease.Net.Search = nil, nil
+	}
+	switch {
+	case lease.Net.Address.IsValid():
+		if err := netconf.Apply(ctx, c.Log, lease.Interface, lease.Net, c.NetApply); err != nil {
+			c.Log.Warn("IPv6 configuration incomplete", "link", lease.Interface, "err", err)
+		}
+	case len(lease.Net.DNS) > 0 || len(lease.Net.Search) > 0:
+		path := c.NetApply.ResolvConf
+		if path == "" {
+			path = netconf.DefaultResolvConf
+		}
+		if err := netconf.WriteResolvConf(path, lease.Net); err != nil {
+			c.Log.Warn("resolver not configured", "err", err)
+		}
+	}
+	l := &Lease{Interface: lease.Interface, Facts: factsOf(lease.Facts)}
+	l.Facts.VLAN = c.vlanOf(lease.Interface)
+	if u, err := url.Parse(lease.Facts.BootFile); err == nil && u.Host != "" {
+		// Names outside the boot file's directory ("::name") are on
+		// the boot file URL's server, by the URL's scheme.
+		l.Source = Source{Base: u.Scheme + "://" + u.Host + "/"}
+	}
+	c.Log.Info("IPv6 lease", "iface", lease.Interface, "mode", lease.Mode.String(), "addr", lease.Facts.IP,
+		"server", lease.Facts.Server, "bootfile", lease.Facts.BootFile, "params", lease.BootParams)
+	return l, lease.HasBootInfo(), nil
+}
+
+// factsOf is what a DHCPv4 lease or an IPv6 configuration tells the
+// PXELINUX config engine.
 func factsOf(f dhcp.Facts) pxelinux.Facts {
 	return pxelinux.Facts{
-		MAC: f.MAC, HWType: f.HWType, IP: f.IP, Netmask: f.Netmask, Gateway: f.Gateway, Server: f.Server,
+		MAC: f.MAC, HWType: f.HWType, IP: f.IP, Netmask: f.Netmask, Gateway: f.Gateway, PrefixLen: f.PrefixLen, Server: f.Server,
 		UUID: f.UUID, BootFile: f.BootFile, ConfigFile: f.ConfigFile, PathPrefix: f.PathPrefix, RebootTime: f.RebootTime,
 	}
 }
@@ -214,6 +338,9 @@ func (c *Client) static(ctx context.Context, name string, s netconf.Config) (*Le
 		Netmask:    prefixMask(s.Address),
 		Gateway:    s.Gateway,
 		RebootTime: -1,
+	}
+	if s.Address.Addr().Is6() {
+		f.PrefixLen = s.Address.Bits()
 	}
 	if l, err := netconf.LinkByName(name); err == nil {
 		f.MAC = l.MAC

@@ -25,9 +25,10 @@ type Source struct {
 	Dir  string
 }
 
-// TFTPSource is the TFTP root of server (port 69).
+// TFTPSource is the TFTP root of server (port 69); an IPv6 server in
+// brackets, a link-local one with its zone ("tftp://[fe80::1%25eth0]/").
 func TFTPSource(server netip.Addr) Source {
-	return Source{Base: "tftp://" + server.String() + "/"}
+	return Source{Base: fetch.TFTPURL(server.String(), "")}
 }
 
 // ParseSource checks a base URL (tftp, http or https, with a host) and

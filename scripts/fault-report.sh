@@ -52,10 +52,10 @@ tests() {
 ./cmd/pxeinit	TestLoopAsPID1 TestLoopWorkerPanic
 ./pxeclient/pxelinux	TestHostileConfigs TestLimits
 ./pxeclient	TestBadEntryOnError TestBadEntriesMenu TestHugeConfig TestSignedTypedOptions
-./pxeclient/dhcp	TestRunNAK TestRunPrefersBootInfo TestRunTwoServersOneLink TestRunNoBootInfo TestRunLateServer
+./pxeclient/dhcp	TestRunNAK TestRunPrefersBootInfo TestRunTwoServersOneLink TestRunNoBootInfo TestRunLateServer TestRun6NoRA TestRun6Hostile
 ./cmd/pxeboot	TestBootUnprivileged
 ./pxeclient/fetch	TestTFTPErrors TestTFTPSizeLie TestTFTPLossyRelay TestTFTPServerRestart TestTFTPCancel TestHTTPErrors TestHTTPIdle TestHTTPDowngrade TestHTTPS TestConcurrentMemoryCheck TestTFTPWindow TestFetchAllPanic
-./scripts/e2e	TestDHCPLateServer TestFetchLoss TestDHCPDnsmasq TestVLANDnsmasq TestVLANGuest TestLocalBootFaults
+./scripts/e2e	TestDHCPLateServer TestFetchLoss TestDHCPDnsmasq TestVLANDnsmasq TestVLANGuest TestIPv6Dnsmasq TestDualStackDnsmasq TestIPv6Faults TestLocalBootFaults
 TESTS
 }
 

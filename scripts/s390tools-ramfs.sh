@@ -25,6 +25,9 @@
 #     takes the first KERNEL/INITRD/APPEND lines of the config (the s390-tools
 #     one-entry level of sophistication), downloads kernel and initrd with
 #     busybox tftp (default 512-byte blocks) and runs kexec -l then kexec -e.
+#     KERNEL and INITRD may be http:// URLs, fetched with busybox wget, and
+#     INITRD a comma-separated list, whose files are fetched one after
+#     another into one initrd (kexec-tools takes one).
 # Each stage prints "s390tools: stage=NAME t=SECONDS" (t from /proc/uptime),
 # NAME in init, lease, config, fetch, kexec, the way our Go init does.
 #
@@ -76,7 +79,7 @@ mkdir -p "$r"/{bin,sbin,dev,proc,sys,tmp,etc,lib,usr/share/udhcpc,lib/modules}
 # busybox and the applets the scripts call (the s390-tools method installs busybox's
 # whole applet tree; symlinks cost nothing in the archive).
 cp "$cache/busybox" "$r/bin/busybox"
-for a in sh mount insmod ip ifconfig route udhcpc tftp awk sed cat echo mkdir \
+for a in sh mount insmod ip ifconfig route udhcpc tftp wget awk sed cat echo mkdir \
 	sleep tr cut head ls rm poweroff reboot hexdump printf; do
 	ln -s busybox "$r/bin/$a"
 done
@@ -193,10 +196,25 @@ kernel=$(kv kernel); [ -n "$kernel" ] || kernel=$(kv linux)
 initrd=$(kv initrd)
 append=$(kv append)
 [ -n "$kernel" ] || { echo "s390tools: no KERNEL in $cfg"; exit 1; }
-tftp -g -r "$kernel" -l /tmp/kernel "$server" || { echo "s390tools: tftp $kernel failed"; exit 1; }
-if [ -n "$initrd" ]; then
-	tftp -g -r "$initrd" -l /tmp/initrd "$server" || { echo "s390tools: tftp $initrd failed"; exit 1; }
-fi
+# get NAME FILE: NAME over HTTP with wget when it is a URL, otherwise
+# over TFTP from the server; >>FILE appends (for several initrds).
+get() {
+	case $1 in
+	http://*) wget -q -O - "$1" >>"$2" || { echo "s390tools: wget $1 failed"; exit 1; };;
+	*) tftp -g -r "$1" -l "$2" "$server" || { echo "s390tools: tftp $1 failed"; exit 1; };;
+	esac
+}
+rm -f /tmp/kernel /tmp/initrd
+get "$kernel" /tmp/kernel
+case $initrd in
+*,*)
+	for f in $(echo "$initrd" | tr , ' '); do
+		case $f in http://*) ;; *) echo "s390tools: several initrds only over HTTP, not $f"; exit 1;; esac
+		get "$f" /tmp/initrd
+	done
+	;;
+?*) get "$initrd" /tmp/initrd;;
+esac
 stage fetch
 if [ -n "$initrd" ]; then
 	kexec -l /tmp/kernel --initrd=/tmp/initrd --command-line="$append" || exit 1

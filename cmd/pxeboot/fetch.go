@@ -33,12 +33,14 @@ config lookup, the choice (--label, else the unattended entry), the
 download, and on a failure the config's ONERROR.
 
 --iface runs DHCP on IF and configures it with the lease (as a DHCP client
-would; needs root); the lease flags then override what DHCP said. IF may
-be an 802.1Q link that exists (--iface eth0.42), or --vlan ID makes one
-as the init's pxeinit.vlan= does: IF.ID over IF, which stays after pxeboot
-ends (ip link del IF.ID removes it). Either way IPAPPEND passes the VLAN
-on. Without --iface the lease flags are the facts, and the files come
-from --url or from the TFTP server --server. --trust-key turns on signed boot: every
+would; needs root): DHCPv4 and IPv6 (router advertisement, DHCPv6) at
+once, the first lease with boot information wins; --ipv 4 or 6 runs one.
+The lease flags then override what DHCP said. IF may be an 802.1Q link
+that exists (--iface eth0.42), or --vlan ID makes one as the init's
+pxeinit.vlan= does: IF.ID over IF, which stays after pxeboot ends (ip link
+del IF.ID removes it). Either way IPAPPEND passes the VLAN on. Without
+--iface the lease flags are the facts, and the files come from --url or
+from the TFTP server --server. --trust-key turns on signed boot: every
 config, kernel and initrd needs a valid NAME.minisig by that key.
 
 fetch writes the kernel and initrds into DIR under their base names and
@@ -60,6 +62,7 @@ type fetchFlags struct {
 	trustKey string
 	timeout  time.Duration
 	arch     uint16
+	ipv      int
 	verbose  bool
 }
 
@@ -73,6 +76,7 @@ func (f *fetchFlags) register(fs *flags) {
 	fs.StringVar(&f.trustKey, "trust-key", "", "signed boot: accept only files signed by this minisign public `KEY`")
 	fs.DurationVar(&f.timeout, "timeout", settings.DefaultNetTimeout, "bound for link and DHCP with --iface")
 	fs.Uint16Var(&f.arch, "dhcp-arch", 0, "with --iface: client architecture sent as DHCP option 93 (0x1f s390x, 7 x86-64 UEFI, 0xb arm64); default this machine's")
+	fs.IntVar(&f.ipv, "ipv", 0, "with --iface: 4 runs only DHCPv4, 6 only IPv6 (router advertisement, DHCPv6); default both")
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "debug messages")
 }
 
@@ -115,7 +119,10 @@ func fetchOrBoot(ctx context.Context, name string, args []string, stdout, stderr
 	c := &pxeclient.Client{
 		Log:      slog.New(pxeclient.NewConsoleHandler(stderr, "pxeboot", level)),
 		Console:  stderr,
-		Settings: settings.Settings{Label: f.label, NetTimeout: f.timeout},
+		Settings: settings.Settings{Label: f.label, NetTimeout: f.timeout, IPVersion: f.ipv},
+	}
+	if f.ipv != 0 && f.ipv != 4 && f.ipv != 6 {
+		return fail(fmt.Errorf("--ipv %d: want 4 or 6", f.ipv))
 	}
 	// A running system keeps its own resolver configuration: the lease's
 	// DNS servers go to a file of their own.

@@ -14,9 +14,14 @@ import (
 
 // AddAddress assigns the IPv4 address and prefix length in p to the link
 // called name, with the subnet's broadcast address, like `ip addr replace
-// P brd + dev NAME`. The address is permanent (no lifetime): the netboot
-// client hands over to another kernel long before any lease expires.
+// P brd + dev NAME`; an IPv6 p is added without one, and the kernel runs
+// duplicate address detection on it (WaitAddr6 waits for the end). The
+// address is permanent (no lifetime): the netboot client hands over to
+// another kernel long before any lease expires.
 func AddAddress(name string, p netip.Prefix) error {
+	if p.IsValid() && p.Addr().Is6() && !p.Addr().Is4In6() {
+		return addAddress6(name, p)
+	}
 	if !p.IsValid() || !p.Addr().Is4() {
 		return fmt.Errorf("address %v for %s: %w", p, name, ErrNotIPv4)
 	}
@@ -41,8 +46,13 @@ func AddAddress(name string, p netip.Prefix) error {
 // of the link called name, in the main table, like `ip route replace
 // default via GW dev NAME`. A gateway outside the link's subnet is
 // accepted as on-link (RTNH_F_ONLINK), as some DHCP servers hand out such
-// gateways (e.g. /32 leases in clouds).
+// gateways (e.g. /32 leases in clouds). An IPv6 gateway gets an IPv6
+// default route (onLink does not apply: IPv6 routers are reached by their
+// link-local address).
 func AddDefaultRoute(name string, gw netip.Addr, onLink bool) error {
+	if gw.Is6() && !gw.Is4In6() {
+		return addDefaultRoute6(name, gw)
+	}
 	if !gw.Is4() {
 		return fmt.Errorf("gateway %v for %s: %w", gw, name, ErrNotIPv4)
 	}
@@ -66,7 +76,8 @@ func AddDefaultRoute(name string, gw netip.Addr, onLink bool) error {
 // Apply configures the link called name from cfg, in this order:
 //
 //  1. set the link up (SetUp);
-//  2. assign cfg.Address (AddAddress);
+//  2. assign cfg.Address (AddAddress) and, for IPv6, wait until
+//     duplicate address detection is over (WaitAddr6);
 //  3. if cfg.Gateway is valid, install the default route through it
 //     (on-link when it lies outside cfg.Address's subnet);
 //  4. if cfg has DNS servers, a domain or a search list, write
@@ -93,9 +104,15 @@ func Apply(ctx context.Context, log *slog.Logger, name string, cfg Config, opts 
 	if err := AddAddress(name, cfg.Address); err != nil {
 		return err
 	}
+	if cfg.Address.Addr().Is6() {
+		same := func(a Addr6) bool { return a.Prefix.Addr() == cfg.Address.Addr() }
+		if _, err := WaitAddr6(ctx, name, same); err != nil {
+			return fmt.Errorf("configure %s: %w", name, err)
+		}
+	}
 	log.Info("address configured", "link", name, "address", cfg.Address)
 	if cfg.Gateway.IsValid() {
-		onLink := !cfg.Address.Masked().Contains(cfg.Gateway)
+		onLink := cfg.Address.Addr().Is4() && !cfg.Address.Masked().Contains(cfg.Gateway)
 		if err := AddDefaultRoute(name, cfg.Gateway, onLink); err != nil {
 			return err
 		}

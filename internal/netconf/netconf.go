@@ -1,6 +1,8 @@
-// Package netconf configures IPv4 networking for the netboot client: it
-// lists and raises links, waits for carrier, assigns an address, installs
-// a default route and writes /etc/resolv.conf. It talks rtnetlink
+// Package netconf configures IPv4 and IPv6 networking for the netboot
+// client: it lists and raises links, waits for carrier, assigns an
+// address (for IPv6: waits for duplicate address detection, reads what
+// router advertisements said), installs a default route and writes
+// /etc/resolv.conf. It talks rtnetlink
 // (NETLINK_ROUTE) directly through golang.org/x/sys/unix, without a netlink
 // library, and runs only on Linux (other systems get ErrUnsupported).
 //
@@ -18,7 +20,8 @@
 //
 // # Security
 //
-// ParseStatic and Config.Validate accept only IPv4 addresses, host names
+// ParseStatic and Config.Validate accept only IPv4 and IPv6 addresses
+// (no zones but on link-local name servers), host names
 // and domains made of letters, digits, '-' (and '_' in domains) in labels
 // of 1 to 63 bytes, so nothing written to resolv.conf or passed to
 // sethostname can carry spaces, newlines, NUL bytes or extra directives.
@@ -50,6 +53,9 @@ var (
 	// ErrBadConfig wraps every reason Config.Validate and ParseStatic
 	// refuse a configuration for.
 	ErrBadConfig = errors.New("invalid network configuration")
+	// ErrDAD is returned when duplicate address detection found an IPv6
+	// address in use by another node.
+	ErrDAD = errors.New("IPv6 duplicate address detection failed")
 	// ErrUnsupported is returned on systems other than Linux.
 	ErrUnsupported = errors.New("network configuration needs Linux rtnetlink")
 )
@@ -130,24 +136,27 @@ type ApplyOptions struct {
 }
 
 // Validate checks that c can be applied safely: an IPv4 address with a
-// prefix length of 1 to 32 that is not the network or a multicast
-// address, an IPv4 gateway if any, IPv4 name servers, and host name,
-// domain and search entries in the character set described in the package
-// documentation. Errors wrap ErrBadConfig.
+// prefix length of 1 to 32, or an IPv6 address with a prefix length of 1
+// to 128, that is not the network, a multicast or a link-local address;
+// a gateway of the same family if any (IPv6 gateways may be link-local);
+// IPv4 or IPv6 name servers; and host name, domain and search entries in
+// the character set described in the package documentation. Errors wrap
+// ErrBadConfig.
 func (c Config) Validate() error {
 	a := c.Address.Addr()
-	if !c.Address.IsValid() || !a.Is4() {
+	if !c.Address.IsValid() || !a.Is4() && !a.Is6() || a.Is4In6() {
 		return fmt.Errorf("%w: address %v: %w", ErrBadConfig, c.Address, ErrNotIPv4)
 	}
-	if c.Address.Bits() == 0 || a.IsMulticast() || a.IsUnspecified() || a == netip.AddrFrom4([4]byte{255, 255, 255, 255}) {
+	if c.Address.Bits() == 0 || a.IsMulticast() || a.IsUnspecified() || a.IsLinkLocalUnicast() || a.Zone() != "" ||
+		a == netip.AddrFrom4([4]byte{255, 255, 255, 255}) {
 		return fmt.Errorf("%w: address %v is not a usable host address", ErrBadConfig, c.Address)
 	}
-	if c.Gateway.IsValid() && (!c.Gateway.Is4() || c.Gateway.IsUnspecified() || c.Gateway.IsMulticast()) {
-		return fmt.Errorf("%w: gateway %v is not a usable IPv4 address", ErrBadConfig, c.Gateway)
+	if g := c.Gateway; g.IsValid() && (g.Is4() != a.Is4() || g.IsUnspecified() || g.IsMulticast()) {
+		return fmt.Errorf("%w: gateway %v is not a usable address for %v", ErrBadConfig, c.Gateway, c.Address)
 	}
 	for _, d := range c.DNS {
-		if !d.Is4() || d.IsUnspecified() {
-			return fmt.Errorf("%w: name server %v is not a usable IPv4 address", ErrBadConfig, d)
+		if !usableDNS(d) {
+			return fmt.Errorf("%w: name server %v is not a usable IP address", ErrBadConfig, d)
 		}
 	}
 	if c.Domain != "" && !ValidDomain(c.Domain) {
@@ -194,6 +203,15 @@ func validName(s string, maxLen int, underscore bool) bool {
 	return true
 }
 
+// usableDNS reports whether d may be a nameserver line: IPv4, or IPv6
+// (with a zone only when link-local, which resolv.conf allows).
+func usableDNS(d netip.Addr) bool {
+	if !d.IsValid() || d.IsUnspecified() || d.IsMulticast() || d.Is4In6() {
+		return false
+	}
+	return d.Zone() == "" || d.IsLinkLocalUnicast() && ValidHostname(d.Zone())
+}
+
 // Broadcast returns the broadcast address of the IPv4 subnet p.
 func Broadcast(p netip.Prefix) netip.Addr {
 	a := p.Addr().As4()
@@ -209,7 +227,8 @@ func Broadcast(p netip.Prefix) netip.Addr {
 //
 //	ADDR/PREFIX[,GATEWAY[,DNS[,DNS...]]]
 //
-// for example "192.0.2.10/24,192.0.2.1,192.0.2.53". GATEWAY may be empty
+// for example "192.0.2.10/24,192.0.2.1,192.0.2.53" or
+// "2001:db8::10/64,fe80::1,2001:db8::53". GATEWAY may be empty
 // ("192.0.2.10/24,,192.0.2.53") for a network without a router. Errors
 // name the field and wrap ErrBadConfig.
 func ParseStatic(s string) (Config, error) {
@@ -251,8 +270,8 @@ func parseStatic(s string) (Config, error) {
 // values Validate refuses.
 func ResolvConf(c Config) ([]byte, error) {
 	for _, d := range c.DNS {
-		if !d.Is4() {
-			return nil, fmt.Errorf("%w: name server %v: %w", ErrBadConfig, d, ErrNotIPv4)
+		if !usableDNS(d) {
+			return nil, fmt.Errorf("%w: name server %v is not a usable IP address", ErrBadConfig, d)
 		}
 	}
 	search := c.Search

@@ -120,8 +120,8 @@ func TestAddressAndRoute(t *testing.T) {
 	if err := AddDefaultRoute(a, netip.MustParseAddr("10.9.9.9"), true); err != nil {
 		t.Errorf("AddDefaultRoute(off-subnet gateway, onLink=true): %v", err)
 	}
-	if err := AddAddress(a, netip.MustParsePrefix("2001:db8::1/64")); !errors.Is(err, ErrNotIPv4) {
-		t.Errorf("AddAddress(IPv6) = %v, want ErrNotIPv4", err)
+	if err := AddAddress(a, netip.Prefix{}); !errors.Is(err, ErrNotIPv4) {
+		t.Errorf("AddAddress(invalid prefix) = %v, want ErrNotIPv4", err)
 	}
 	if err := AddAddress("nosuchlink0", p); !errors.Is(err, ErrNoSuchLink) {
 		t.Errorf("AddAddress(nosuchlink0) = %v, want ErrNoSuchLink", err)

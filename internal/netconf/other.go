@@ -40,3 +40,17 @@ func AddDefaultRoute(name string, gw netip.Addr, onLink bool) error { return err
 func Apply(ctx context.Context, log *slog.Logger, name string, cfg Config, opts ApplyOptions) error {
 	return errOS
 }
+
+// EnableIPv6 returns ErrUnsupported outside Linux.
+func EnableIPv6(name string) error { return errOS }
+
+// RouterAdvert returns ErrUnsupported outside Linux.
+func RouterAdvert(name string) (RA, error) { return RA{}, errOS }
+
+// Addrs6 returns ErrUnsupported outside Linux.
+func Addrs6(name string) ([]Addr6, error) { return nil, errOS }
+
+// WaitAddr6 returns ErrUnsupported outside Linux.
+func WaitAddr6(ctx context.Context, name string, pick func(Addr6) bool) (Addr6, error) {
+	return Addr6{}, errOS
+}

@@ -65,7 +65,9 @@ type Settings struct {
 	Ifaces []string
 	// VLANs are the 802.1Q VLANs to run DHCP on, in the order given
 	// (pxeinit.vlan=); none means the links themselves.
-	VLANs     []netconf.VLAN
+	VLANs []netconf.VLAN
+	// IPVersion is 4 or 6 to use only that protocol; 0 runs both.
+	IPVersion int
 	Static    *netconf.Config
 	Server    netip.Addr
 	Prefix    string
@@ -139,7 +141,18 @@ var Table = []Setting{
 			}
 			return "", nil
 		}},
-	{Name: "ip", Value: "ADDR/PREFIX[,GATEWAY[,DNS...]]", Doc: []string{"static address instead of DHCP; needs pxeinit.server or pxeinit.config"},
+	{Name: "ipv", Value: "4|6", Doc: []string{"only DHCPv4, or only IPv6 (router advertisements, DHCPv6);",
+		"default both at once, the first lease with boot information wins"},
+		set: func(s *Settings, val string) (string, error) {
+			switch val {
+			case "4", "6":
+				s.IPVersion = int(val[0] - '0')
+				return "", nil
+			}
+			return "not 4 or 6", nil
+		}},
+	{Name: "ip", Value: "ADDR/PREFIX[,GATEWAY[,DNS...]]", Doc: []string{"static IPv4 or IPv6 address instead of DHCP, e.g. 2001:db8::5/64,fe80::1;",
+		"needs pxeinit.server or pxeinit.config"},
 		set: func(s *Settings, val string) (string, error) {
 			c, err := netconf.ParseStatic(val)
 			if err != nil {
@@ -148,11 +161,12 @@ var Table = []Setting{
 			s.Static = &c
 			return "", nil
 		}},
-	{Name: "server", Value: "ADDR", Doc: []string{"boot server, overriding DHCP (options 66, siaddr, 54)"},
+	{Name: "server", Value: "ADDR", Doc: []string{"boot server, overriding DHCP (options 66, siaddr, 54; the host of",
+		"DHCPv6 option 59); IPv4 or IPv6, link-local with its zone: fe80::1%eth0"},
 		set: func(s *Settings, val string) (string, error) {
 			a, err := netip.ParseAddr(val)
-			if err != nil || !a.Is4() {
-				return "not an IPv4 address", err
+			if err != nil || a.IsUnspecified() || a.IsMulticast() || a.Is4In6() || a.Zone() != "" && !a.IsLinkLocalUnicast() {
+				return "not a unicast IPv4 or IPv6 address", err
 			}
 			s.Server = a
 			return "", nil

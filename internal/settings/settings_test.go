@@ -34,12 +34,19 @@ func TestParse(t *testing.T) {
 		"pxeinit.vlan=", "pxeinit.vlan=eth0.", "pxeinit.vlan=eth0.0", "pxeinit.vlan=enP1p0s0f0np0.42",
 		"pxeinit.boot=usb", "pxeinit.boot=net,net", "pxeinit.boot=", "pxeinit.boot=disk,",
 		"pxeinit.diskwait=-1", "pxeinit.diskwait=x",
+		"pxeinit.retry", "pxeinit.label=", "pxeinit.ipv=5", "pxeinit.ipv=46", "pxeinit.server=ff02::1",
+		"pxeinit.server=2001:db8::1%eth0", "pxeinit.ip=fe80::5/64",
 	}
 	for _, in := range bad {
 		_, _, err := Parse(in)
 		if !errors.Is(err, ErrBadSetting) || !strings.Contains(err.Error(), strings.SplitN(in, "=", 2)[0]) {
 			t.Errorf("Parse(%q) = %v, want ErrBadSetting naming the key", in, err)
 		}
+	}
+	s, _, err = Parse("pxeinit.ipv=6 pxeinit.ip=2001:db8::5/64,fe80::1,2001:db8::53 pxeinit.server=fe80::2%enc1")
+	if err != nil || s.IPVersion != 6 || s.Static.Address.String() != "2001:db8::5/64" || s.Static.Gateway.String() != "fe80::1" ||
+		s.Server.String() != "fe80::2%enc1" {
+		t.Errorf("IPv6 settings = %+v, %v", s, err)
 	}
 	if s, _, err := Parse("quiet root=/dev/sda1"); err != nil || !reflect.DeepEqual(s, Settings{}) {
 		t.Errorf("no settings: %+v, %v", s, err)

@@ -18,3 +18,8 @@ var ErrUnsupported = errors.New("DHCP client needs Linux AF_PACKET sockets")
 func Run(ctx context.Context, log *slog.Logger, ifaces []string, opts Options) (*Lease, error) {
 	return nil, fmt.Errorf("GOOS=%s: %w", runtime.GOOS, ErrUnsupported)
 }
+
+// Run6 returns ErrUnsupported outside Linux.
+func Run6(ctx context.Context, log *slog.Logger, ifaces []string, opts Options) (*Lease6, error) {
+	return nil, fmt.Errorf("GOOS=%s: %w", runtime.GOOS, ErrUnsupported)
+}

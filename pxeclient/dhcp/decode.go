@@ -74,6 +74,9 @@ type Facts struct {
 	// IP, Netmask and Gateway are the client's address, option 1 and the
 	// first router of option 3; invalid when not given.
 	IP, Netmask, Gateway netip.Addr
+	// PrefixLen is the prefix length of an IPv6 IP (128 for a DHCPv6
+	// IA_NA address, the SLAAC prefix's otherwise); 0 for IPv4.
+	PrefixLen int
 	// Server is the boot server (see ServerSource); invalid when none.
 	Server netip.Addr
 	// UUID is the client UUID sent in option 97 (Options.UUID), or "".
@@ -110,8 +113,10 @@ type Lease struct {
 
 // HasBootInfo reports whether the lease names a boot file, config file or
 // path prefix.
-func (l *Lease) HasBootInfo() bool {
-	return l.Facts.BootFile != "" || l.Facts.ConfigFile != "" || l.Facts.PathPrefix != ""
+func (l *Lease) HasBootInfo() bool { return l.Facts.hasBootInfo() }
+
+func (f Facts) hasBootInfo() bool {
+	return f.BootFile != "" || f.ConfigFile != "" || f.PathPrefix != ""
 }
 
 // ResolveServer looks up ServerName with r (nil: net.DefaultResolver) and,

@@ -1,6 +1,7 @@
-// Package dhcp gets a DHCPv4 lease for the netboot client and decodes it
-// into the boot facts a config lookup needs (Facts) and the
-// network configuration netconf applies.
+// Package dhcp gets a DHCPv4 lease (Run) or an IPv6 configuration from
+// router advertisements and DHCPv6 (Run6, see the IPv6 section) for the
+// netboot client and decodes it into the boot facts a config lookup needs
+// (Facts) and the network configuration netconf applies.
 //
 // Run asks on several interfaces at once with insomniacslk/dhcp's nclient4
 // (a raw packet socket per interface, so the interfaces need no address),
@@ -47,6 +48,39 @@
 // ignores option 66; petitboot and QEMU's firmware prefer it, as this
 // package does.
 //
+// # IPv6
+//
+// Run6 is Run for IPv6, with insomniacslk/dhcp's nclient6 on the
+// link-local address of each interface. Per interface:
+//
+//  1. enable autoconfiguration (netconf.EnableIPv6) and wait until the
+//     link-local address passed duplicate address detection;
+//  2. wait up to Options.RAWait for a router advertisement, which the
+//     kernel receives (and with it configures SLAAC addresses and the
+//     default route); its M and O flags choose the mode (Mode6Auto):
+//     M: stateful DHCPv6 (Solicit, Advertise, Request, Reply with IA_NA);
+//     O only: stateless (Information-Request, Reply) plus the kernel's
+//     SLAAC address; neither: one stateless round all the same, as
+//     firmware does (QEMU's user network answers Information-Request
+//     with option 59 but advertises neither flag), and without an
+//     answer the SLAAC address alone (no boot information; the log
+//     says why); no advertisement at all: stateful and stateless in
+//     turn, one round each, as on a link without a router, and the
+//     advertisement's mode once one arrives;
+//  3. every message carries the DUID-LL made of the MAC (RFC 8415
+//     11.4: the identifier of a machine whose link-layer address does
+//     not change; servers map it back to the MAC for reservations),
+//     option 61 (the same client architecture as option 93 of DHCPv4:
+//     DefaultArch), option 16 with the same "PXEClient:Arch:..." string
+//     as option 60 of DHCPv4, option 62 (UNDI 3.16), and requests
+//     options 59 (boot file URL, RFC 5970), 60 (boot file parameters),
+//     23 (DNS) and 24 (domain search list).
+//
+// The boot file URL names the server and the path prefix, as option 67
+// does for DHCPv4: pxelinux.Prefix of "tftp://[2001:db8::1]/s390x/pxelinux.0"
+// is "tftp://[2001:db8::1]/s390x/". A link-local server in the URL gets
+// the zone of the interface the answer came on.
+//
 // # Security
 //
 // DHCP answers are unauthenticated: anybody on the link may send them.
@@ -67,6 +101,13 @@
 //     says so, and never as names at the same time.
 //   - options 208–211 inside option 43 are used only when the top-level
 //     option is missing, and pass the same checks.
+//   - DHCPv6 (Decode6, records in Lease6.Refused): option 59 passes the
+//     checks of option 67 and must be a tftp, http or https URL with a
+//     host and no user name, without ".." even percent-encoded in its
+//     path; option 60's parameters are printable ASCII of at most 255
+//     bytes; DNS servers (23) are global unicast IPv6 addresses; the
+//     search list (24) holds ValidDomain names; an IA_NA address must be
+//     global unicast; a status other than Success is no lease.
 package dhcp
 
 import (
@@ -199,6 +240,12 @@ type Options struct {
 	// Grace is how long a lease without boot information waits for a
 	// better one; see DefaultGrace. Negative means not at all.
 	Grace time.Duration
+	// Mode6 chooses how Run6 configures IPv6 (Mode6Auto: as the router
+	// advertisement says).
+	Mode6 Mode6
+	// RAWait bounds Run6's wait for a router advertisement; see
+	// DefaultRAWait.
+	RAWait time.Duration
 }
 
 // withDefaults fills zero fields and checks the rest.
@@ -227,6 +274,7 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Grace < 0 {
 		o.Grace = 0
 	}
+	o.RAWait = positive.Or(o.RAWait, DefaultRAWait)
 	return o, nil
 }
 

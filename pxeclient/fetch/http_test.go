@@ -15,8 +15,10 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -307,6 +309,7 @@ func TestFetchAll(t *testing.T) {
 // TestConcurrentMemoryCheck: two files that each fit but not together.
 func TestConcurrentMemoryCheck(t *testing.T) {
 	const size = 600_000
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2)) // FetchAll: one transfer per P
 	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", strconv.Itoa(size))
@@ -340,5 +343,83 @@ func TestConcurrentMemoryCheck(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "more are due for other files") {
 		t.Errorf("error %q does not mention the other transfer", err)
+	}
+}
+
+// TestHTTPConnections checks how the client uses connections: plain HTTP
+// needs no CA bundle (it is read on the first HTTPS connection), HTTPS
+// negotiates HTTP/2 where the server offers it, and FetchAll on one P
+// fetches the files in order over one keep-alive connection.
+func TestHTTPConnections(t *testing.T) {
+	ca := testenv.NewCA(t, "boot CA")
+	cert := ca.Issue(t, []net.IP{net.IPv4(127, 0, 0, 1)}, nil)
+	type record struct {
+		conns atomic.Int64
+		mu    sync.Mutex
+		got   []string // "path proto" per request
+	}
+	serve := func(rec *record, https, h2 bool) *httptest.Server {
+		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			rec.mu.Lock()
+			rec.got = append(rec.got, r.URL.Path+" "+r.Proto)
+			rec.mu.Unlock()
+			serveBytes(testData(100_000, 17)).ServeHTTP(w, r)
+		}))
+		srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+			if s == http.StateNew {
+				rec.conns.Add(1)
+			}
+		}
+		t.Cleanup(srv.Close)
+		if !https {
+			srv.Start()
+			return srv
+		}
+		srv.EnableHTTP2 = h2
+		srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+		srv.StartTLS()
+		return srv
+	}
+	tests := []struct {
+		name      string
+		tls, h2   bool
+		opts      Options
+		wantConns int64
+		wantProto string
+	}{
+		{"http without a CA bundle", false, false, Options{CABundle: "/nonexistent/ca.pem"}, 1, "HTTP/1.1"},
+		{"https http/1.1", true, false, Options{RootCAs: ca.Pool()}, 1, "HTTP/1.1"},
+		{"https h2", true, true, Options{RootCAs: ca.Pool()}, 1, "HTTP/2.0"},
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := new(record)
+			srv := serve(rec, tt.tls, tt.h2)
+			f := New(fast(tt.opts))
+			names := []string{"/vmlinuz", "/initrd.img", "/extra.img"}
+			var urls, want []string
+			for _, n := range names {
+				urls = append(urls, srv.URL+n)
+				want = append(want, n+" "+tt.wantProto)
+			}
+			files, err := within(t, 10*time.Second, func() error2[[]*File] { return wrap2(f.FetchAll(context.Background(), urls)) }).get()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, file := range files {
+				if len(file.Data) != 100_000 {
+					t.Errorf("%s: %d bytes, want 100000", urls[i], len(file.Data))
+				}
+			}
+			rec.mu.Lock()
+			defer rec.mu.Unlock()
+			if strings.Join(rec.got, ", ") != strings.Join(want, ", ") {
+				t.Errorf("requests %q, want %q", rec.got, want)
+			}
+			if n := rec.conns.Load(); n != tt.wantConns {
+				t.Errorf("%d connections, want %d", n, tt.wantConns)
+			}
+		})
 	}
 }

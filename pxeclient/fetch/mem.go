@@ -11,8 +11,9 @@ import (
 // MemCheck decides whether need more bytes can be held in memory. It
 // returns nil when they fit and otherwise an error that wraps
 // [ErrNoMemory] and gives the sizes. The Fetcher calls it before it
-// allocates a buffer, with need counting the file plus the untouched
-// parts of buffers of other transfers in flight.
+// allocates a buffer, with need counting the file plus the parts of
+// buffers of other transfers in flight that are not in memory yet (not
+// written, nor mapped ahead: see prefault_linux.go).
 //
 // Callers that keep their own budget (the kexec loader needs the kernel
 // and initrds a second time inside the kernel) pass their own.

@@ -28,7 +28,8 @@ type sink struct {
 	hash  hash.Hash // nil unless Options.SHA256
 
 	// reserved is the part of cap(buf) beyond len(buf), counted in
-	// f.reserved until it is filled or released.
+	// f.reserved until it is filled or released; zero when prefault
+	// mapped it (MemAvailable counts it then).
 	reserved int64
 
 	start      time.Time
@@ -80,9 +81,12 @@ func (s *sink) resize(capacity int64) error {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	nb := make([]byte, len(s.buf), int(capacity))
+	left := capacity - int64(len(nb))
+	if prefault(nb[len(nb):cap(nb)]) {
+		left = 0 // mapped: MemAvailable counts it from now on
+	}
 	copy(nb, s.buf)
 	s.buf = nb
-	left := capacity - int64(len(nb))
 	f.reserved.Add(left - s.reserved)
 	s.reserved = left
 	return nil
@@ -154,8 +158,9 @@ func (s *sink) committed(p []byte) {
 	if s.hash != nil {
 		s.hash.Write(p)
 	}
-	s.reserved -= int64(len(p))
-	s.f.reserved.Add(-int64(len(p)))
+	arrived := min(int64(len(p)), s.reserved)
+	s.reserved -= arrived
+	s.f.reserved.Add(-arrived)
 	// The clock is read every reportCheckBytes, not for every block.
 	if s.unchecked += len(p); s.unchecked >= reportCheckBytes {
 		s.unchecked = 0

@@ -45,10 +45,11 @@ type udpConn struct {
 }
 
 // holdTime is how long a read may hold its thread and P in a raw
-// read(2) before it waits through the runtime: well above a block's round
+// read(2) (TFTP) or ppoll(2) (HTTP, httpconn_linux.go) before it waits
+// through the runtime: well above a block's round
 // trip in the s390x TCG guest (0.2-1.3 ms), and below the runtime's 10 ms
-// forced preemption. The kernel rounds it up to whole clock ticks (4 ms
-// at Debian's HZ=250, so 8 ms).
+// forced preemption. For SO_RCVTIMEO the kernel rounds it up to whole
+// clock ticks (4 ms at Debian's HZ=250, so 8 ms); ppoll's timeout is exact.
 const holdTime = 5 * time.Millisecond
 
 // errTimeout is returned by reads that waited the whole timeout.
@@ -109,7 +110,15 @@ func addrPort(sa unix.Sockaddr) netip.AddrPort {
 	case *unix.SockaddrInet4:
 		return netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), uint16(sa.Port))
 	case *unix.SockaddrInet6:
-		return netip.AddrPortFrom(netip.AddrFrom16(sa.Addr).Unmap(), uint16(sa.Port))
+		a := netip.AddrFrom16(sa.Addr).Unmap()
+		if sa.ZoneId != 0 && a.Is6() {
+			// A link-local peer: keep its link, so that it compares
+			// equal to the server asked and connect reaches it.
+			if ifi, err := net.InterfaceByIndex(int(sa.ZoneId)); err == nil {
+				a = a.WithZone(ifi.Name)
+			}
+		}
+		return netip.AddrPortFrom(a, uint16(sa.Port))
 	}
 	return netip.AddrPort{}
 }

@@ -55,19 +55,20 @@ type location struct {
 
 // TFTPURL returns the URL of the file name on a TFTP server, escaped so
 // that [Fetcher.Fetch] asks the server for exactly name. server is a host
-// or host:port (IPv6 addresses in brackets when a port is given). A name
-// that starts with "/" stays absolute.
+// or host:port (IPv6 addresses in brackets when a port is given; a
+// link-local address may carry its zone, "fe80::1%eth0"). A name that
+// starts with "/" stays absolute.
 //
 //	fetch.TFTPURL("10.0.0.1", "pxelinux.cfg/default") // tftp://10.0.0.1/pxelinux.cfg/default
 func TFTPURL(server, name string) string {
 	host := server
-	if _, _, err := net.SplitHostPort(server); err != nil && strings.Count(server, ":") > 1 {
-		host = "[" + server + "]" // bare IPv6 address
+	if _, _, err := net.SplitHostPort(server); err != nil && strings.Count(server, ":") > 1 && !strings.HasPrefix(server, "[") {
+		host = "[" + server + "]" // bare IPv6 address, maybe with a zone
 	}
 	u := url.URL{Scheme: "tftp", Host: host, Path: "/" + name}
-	// url.URL leaves ";" alone in paths, but it starts the RFC 3617
-	// ";mode=" suffix here.
-	return "tftp://" + u.Host + strings.ReplaceAll(u.EscapedPath(), ";", "%3B")
+	// url.URL escapes the zone's "%" in the host; it leaves ";" alone in
+	// paths, but that starts the RFC 3617 ";mode=" suffix here.
+	return "tftp://" + strings.TrimPrefix((&url.URL{Host: host}).String(), "//") + strings.ReplaceAll(u.EscapedPath(), ";", "%3B")
 }
 
 // parseLocation parses a tftp, http, https or file URL.

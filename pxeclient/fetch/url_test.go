@@ -2,6 +2,7 @@ package fetch
 
 import (
 	"errors"
+	"net"
 	"strings"
 	"testing"
 
@@ -63,6 +64,9 @@ func TestTFTPURL(t *testing.T) {
 		{"10.0.0.1:6969", "a b", "tftp://10.0.0.1:6969/a%20b"},
 		{"fd00::1", "x", "tftp://[fd00::1]/x"},
 		{"[fd00::1]:69", "x", "tftp://[fd00::1]:69/x"},
+		{"[fd00::1]", "x", "tftp://[fd00::1]/x"},
+		{"fe80::1%eth0", "s390x/pxelinux.cfg/default", "tftp://[fe80::1%25eth0]/s390x/pxelinux.cfg/default"},
+		{"[fe80::1%eth0]:69", "x", "tftp://[fe80::1%25eth0]:69/x"},
 		{"boot", "/abs/k;mode=octet?#", "tftp://boot//abs/k%3Bmode=octet%3F%23"},
 	}
 	for _, tt := range tests {
@@ -73,6 +77,8 @@ func TestTFTPURL(t *testing.T) {
 		loc, err := parseLocation(got)
 		if err != nil || loc.name != tt.name {
 			t.Errorf("parseLocation(%q) = %v, %v: want name %q back", got, loc, err, tt.name)
+		} else if h, _, _ := net.SplitHostPort(loc.server); strings.Contains(tt.server, "%") && !strings.Contains(h, "%eth0") {
+			t.Errorf("parseLocation(%q): server %q lost the zone", got, loc.server)
 		}
 	}
 }

@@ -165,7 +165,17 @@ func (d *Disks) mount(ctx context.Context, sys string, dev blockdev.Device, o Di
 		os.Remove(dir)
 		return nil, fmt.Errorf("disk %s: %w", dev.Name, err)
 	}
+	// The parsers read the tree through an os.Root: a symbolic link on
+	// the disk cannot lead them out of the volume (into the init's own
+	// files).
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		unmount()
+		os.Remove(dir)
+		return nil, fmt.Errorf("disk %s: %w", dev.Name, err)
+	}
 	d.release = append(d.release, func() error {
+		root.Close() // before the unmount, which it would keep busy
 		err := unmount()
 		os.Remove(dir)
 		return err
@@ -175,7 +185,7 @@ func (d *Disks) mount(ctx context.Context, sys string, dev blockdev.Device, o Di
 		Name: dev.Name, Disk: dev.Disk, DiskIndex: dev.DiskIndex, Partition: dev.Partition,
 		FSType: fs.Type, UUID: fs.UUID, Label: strings.TrimSpace(fs.Label),
 		PartUUID: part.UUID, PartLabel: part.Label,
-		FS: os.DirFS(dir), Dir: dir,
+		FS: root.FS(), Dir: dir,
 	}, nil
 }
 

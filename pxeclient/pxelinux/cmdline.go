@@ -12,7 +12,7 @@ import (
 // IPAPPEND/SYSAPPEND bits (enum syslinux_sysappend in
 // com32/include/syslinux/sysappend.h: bit n selects string n).
 const (
-	SysAppendIP      uint32 = 1 << 0 // ip=client:server:gateway:netmask
+	SysAppendIP      uint32 = 1 << 0 // ip=client:server:gateway:netmask (IPv6: ip=[client]::[gateway]:prefixlen:::none)
 	SysAppendBootIF  uint32 = 1 << 1 // BOOTIF=01-aa-bb-cc-dd-ee-ff
 	SysAppendSysUUID uint32 = 1 << 2 // SYSUUID=uuid
 	SysAppendCPU     uint32 = 1 << 3 // CPU=... (x86 CPUID; from Facts.Sys)
@@ -47,14 +47,7 @@ func (f Facts) SysAppend(mask uint32) []string {
 		var s string
 		switch b {
 		case SysAppendIP:
-			s = fmt.Sprintf("ip=%s:%s:%s:%s", quad(f.IP), quad(f.Server), quad(f.Gateway), quad(f.Netmask))
-			if vlan {
-				gw := ""
-				if f.Gateway.Is4() && !f.Gateway.IsUnspecified() {
-					gw = f.Gateway.String()
-				}
-				s = fmt.Sprintf("ip=%s::%s:%s::%s:none", quad(f.IP), gw, quad(f.Netmask), f.VLAN.Name)
-			}
+			s = ipOption(f, vlan)
 		case SysAppendBootIF:
 			if len(f.MAC) > 0 {
 				s = "BOOTIF=" + hwName(f)
@@ -77,6 +70,45 @@ func (f Facts) SysAppend(mask uint32) []string {
 // that are link names (netconf.ValidLinkName), so safe on a command line.
 func (v VLAN) valid() bool {
 	return v.ID != 0 && netconf.ValidLinkName(v.Name) && netconf.ValidLinkName(v.Parent)
+}
+
+// ipOption is the ip= string of bit 1. For IPv4 it is PXELINUX's
+// "ip=client:server:gateway:netmask" (unknown fields 0.0.0.0). The
+// kernel's own ip= has no IPv6 form; for an IPv6 client address it is
+// dracut's static form (dracut.cmdline(7): IPv6 addresses in brackets,
+// the netmask field as a prefix length):
+//
+//	ip=[2001:db8::50]::[fe80::1]:128:::none
+//
+// with no peer (PXELINUX's server field means a point-to-point peer to
+// dracut), the gateway without its zone (empty when unknown: the
+// router advertisement gives it), no host name and no interface
+// (dracut takes the BOOTIF= of bit 2 to find it). Over a VLAN (see
+// SysAppend) both forms name the VLAN link, which dracut must make.
+func ipOption(f Facts, vlan bool) string {
+	link := ""
+	if vlan {
+		link = f.VLAN.Name
+	}
+	if !f.IP.Is6() || f.IP.Is4In6() {
+		if !vlan {
+			return fmt.Sprintf("ip=%s:%s:%s:%s", quad(f.IP), quad(f.Server), quad(f.Gateway), quad(f.Netmask))
+		}
+		gw := ""
+		if f.Gateway.Is4() && !f.Gateway.IsUnspecified() {
+			gw = f.Gateway.String()
+		}
+		return fmt.Sprintf("ip=%s::%s:%s::%s:none", quad(f.IP), gw, quad(f.Netmask), link)
+	}
+	gw := ""
+	if f.Gateway.Is6() {
+		gw = "[" + f.Gateway.WithZone("").String() + "]"
+	}
+	bits := f.PrefixLen
+	if bits <= 0 || bits > 128 {
+		bits = 128
+	}
+	return fmt.Sprintf("ip=[%s]::%s:%d::%s:none", f.IP.WithZone(""), gw, bits, link)
 }
 
 func quad(a netip.Addr) string {

@@ -63,7 +63,8 @@
 //     space; only whole options starting with "initrd=" count, so
 //     rd.initrd= or xinitrd= stay (PXELINUX's strstr would take them).
 //
-// IPAPPEND/SYSAPPEND bits: 1 ip=client:server:gateway:netmask, 2 BOOTIF=,
+// IPAPPEND/SYSAPPEND bits: 1 ip=client:server:gateway:netmask (for an
+// IPv6 client dracut's ip=[client]::[gateway]:prefixlen:::none), 2 BOOTIF=,
 // 4 SYSUUID=, higher bits from Facts.Sys (DMI strings where the platform
 // has them); bits without data add nothing. A lease that came over an
 // 802.1Q VLAN (Facts.VLAN) changes bits 1 and 2 so that the target comes

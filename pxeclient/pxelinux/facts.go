@@ -19,12 +19,17 @@ type Facts struct {
 	IP      netip.Addr
 	Netmask netip.Addr
 	Gateway netip.Addr
+	// PrefixLen is the prefix length of an IPv6 IP (the ip= of
+	// IPAPPEND 1 needs it; 128 when unknown), 0 for IPv4.
+	PrefixLen int
 	// Server is the boot server the client fetches from (the chosen one of
-	// option 66, siaddr and option 54); invalid when unknown.
+	// option 66, siaddr and option 54, or the host of DHCPv6 option 59);
+	// invalid when unknown.
 	Server netip.Addr
 	// UUID is the client UUID in lower-case 8-4-4-4-12 form, or "".
 	UUID string
-	// BootFile is the boot file name (option 67 or the BOOTP file field).
+	// BootFile is the boot file name (option 67 or the BOOTP file field),
+	// or the boot file URL of DHCPv6 option 59.
 	BootFile string
 	// ConfigFile is option 209 (PXELINUX config file), or "".
 	ConfigFile string

@@ -51,7 +51,11 @@ func isNameByte(c byte) bool {
 //  4. pxelinux.cfg/C0A80A05, C0A80A0, ..., C for an IPv4 f.IP;
 //  5. pxelinux.cfg/default.
 //
-// All but URLs and host:: names are below Prefix(f).
+// All but URLs and host:: names are below Prefix(f). Over IPv6 step 4 is
+// left out (PXELINUX has no hex names for IPv6 addresses): a client with
+// DHCPv6 option 59 "tftp://[2001:db8::1]/s390x/pxelinux.0" tries
+// tftp://[2001:db8::1]/s390x/pxelinux.cfg/UUID, .../01-MAC, then
+// .../default.
 func ConfigNames(f Facts) []Path {
 	dir := workDir(Prefix(f))
 	var names []string

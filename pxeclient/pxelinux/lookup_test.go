@@ -58,6 +58,11 @@ func TestConfigNames(t *testing.T) {
 		{"209 as URL", Facts{ConfigFile: "http://h/c.cfg"}, "http://h/c.cfg pxelinux.cfg/default"},
 		{"209 from root", Facts{ConfigFile: "::c.cfg", BootFile: "x/p.0"}, "c.cfg x/pxelinux.cfg/default"},
 		{"210 as URL", Facts{PathPrefix: "http://h/p/"}, "http://h/p/pxelinux.cfg/default"},
+		{"DHCPv6 boot file URL", Facts{BootFile: "tftp://[2001:db8::1]/s390x/pxelinux.0", IP: netip.MustParseAddr("2001:db8::50"),
+			MAC: mac("52:54:00:12:34:56"), UUID: "b8945908-d6a6-41a9-611d-74a6ab80b83d"},
+			"tftp://[2001:db8::1]/s390x/pxelinux.cfg/b8945908-d6a6-41a9-611d-74a6ab80b83d tftp://[2001:db8::1]/s390x/pxelinux.cfg/01-52-54-00-12-34-56 " +
+				"tftp://[2001:db8::1]/s390x/pxelinux.cfg/default"},
+		{"link-local server with zone", Facts{BootFile: "http://[fe80::1%25eth0]:8080/pxelinux.0"}, "http://[fe80::1%25eth0]:8080/pxelinux.cfg/default"},
 		{"210 on other host", Facts{PathPrefix: "10.0.0.9::p/"}, "10.0.0.9::p/pxelinux.cfg/default"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -121,6 +126,10 @@ func TestSysAppend(t *testing.T) {
 		{0x20008, f, "SYSFF=Rack"}, // CPU (8) unknown: nothing
 		{1, Facts{}, "ip=0.0.0.0:0.0.0.0:0.0.0.0:0.0.0.0"},
 		{6, Facts{}, ""},
+		{1, Facts{IP: netip.MustParseAddr("2001:db8::50"), PrefixLen: 128, Gateway: netip.MustParseAddr("fe80::1%eth0"),
+			Server: netip.MustParseAddr("2001:db8::1")}, "ip=[2001:db8::50]::[fe80::1]:128:::none"},
+		{3, Facts{IP: netip.MustParseAddr("fec0::5054:ff:fe12:3456"), PrefixLen: 64, MAC: mac("52:54:00:12:34:56")},
+			"ip=[fec0::5054:ff:fe12:3456]:::64:::none BOOTIF=01-52-54-00-12-34-56"},
 		{0, f, ""},
 		{1, vf, "ip=10.0.2.15::10.0.2.2:255.255.255.0::enc8000.42:none vlan=enc8000.42:enc8000"},
 		{2, vf, "BOOTIF=01-52-54-00-12-34-56 vlan=enc8000.42:enc8000"},

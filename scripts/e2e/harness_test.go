@@ -197,6 +197,10 @@ type QEMU struct {
 	// DHCP. On s390x with Kernel empty the firmware network-boots
 	// BootFile (bootindex=1).
 	TFTPDir, BootFile string
+	// IPv6Only turns the user network's IPv4 off: the guest has router
+	// advertisements and QEMU's stateless DHCPv6, whose option 59 names
+	// BootFile on the TFTP server at fec0::2 (libslirp's dhcpv6.c).
+	IPv6Only bool
 	// NoNet leaves the guest without a network card.
 	NoNet bool
 	// MAC of the guest's NIC; default 52:54:00:12:34:56.
@@ -302,6 +306,9 @@ func (q QEMU) Args(t testing.TB) (bin string, args []string) {
 	}
 	if !q.NoNet {
 		netdev := "user,id=n0"
+		if q.IPv6Only {
+			netdev += ",ipv4=off,ipv6=on"
+		}
 		if q.TFTPDir != "" {
 			netdev += ",tftp=" + q.TFTPDir
 			if q.BootFile != "" {

@@ -194,8 +194,26 @@ func cmdSearch(in *interp, f *frame, c *command, argv []string) (int, ctl) {
 		}
 	}
 	what := map[string]string{"uuid": "filesystem UUID", "label": "label", "file": "file"}[kind]
+	if r := in.o.Root; kind != "file" && unidentified(r) {
+		// A folder standing for a volume (pxeboot plan --disk DIR) has
+		// no UUID or label to be found by. grub-mkconfig's searches name
+		// the volume that holds the kernels, which is the one holding
+		// grub.cfg (a separate /boot, or the root holding /boot): take
+		// it, and say so.
+		in.warn(c.pos, "search: no volume has the %s %s; taking %s, a folder that has none", what, name, r.Name)
+		if !in.setVar(f, c.pos, setVar, deviceName(r), "") {
+			return 1, ctl{}
+		}
+		return 0, ctl{}
+	}
 	in.warn(c.pos, "search: no volume has the %s %s: %w", what, name, ErrDevice)
 	return 1, ctl{}
+}
+
+// unidentified reports whether v is a folder standing for a volume: no
+// filesystem, so no UUID or label.
+func unidentified(v *volume.Volume) bool {
+	return v != nil && v.FSType == "" && v.UUID == "" && v.Label == ""
 }
 
 func matches(v *volume.Volume, kind, name string) bool {
