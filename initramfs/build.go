@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -72,6 +73,13 @@ type moduleSet struct {
 	// asyncProbe: the members and their dependencies are loaded with the
 	// kernel's async_probe parameter (see asyncProbe).
 	asyncProbe bool
+	// filesystems are members loaded on demand, not at the init's start:
+	// kernel filesystem driver (the type mount(2) takes, as
+	// blockdev.FS.Driver names it) -> the modules it needs. They are in
+	// modules too; the builder writes each driver's own load order file
+	// (modload.FSOrderFile), which the init loads when a disk has that
+	// filesystem (modload.LoadFS).
+	filesystems map[string][]string
 }
 
 // moduleSets is the one table of module sets: set name -> its members on
@@ -93,7 +101,7 @@ var moduleSets = map[string]moduleSet{
 		// entropy device, and the Intel server NICs.
 		"arm64": {"virtio_net", "virtio_pci", "virtio_mmio", "virtio_rng", "igb", "ixgbe", "8021q"},
 	}},
-	ModuleSetDisk: {asyncProbe: true, modules: map[string][]string{
+	ModuleSetDisk: {asyncProbe: true, filesystems: fsModules, modules: map[string][]string{
 		// DASD (ECKD and FBA disciplines) on IBM Z, virtio-blk and
 		// virtio-scsi under KVM, and the filesystems.
 		"s390x": append([]string{"dasd_eckd_mod", "dasd_fba_mod"}, diskModules...),
@@ -129,10 +137,45 @@ const asyncProbe = "async_probe"
 //     and upstream) and the I/O charset (CONFIG_FAT_DEFAULT_IOCHARSET:
 //     "ascii" in Debian, "iso8859-1" upstream; "utf8" for mounts that
 //     ask for it).
-var diskModules = []string{
-	"virtio_blk", "virtio_scsi", "sd_mod", "sr_mod", "nvme", "ahci",
-	"crc32c_generic", "ext4", "xfs", "btrfs",
-	"vfat", "nls_cp437", "nls_ascii", "nls_iso8859-1", "nls_utf8", "isofs",
+var diskModules = append([]string{"virtio_blk", "virtio_scsi", "sd_mod", "sr_mod", "nvme", "ahci"}, fsMembers()...)
+
+// fsModules are the disk set's filesystems, loaded on demand (see
+// moduleSet.filesystems): each is a big module (xfs takes 2 s and btrfs
+// 1.3 s to load in a 1-CPU TCG guest, the network boot's modules 1 s
+// together), and a machine needs only those its disks have.
+var fsModules = map[string][]string{
+	"ext4":    {"crc32c_generic", "ext4"},
+	"xfs":     {"crc32c_generic", "xfs"},
+	"btrfs":   {"crc32c_generic", "btrfs"},
+	"vfat":    {"vfat", "nls_cp437", "nls_ascii", "nls_iso8859-1", "nls_utf8"},
+	"iso9660": {"isofs"},
+}
+
+// fsMembers are the modules of fsModules, each once, in a fixed order.
+func fsMembers() []string {
+	var out []string
+	for _, d := range slices.Sorted(maps.Keys(fsModules)) {
+		for _, m := range fsModules[d] {
+			if !slices.Contains(out, m) {
+				out = append(out, m)
+			}
+		}
+	}
+	return out
+}
+
+// onDemand returns, for the sets opts asks for, the filesystem drivers
+// loaded on demand and their members' requests.
+func (opts Options) onDemand() map[string][]ModuleRequest {
+	out := map[string][]ModuleRequest{}
+	for _, s := range opts.sets() {
+		for d, ms := range moduleSets[s].filesystems {
+			for _, m := range ms {
+				out[d] = append(out[d], ModuleRequest{Name: m, Optional: true})
+			}
+		}
+	}
+	return out
 }
 
 // ErrUnknownModuleSet is returned (wrapped) for a module set name that
@@ -485,8 +528,10 @@ func addModules(a *Archive, res *Result, opts Options, arch string, machine elf.
 	if err := setAsyncProbe(tree, mods, opts, arch); err != nil {
 		return err
 	}
-	var order strings.Builder
-	order.WriteString("# Kernel modules in load order, written by mkpxeramfs.\n# Format: see package github.com/s390netboot/s390netboot/internal/modload.\n")
+	early, fsOrders, err := splitOnDemand(tree, mods, append(slices.Clip(reqs), add...), opts)
+	if err != nil {
+		return err
+	}
 	for _, m := range mods {
 		if m.Machine != machine {
 			return fmt.Errorf("module %s in %s is built for %s, the target %s needs %s", m.Path, opts.ModulesDir, m.Machine, arch, machine)
@@ -494,11 +539,83 @@ func addModules(a *Archive, res *Result, opts Options, arch string, machine elf.
 		if err := a.AddFile(m.ArchivePath(), m.Data, 0o644); err != nil {
 			return err
 		}
-		fmt.Fprintln(&order, modload.Entry{Path: m.ArchivePath(), Params: m.Params})
-		logger.Info("module", "name", m.Name, "path", m.Path, "bytes", len(m.Data))
+		logger.Info("module", "name", m.Name, "path", m.Path, "bytes", len(m.Data), "on-demand", !early[m.Name])
 	}
 	res.Modules = mods
-	return a.AddFile(modload.LoadOrderFile, []byte(order.String()), 0o644)
+	var order []Module
+	for _, m := range mods {
+		if early[m.Name] {
+			order = append(order, m)
+		}
+	}
+	if err := a.AddFile(modload.LoadOrderFile, loadOrder(order, "at the init's start"), 0o644); err != nil {
+		return err
+	}
+	for _, d := range slices.Sorted(maps.Keys(fsOrders)) {
+		if err := a.AddFile(modload.FSOrderFile(d), loadOrder(fsOrders[d], "when a disk has a "+d+" filesystem"), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// loadOrder is the text of a load order file of mods.
+func loadOrder(mods []Module, when string) []byte {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Kernel modules in load order, loaded %s; written by mkpxeramfs.\n# Format: see package github.com/s390netboot/s390netboot/internal/modload.\n", when)
+	for _, m := range mods {
+		fmt.Fprintln(&b, modload.Entry{Path: m.ArchivePath(), Params: m.Params})
+	}
+	return []byte(b.String())
+}
+
+// splitOnDemand parts mods (the closure of all requests) into the modules
+// the init loads at its start (early, by name) and, per filesystem driver
+// loaded on demand, the modules only that driver needs, in load order.
+// A module that a request other than a filesystem's needs is early
+// (also a filesystem named with --module).
+func splitOnDemand(tree *ModuleTree, mods []Module, all []ModuleRequest, opts Options) (early map[string]bool, fs map[string][]Module, err error) {
+	onDemand := opts.onDemand()
+	fsOnly := map[string]bool{}
+	for _, rs := range onDemand {
+		for _, r := range rs {
+			fsOnly[normName(r.Name)] = true
+		}
+	}
+	for _, r := range opts.Modules {
+		delete(fsOnly, normName(r.Name))
+	}
+	var base []ModuleRequest
+	for _, r := range all {
+		if !fsOnly[normName(r.Name)] {
+			base = append(base, r)
+		}
+	}
+	baseMods, err := tree.Resolve(base)
+	if err != nil {
+		return nil, nil, err
+	}
+	early = map[string]bool{}
+	for _, m := range baseMods {
+		early[m.Name] = true
+	}
+	byName := map[string]Module{}
+	for _, m := range mods {
+		byName[m.Name] = m // with the parameters setAsyncProbe gave
+	}
+	fs = map[string][]Module{}
+	for d, rs := range onDemand {
+		closure, err := tree.Resolve(rs)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, m := range closure {
+			if mm, ok := byName[m.Name]; ok && !early[m.Name] {
+				fs[d] = append(fs[d], mm)
+			}
+		}
+	}
+	return early, fs, nil
 }
 
 // moduleRequests returns the modules opts asks for on arch: its own

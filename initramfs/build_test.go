@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -305,24 +307,43 @@ func TestBuildDebian(t *testing.T) {
 	}
 	recs := readArchive(t, decompress(t, Gzip, out.Bytes()))
 	files := map[string]bool{}
-	var order []byte
+	orders := map[string][]modload.Entry{} // load order file -> its entries
 	for _, r := range recs {
 		files[r.Name] = true
-		if "/"+r.Name == modload.LoadOrderFile {
-			order = content(t, r)
+		if name := "/" + r.Name; name == modload.LoadOrderFile || strings.HasPrefix(name, modload.FSOrderDir+"/") {
+			entries, err := modload.ParseLoadOrder(bytes.NewReader(content(t, r)))
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			orders[name] = entries
 		}
 	}
-	entries, err := modload.ParseLoadOrder(bytes.NewReader(order))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(entries) != len(res.Modules) || len(entries) < 4 {
-		t.Fatalf("load order has %d entries, Result %d modules", len(entries), len(res.Modules))
-	}
-	for _, e := range entries {
-		if !files[e.Path] {
-			t.Errorf("load order names %s, which is not in the archive", e.Path)
+	// Every module is loaded by the init's start or by one filesystem's
+	// file (a dependency two filesystems share is in both), and the big
+	// filesystems wait for a disk that has them.
+	listed := map[string]bool{}
+	for name, entries := range orders {
+		for _, e := range entries {
+			listed[e.Path] = true
+			if !files[e.Path] {
+				t.Errorf("%s names %s, which is not in the archive", name, e.Path)
+			}
 		}
 	}
+	if len(listed) != len(res.Modules) || len(orders[modload.LoadOrderFile]) < 4 {
+		t.Fatalf("the load order files list %d modules, Result %d", len(listed), len(res.Modules))
+	}
+	for _, d := range []string{"ext4", "xfs", "btrfs", "vfat"} {
+		entries := orders[modload.FSOrderFile(d)]
+		if len(entries) == 0 {
+			t.Errorf("no modules for %s on demand (files %v)", d, slices.Sorted(maps.Keys(orders)))
+		}
+		for _, e := range orders[modload.LoadOrderFile] {
+			if modload.ModuleName(e.Path) == d {
+				t.Errorf("%s is loaded at the init's start", d)
+			}
+		}
+	}
+	entries := orders[modload.LoadOrderFile]
 	t.Logf("s390x default set: %d modules %q, %d bytes gzip with a fake init", len(entries), Names(res.Modules), res.Compressed)
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/s390netboot/s390netboot/internal/modload"
 	"github.com/s390netboot/s390netboot/internal/pid1"
 	"github.com/s390netboot/s390netboot/internal/settings"
 	"github.com/s390netboot/s390netboot/pxeclient/bootmenu"
@@ -72,6 +73,10 @@ func (c *Client) ScanDisks(ctx context.Context) ([]*volume.Volume, error) {
 	}
 	d, err := localboot.Discover(ctx, localboot.DiscoverOptions{
 		SysRoot: filepath.Join(c.Root, "sys"), Wait: c.Settings.DiskWaitOr(), Logger: c.Log,
+		// The ramdisk's filesystem modules load only when a disk has
+		// that filesystem (on a running system there are none: the
+		// kernel asks modprobe itself).
+		LoadDriver: func(driver string) error { return modload.LoadFS(c.Root, driver, c.Log) },
 	})
 	c.mounted = d
 	return d.Volumes, err

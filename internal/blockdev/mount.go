@@ -97,3 +97,15 @@ func optionsText(data string) string {
 func joinData(a, b string) string {
 	return strings.Trim(a+","+b, ",")
 }
+
+// Driver is the kernel filesystem driver Mount mounts fs with (the type
+// mount(2) takes: "ext4" for ext2 and ext3 too), "" for a filesystem it
+// does not mount. The init loads that driver's modules before the mount
+// (modload.LoadFS).
+func (fs FS) Driver() string {
+	o, err := mountOptionFor(fs)
+	if err != nil {
+		return ""
+	}
+	return o.driver
+}

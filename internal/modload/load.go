@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/s390netboot/s390netboot/internal/logging"
 )
@@ -24,6 +25,22 @@ const SysModuleDir = "/sys/module"
 func LoadAll(root string, logger *slog.Logger) error {
 	l := &loader{root: root, log: logging.Or(logger)}
 	return l.loadFile(LoadOrderFile)
+}
+
+// LoadFS loads the modules the filesystem driver needs, from
+// FSOrderFile(driver) below root, as LoadAll does. A ramdisk without that
+// file is no error: the driver is built into the kernel, or the ramdisk
+// was built without it (then the mount fails and says so).
+func LoadFS(root, driver string, logger *slog.Logger) error {
+	if driver == "" || strings.ContainsAny(driver, "/.") {
+		return fmt.Errorf("filesystem driver %q: %w", driver, ErrBadLoadOrder)
+	}
+	l := &loader{root: root, log: logging.Or(logger)}
+	err := l.loadFile(FSOrderFile(driver))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
 }
 
 // loader loads modules listed in a load order file.

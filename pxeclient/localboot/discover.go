@@ -44,8 +44,32 @@ type DiscoverOptions struct {
 	// one ("sdb2"); DiskIndex is then their DiskIndex.
 	Disk, Device string
 	DiskIndex    int
+	// LoadDriver, when set, loads the kernel filesystem driver a volume
+	// is mounted with ("ext4", "xfs": blockdev.FS.Driver) before its
+	// mount, once per driver: the init's modload.LoadFS, which loads the
+	// ramdisk's modules for it. A failure is logged and the mount tried
+	// anyway (the driver may be built in).
+	LoadDriver func(driver string) error
 	// Logger gets what was found and skipped; nil discards it.
 	Logger *slog.Logger
+}
+
+// loadDriver loads the filesystem driver through o.LoadDriver, the first
+// time it is needed.
+func (d *Disks) loadDriver(driver string, o DiscoverOptions, log *slog.Logger) {
+	if o.LoadDriver == nil || driver == "" || d.drivers[driver] {
+		return
+	}
+	if d.drivers == nil {
+		d.drivers = map[string]bool{}
+	}
+	d.drivers[driver] = true
+	start := time.Now()
+	if err := o.LoadDriver(driver); err != nil {
+		log.Warn("filesystem driver not loaded", "driver", driver, "err", err)
+		return
+	}
+	log.Info("filesystem driver ready", "driver", driver, "sec", fmt.Sprintf("%.3f", time.Since(start).Seconds()))
 }
 
 // Disks are the volumes Discover mounted.
@@ -59,6 +83,7 @@ type Disks struct {
 	// Devices is how many devices were looked at.
 	Devices int
 	release []func() error
+	drivers map[string]bool // filesystem drivers LoadDriver was asked for
 }
 
 // Release unmounts what Discover mounted (the boot flow does it before
@@ -156,6 +181,7 @@ func (d *Disks) mount(ctx context.Context, sys string, dev blockdev.Device, o Di
 	if err != nil && !errors.Is(err, blockdev.ErrNoTable) {
 		log.Debug("no partition entry", "dev", dev.Name, "err", err)
 	}
+	d.loadDriver(fs.Driver(), o, log)
 	dir := filepath.Join(o.MountDir, dev.Name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("disk %s: %w", dev.Name, err)
