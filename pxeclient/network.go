@@ -34,6 +34,10 @@ const (
 	LinkPoll = 50 * time.Millisecond
 )
 
+// errNoBootURL is the IPv6 attempt's result, in a dual-stack race, for a
+// configuration without a boot file URL (option 59).
+var errNoBootURL = errors.New("IPv6 configured, but no boot file URL (DHCPv6 option 59): DHCPv4 decides")
+
 // ErrNoLinks is returned when no Ethernet link appears in time.
 var ErrNoLinks = errors.New("no Ethernet link")
 
@@ -103,8 +107,18 @@ func (c *Client) LinkNetwork(ctx context.Context) (*Lease, error) {
 		}))
 	}
 	if c.Settings.IPVersion != 4 {
+		dual := c.Settings.IPVersion == 0
 		attempts = append(attempts, c.background(bg, &running, "IPv6", func(ctx context.Context, lost func() bool) (*Lease, bool, error) {
-			return c.dhcp6(ctx, use, opts, lost)
+			l, boot, err := c.dhcp6(ctx, use, opts, lost)
+			if err == nil && !boot && dual && !c.Settings.Server.IsValid() {
+				// Its address is configured, but without a boot file URL
+				// an IPv6 lease names no boot server, where a DHCPv4
+				// lease without a boot file still has its siaddr or
+				// option 54 (QEMU's user network: no bootfile=, a TFTP
+				// root on 10.0.2.2). It must not win the race.
+				return nil, false, errNoBootURL
+			}
+			return l, boot, err
 		}))
 	}
 	go func() { running.Wait(); bgCancel() }()

@@ -72,6 +72,8 @@ func TestDecode6(t *testing.T) {
 			mode: Mode6Stateless, refused: []string{`"tftp://h/??": byte 0xff at offset 9`, "option 60: parameter"}},
 		{name: "other scheme", raw: reply6(t, dhcpv6.MessageTypeReply, dhcpv6.OptBootFileURL("file:///etc/shadow")),
 			mode: Mode6Stateless, refused: []string{`scheme "file" is not tftp, http or https`}},
+		{name: "QEMU without bootfile=", raw: reply6(t, dhcpv6.MessageTypeReply, dhcpv6.OptBootFileURL("tftp://[fec0::2]/(null)")),
+			mode: Mode6Stateless, refused: []string{"QEMU's user network names no boot file"}},
 		{name: "user name", raw: reply6(t, dhcpv6.MessageTypeReply, dhcpv6.OptBootFileURL("http://u@h/x")),
 			mode: Mode6Stateless, refused: []string{"not scheme://host/path"}},
 		{name: "no address available", raw: reply6(t, dhcpv6.MessageTypeReply, iaNA("", &dhcpv6.OptStatusCode{StatusCode: iana.StatusNoAddrsAvail, StatusMessage: "pool\nempty"})),

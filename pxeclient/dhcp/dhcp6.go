@@ -207,6 +207,13 @@ func (l *Lease6) bootURL(s string) string {
 	return s
 }
 
+// qemuNoBootfile is the path of the boot file URL QEMU's user network
+// (libslirp's DHCPv6 server, which formats a NULL name with "%s")
+// answers with when it was started without bootfile=: "tftp://[fec0::2]/(null)".
+// It is no boot file, and must not win the race against a DHCPv4 lease
+// that has one.
+const qemuNoBootfile = "/(null)"
+
 // checkBootURL is the check of option 59.
 func checkBootURL(s string) error {
 	if err := checkName(s); err != nil {
@@ -223,6 +230,9 @@ func checkBootURL(s string) error {
 	}
 	if u.Hostname() == "" || u.User != nil || u.Opaque != "" {
 		return fmt.Errorf("not scheme://host/path")
+	}
+	if u.Path == qemuNoBootfile {
+		return fmt.Errorf("QEMU's user network names no boot file this way (it was given no bootfile=)")
 	}
 	for elem := range strings.SplitSeq(u.Path, "/") {
 		if elem == ".." {
